@@ -1,0 +1,169 @@
+package io.k0rdent.api.core.store.memory;
+
+import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.resource.Resource;
+import io.k0rdent.api.core.store.ListQuery;
+import io.k0rdent.api.core.store.Page;
+import io.k0rdent.api.core.store.PageCursor;
+import io.k0rdent.api.core.store.ResourceStore;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+/**
+ * A {@link ResourceStore} in process memory. Every operation holds the owning {@link InMemoryStore}'s
+ * lock, so cross-resource rules (an organization's projects) are checked atomically.
+ */
+final class InMemoryResourceStore<T extends Resource> implements ResourceStore<T> {
+
+  /** Hooks the owning store supplies for referential rules. */
+  interface Rules<T> {
+    /** Throws an ApiException when {@code resource} may not be created (e.g. missing parent). */
+    void checkCreate(T resource);
+
+    /** Throws an ApiException when the resource with {@code id} may not be deleted (e.g. dependants). */
+    void checkDelete(String id);
+  }
+
+  private static final Comparator<PageCursor> ORDER =
+      Comparator.comparing(PageCursor::createdAt).thenComparing(PageCursor::id);
+
+  private final Object lock;
+  private final String kind;
+  private final Map<String, Function<T, String>> filterFields;
+  private final Rules<T> rules;
+  private final Map<String, T> byId = new HashMap<>();
+  private final NavigableMap<PageCursor, T> ordered = new TreeMap<>(ORDER);
+
+  InMemoryResourceStore(Object lock, String kind, Map<String, Function<T, String>> filterFields, Rules<T> rules) {
+    this.lock = lock;
+    this.kind = kind;
+    this.filterFields = filterFields;
+    this.rules = rules;
+  }
+
+  private static PageCursor cursor(Resource r) {
+    return new PageCursor(r.createdAt(), r.id());
+  }
+
+  @Override
+  public Future<T> create(T resource) {
+    synchronized (lock) {
+      try {
+        if (byId.containsKey(resource.id())) {
+          return Future.failedFuture(ApiException.conflict("ALREADY_EXISTS",
+              kind + " '" + resource.id() + "' already exists"));
+        }
+        rules.checkCreate(resource);
+        byId.put(resource.id(), resource);
+        ordered.put(cursor(resource), resource);
+        return Future.succeededFuture(resource);
+      } catch (ApiException e) {
+        return Future.failedFuture(e);
+      }
+    }
+  }
+
+  @Override
+  public Future<T> get(String id) {
+    synchronized (lock) {
+      T r = byId.get(id);
+      return r == null ? Future.failedFuture(ApiException.notFound(kind, id)) : Future.succeededFuture(r);
+    }
+  }
+
+  @Override
+  public Future<T> update(T updated) {
+    synchronized (lock) {
+      T current = byId.get(updated.id());
+      if (current == null) {
+        return Future.failedFuture(ApiException.notFound(kind, updated.id()));
+      }
+      if (current.version() != updated.version() - 1) {
+        return Future.failedFuture(ApiException.preconditionFailed(
+            kind + " '" + updated.id() + "' was changed by another request"));
+      }
+      byId.put(updated.id(), updated);
+      ordered.put(cursor(updated), updated);
+      return Future.succeededFuture(updated);
+    }
+  }
+
+  @Override
+  public Future<Void> delete(String id, Long expectedVersion) {
+    synchronized (lock) {
+      T current = byId.get(id);
+      if (current == null) {
+        return Future.failedFuture(ApiException.notFound(kind, id));
+      }
+      if (expectedVersion != null && current.version() != expectedVersion) {
+        return Future.failedFuture(ApiException.preconditionFailed(
+            kind + " '" + id + "' was changed by another request"));
+      }
+      try {
+        rules.checkDelete(id);
+      } catch (ApiException e) {
+        return Future.failedFuture(e);
+      }
+      byId.remove(id);
+      ordered.remove(cursor(current));
+      return Future.succeededFuture();
+    }
+  }
+
+  @Override
+  public Future<Page<T>> list(ListQuery query) {
+    synchronized (lock) {
+      for (String f : query.filters().keySet()) {
+        if (!filterFields.containsKey(f)) {
+          return Future.failedFuture(new IllegalArgumentException("unsupported filter " + f));
+        }
+      }
+      var tail = query.after() == null ? ordered : ordered.tailMap(query.after(), false);
+      List<T> items = new ArrayList<>(Math.min(query.limit(), 64));
+      PageCursor next = null;
+      for (T r : tail.values()) {
+        if (!matches(r, query.filters())) {
+          continue;
+        }
+        if (items.size() == query.limit()) {
+          next = cursor(items.get(items.size() - 1));
+          break;
+        }
+        items.add(r);
+      }
+      return Future.succeededFuture(new Page<>(items, next));
+    }
+  }
+
+  private boolean matches(T r, Map<String, String> filters) {
+    for (var e : filters.entrySet()) {
+      if (!e.getValue().equals(filterFields.get(e.getKey()).apply(r))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Values of {@code field} among all stored resources; caller holds the lock. */
+  boolean anyMatch(String field, String value) {
+    Function<T, String> f = filterFields.get(field);
+    for (T r : byId.values()) {
+      if (value.equals(f.apply(r))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Caller holds the lock. */
+  boolean exists(String id) {
+    return byId.containsKey(id);
+  }
+}
