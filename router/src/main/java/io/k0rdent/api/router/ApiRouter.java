@@ -1,0 +1,226 @@
+package io.k0rdent.api.router;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.k0rdent.api.core.auth.AccessTokenVerifier;
+import io.k0rdent.api.core.auth.Principal;
+import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.router.auth.TokenEndpoint;
+import io.k0rdent.api.router.auth.WellKnown;
+import io.k0rdent.api.router.resources.OrganizationsApi;
+import io.k0rdent.api.router.resources.ProjectsApi;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Builds the Vert.x Web {@link Router} of one face from {@link ApiDocument}: a route per operation the
+ * face serves (others answer exactly like unknown paths: 404), each running authenticate → authorize →
+ * content-type and schema checks → idempotency → handler → reply. Open routes: {@code /openapi.json},
+ * {@code /docs}, {@code /.well-known/*}. Call once per verticle instance: JWT signers and verifiers made
+ * here stay confined to that instance's event loop.
+ */
+public final class ApiRouter {
+
+  private static final Pattern TEMPLATE_PARAM = Pattern.compile("\\{([A-Za-z][A-Za-z0-9]*)}");
+
+  private final Face face;
+  private final ApiServices services;
+  private final AccessTokenVerifier verifier;
+  private final Idempotency idempotency;
+  private final Map<io.vertx.ext.web.Route, String> templates = new java.util.IdentityHashMap<>();
+
+  private ApiRouter(Face face, ApiServices services) {
+    this.face = face;
+    this.services = services;
+    this.verifier = new AccessTokenVerifier(services.signingKeys(), services.issuer(), services.audience());
+    this.idempotency = new Idempotency(services.store().idempotency(), services.idempotencyTtl());
+  }
+
+  /** Body validators of every request schema in {@code doc}; build once per process and share. */
+  public static Map<String, BodyValidator> validators(ApiDocument doc) {
+    Map<String, BodyValidator> v = new HashMap<>();
+    for (ApiDocument.Operation op : doc.operations()) {
+      if (op.requestSchema() != null && !"mintToken".equals(op.operationId())) {
+        v.computeIfAbsent(op.requestSchema(), s -> BodyValidator.create(doc, s));
+      }
+    }
+    return Map.copyOf(v);
+  }
+
+  /**
+   * The router of {@code face}. {@code doc} and {@code validators} are shared, immutable; fails at start
+   * when the document names an operation no handler serves.
+   */
+  public static Router create(Vertx vertx, Face face, ApiServices services, ApiDocument doc,
+                              Map<String, BodyValidator> validators) {
+    return create(vertx, face, services, doc, validators, Map.of());
+  }
+
+  /** As {@link #create(Vertx, Face, ApiServices, ApiDocument, Map)}, with extra operationId → handler entries. */
+  public static Router create(Vertx vertx, Face face, ApiServices services, ApiDocument doc,
+                              Map<String, BodyValidator> validators, Map<String, OperationHandler> extra) {
+    return new ApiRouter(face, services).build(vertx, doc, validators, extra);
+  }
+
+  private Router build(Vertx vertx, ApiDocument doc, Map<String, BodyValidator> validators,
+                       Map<String, OperationHandler> extra) {
+    Router router = Router.router(vertx);
+    router.route().handler(RequestIds::handle);
+    router.route().handler(this::measure);
+
+    Map<String, OperationHandler> handlers = new HashMap<>();
+    handlers.putAll(new OrganizationsApi(services.store(), services.pageTokens()).handlers());
+    handlers.putAll(new ProjectsApi(services.store(), services.pageTokens()).handlers());
+    handlers.putAll(extra);
+    Map<String, Handler<RoutingContext>> raw = Map.of("mintToken", new TokenEndpoint(services)::handle);
+
+    for (ApiDocument.Operation op : doc.operations()) {
+      if (!face.serves(op.visibility())) {
+        continue;
+      }
+      var route = router.routeWithRegex(HttpMethod.valueOf(op.method()), regexOf(op.path()));
+      templates.put(route, op.path());
+      if (!op.requestContentTypes().isEmpty()) {
+        route.handler(BodyHandler.create(false).setBodyLimit(services.bodyLimitBytes()));
+      }
+      Handler<RoutingContext> r = raw.get(op.operationId());
+      if (r != null) {
+        route.handler(r);
+      } else {
+        OperationHandler h = handlers.get(op.operationId());
+        if (h == null) {
+          throw new IllegalStateException("no handler for operation " + op.operationId());
+        }
+        BodyValidator validator = op.requestSchema() == null ? null : validators.get(op.requestSchema());
+        route.handler(ctx -> run(ctx, op, h, validator));
+      }
+      route.failureHandler(HttpErrors::failureHandler);
+    }
+
+    new WellKnown(services).mount(router);
+    OpenApiUi.mount(router, doc.renderFor(face, services.version()), services.version());
+
+    for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
+      router.errorHandler(status, HttpErrors::failureHandler);
+    }
+    return router;
+  }
+
+  /** {@code /a/{id}:verb} → a regex with named groups, so {@code {id}:verb} paths route too. */
+  static String regexOf(String template) {
+    StringBuilder sb = new StringBuilder("^");
+    Matcher m = TEMPLATE_PARAM.matcher(template);
+    int last = 0;
+    while (m.find()) {
+      sb.append(Pattern.quote(template.substring(last, m.start())));
+      sb.append("(?<").append(m.group(1)).append(">[^/:]+)");
+      last = m.end();
+    }
+    sb.append(Pattern.quote(template.substring(last))).append("/?$");
+    return sb.toString();
+  }
+
+  private void measure(RoutingContext ctx) {
+    long start = System.nanoTime();
+    ctx.addEndHandler(ar -> {
+      String route = ctx.currentRoute() == null ? null : templates.get(ctx.currentRoute());
+      Timer.builder("http.server.requests")
+          .description("API request duration by route template and status")
+          .tag("face", face.name().toLowerCase(Locale.ROOT))
+          .tag("method", ctx.request().method().name())
+          .tag("route", route == null ? "UNMATCHED" : route)
+          .tag("status", Integer.toString(ctx.response().getStatusCode()))
+          .publishPercentileHistogram()
+          .register(services.meters())
+          .record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    });
+    ctx.next();
+  }
+
+  private void run(RoutingContext ctx, ApiDocument.Operation op, OperationHandler handler, BodyValidator validator) {
+    Future<Reply> result;
+    try {
+      Principal principal = op.secured() ? authenticate(ctx) : null;
+      if (op.permission() != null && !services.authorizer().isAllowed(principal, op.permission(), ctx.normalizedPath())) {
+        throw ApiException.permissionDenied("the caller may not " + op.permission());
+      }
+      JsonNode body = validator == null ? null : readBody(ctx, op, validator);
+      Call call = new Call(ctx, principal, body);
+      String key = op.method().equals("POST") ? ctx.request().getHeader(Idempotency.HEADER) : null;
+      if (key != null && principal != null) {
+        String hash = Idempotency.requestHash(op.method(), ctx.normalizedPath(), ctx.body().buffer());
+        result = idempotency.run(principal.subject(), key, hash, () -> handler.handle(call));
+      } else {
+        result = handler.handle(call);
+      }
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    result.onComplete(ar -> {
+      if (ar.succeeded()) {
+        write(ctx, ar.result());
+      } else {
+        HttpErrors.send(ctx, HttpErrors.toApiException(ar.cause(), 0, ctx));
+      }
+    });
+  }
+
+  private Principal authenticate(RoutingContext ctx) {
+    String authz = ctx.request().getHeader("Authorization");
+    if (authz == null || authz.length() < 7 || !authz.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      throw ApiException.unauthenticated("a bearer access token is required (Authorization: Bearer <token>)");
+    }
+    return verifier.verify(authz.substring(7).trim(), Instant.now());
+  }
+
+  private static JsonNode readBody(RoutingContext ctx, ApiDocument.Operation op, BodyValidator validator) {
+    String type = ctx.request().getHeader("Content-Type");
+    String mediaType = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+    if (!op.requestContentTypes().contains(mediaType)) {
+      throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE",
+          "Content-Type must be " + String.join(" or ", op.requestContentTypes()), List.of());
+    }
+    Buffer raw = ctx.body().buffer();
+    if (raw == null || raw.length() == 0) {
+      throw ApiException.badRequest("INVALID_ARGUMENT", "the request body is empty; a JSON object is required");
+    }
+    JsonNode body;
+    try {
+      body = ApiDocument.JSON.readTree(raw.getBytes());
+    } catch (IOException e) {
+      throw ApiException.badRequest("MALFORMED_JSON", "the request body is not valid JSON");
+    }
+    if (body == null) {
+      throw ApiException.badRequest("MALFORMED_JSON", "the request body is not valid JSON");
+    }
+    validator.validate(body);
+    return body;
+  }
+
+  private static void write(RoutingContext ctx, Reply reply) {
+    HttpServerResponse resp = ctx.response();
+    resp.setStatusCode(reply.status());
+    reply.headers().forEach(resp::putHeader);
+    if (reply.body() == null) {
+      resp.end();
+    } else {
+      resp.putHeader("Content-Type", "application/json").end(reply.body().toBuffer());
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package io.k0rdent.api.router;
+
+import io.k0rdent.api.core.auth.Authorizer;
+import io.k0rdent.api.core.auth.ClientRegistry;
+import io.k0rdent.api.core.auth.SigningKeys;
+import io.k0rdent.api.core.store.Store;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+
+/**
+ * What the routers need from the process, shared by every verticle instance (all members are
+ * thread-safe). Thread-confined parts (JWT signers and verifiers) are made per router from these.
+ *
+ * @param issuer           the {@code iss} of our tokens (RFC 9068 §2.2)
+ * @param audience         the {@code aud} of our tokens
+ * @param tokenTtl         access-token lifetime (the contract's {@code expires_in}, 900 s by default)
+ * @param bodyLimitBytes   largest accepted request body; larger ones answer 413
+ * @param idempotencyTtl   how long an {@code Idempotency-Key} replays its first answer
+ * @param version          the product version, shown in our OpenAPI documents
+ */
+public record ApiServices(Store store, Authorizer authorizer, ClientRegistry clients, SigningKeys signingKeys,
+                          PageTokens pageTokens, MeterRegistry meters, String issuer, String audience,
+                          Duration tokenTtl, long bodyLimitBytes, Duration idempotencyTtl, String version) {
+
+  /** 1 MiB. */
+  public static final long DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+  /** 24 hours. */
+  public static final Duration DEFAULT_IDEMPOTENCY_TTL = Duration.ofHours(24);
+}

@@ -1,0 +1,133 @@
+package io.k0rdent.api.router;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaValidatorsConfig;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.error.ApiException.FieldViolation;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Validates a request body against one schema of {@link ApiDocument} (JSON Schema 2020-12, networknt),
+ * built once at start and then used concurrently. Failures are 400s whose {@code BadRequest} detail
+ * names every offending field; a field the resource has but the request may not set is reported as
+ * read-only rather than unknown.
+ */
+public final class BodyValidator {
+
+  private final String schemaName;
+  private final JsonSchema schema;
+  private final Set<String> resourceFields;
+  private final Set<String> requestFields;
+
+  private BodyValidator(String schemaName, JsonSchema schema, Set<String> resourceFields, Set<String> requestFields) {
+    this.schemaName = schemaName;
+    this.schema = schema;
+    this.resourceFields = resourceFields;
+    this.requestFields = requestFields;
+  }
+
+  /** A validator for {@code components.schemas.<schemaName>} of {@code doc}. */
+  public static BodyValidator create(ApiDocument doc, String schemaName) {
+    ObjectNode defs = doc.schemas().deepCopy();
+    rewriteRefs(defs);
+    ObjectNode root = ApiDocument.JSON.createObjectNode();
+    root.put("$schema", "https://json-schema.org/draft/2020-12/schema");
+    root.set("$defs", defs);
+    root.put("$ref", "#/$defs/" + schemaName);
+    SchemaValidatorsConfig config = SchemaValidatorsConfig.builder()
+        .formatAssertionsEnabled(true)
+        .build();
+    JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(root, config);
+    schema.initializeValidators();
+    JsonNode own = doc.schemas().path(schemaName);
+    Set<String> requestFields = new HashSet<>();
+    own.path("properties").fieldNames().forEachRemaining(requestFields::add);
+    Set<String> resourceFields = new HashSet<>();
+    String resource = own.path("x-k0rdent-resource").asText(null);
+    if (resource != null) {
+      doc.schemas().path(resource).path("properties").fieldNames().forEachRemaining(resourceFields::add);
+    }
+    return new BodyValidator(schemaName, schema, Set.copyOf(resourceFields), Set.copyOf(requestFields));
+  }
+
+  private static void rewriteRefs(JsonNode node) {
+    if (node instanceof ObjectNode o) {
+      JsonNode ref = o.get("$ref");
+      if (ref != null && ref.isTextual() && ref.asText().startsWith("#/components/schemas/")) {
+        o.set("$ref", TextNode.valueOf("#/$defs/" + ref.asText().substring("#/components/schemas/".length())));
+      }
+      List<String> drop = new ArrayList<>();
+      o.fieldNames().forEachRemaining(n -> {
+        if (n.startsWith("x-") || n.equals("example")) {
+          drop.add(n);
+        }
+      });
+      o.remove(drop);
+      o.elements().forEachRemaining(BodyValidator::rewriteRefs);
+    } else if (node != null && node.isArray()) {
+      node.elements().forEachRemaining(BodyValidator::rewriteRefs);
+    }
+  }
+
+  /** Throws a 400 {@link ApiException} when {@code body} does not satisfy the schema. */
+  public void validate(JsonNode body) {
+    if (!body.isObject()) {
+      throw ApiException.badRequest("INVALID_ARGUMENT", "the request body must be a JSON object");
+    }
+    List<FieldViolation> violations = new ArrayList<>();
+    Iterator<String> names = body.fieldNames();
+    while (names.hasNext()) {
+      String n = names.next();
+      if (!requestFields.contains(n)) {
+        violations.add(new FieldViolation(n, resourceFields.contains(n)
+            ? "field '" + n + "' is read-only here"
+            : "unknown field '" + n + "'"));
+      }
+    }
+    for (ValidationMessage m : schema.validate(body)) {
+      if ("additionalProperties".equals(m.getType()) || "unevaluatedProperties".equals(m.getType())) {
+        continue;
+      }
+      violations.add(new FieldViolation(fieldOf(m), describe(m)));
+    }
+    if (!violations.isEmpty()) {
+      violations.sort(Comparator.comparing(FieldViolation::field));
+      String summary = violations.size() == 1 ? violations.get(0).description()
+          : violations.size() + " fields are invalid";
+      throw ApiException.invalidArgument(summary, violations);
+    }
+  }
+
+  private static String fieldOf(ValidationMessage m) {
+    String loc = m.getInstanceLocation().toString();
+    String field = loc.startsWith("$.") ? loc.substring(2) : loc.equals("$") ? "" : loc;
+    if ("required".equals(m.getType()) && m.getProperty() != null) {
+      field = field.isEmpty() ? m.getProperty() : field + "." + m.getProperty();
+    }
+    return field.isEmpty() ? "body" : field;
+  }
+
+  private static String describe(ValidationMessage m) {
+    String msg = m.getMessage();
+    // networknt prefixes messages with the instance location; keep the human part.
+    int colon = msg.indexOf(": ");
+    String tail = colon > 0 && msg.startsWith("$") ? msg.substring(colon + 2) : msg;
+    return fieldOf(m) + ": " + tail;
+  }
+
+  @Override
+  public String toString() {
+    return "BodyValidator[" + schemaName + "]";
+  }
+}

@@ -1,0 +1,38 @@
+package io.k0rdent.api.router.auth;
+
+import io.k0rdent.api.router.ApiServices;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+
+/**
+ * Open discovery documents: RFC 8414 authorization-server metadata at
+ * {@code /.well-known/oauth-authorization-server} and the RFC 7517 JWK Set of our signing keys at
+ * {@code /.well-known/jwks.json}. Both are rendered once.
+ */
+public final class WellKnown {
+
+  private final Buffer metadata;
+  private final Buffer jwks;
+
+  public WellKnown(ApiServices services) {
+    String iss = services.issuer();
+    this.metadata = new JsonObject()
+        .put("issuer", iss)
+        .put("token_endpoint", iss + "/v1/regions/global/auth/token")
+        .put("jwks_uri", iss + "/.well-known/jwks.json")
+        .put("grant_types_supported", new JsonArray().add("client_credentials"))
+        .put("token_endpoint_auth_methods_supported", new JsonArray().add("client_secret_basic").add("client_secret_post"))
+        .put("response_types_supported", new JsonArray())
+        .toBuffer();
+    this.jwks = new JsonObject(services.signingKeys().publicJwkSet()).toBuffer();
+  }
+
+  public void mount(Router router) {
+    router.get("/.well-known/oauth-authorization-server").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "application/json").putHeader("Cache-Control", "max-age=300").end(metadata));
+    router.get("/.well-known/jwks.json").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "application/jwk-set+json").putHeader("Cache-Control", "max-age=300").end(jwks));
+  }
+}

@@ -1,0 +1,56 @@
+package io.k0rdent.api.router.resources;
+
+import io.k0rdent.api.core.resource.Clock;
+import io.k0rdent.api.core.resource.Organization;
+import io.k0rdent.api.core.resource.Slugs;
+import io.k0rdent.api.core.store.Store;
+import io.k0rdent.api.router.Call;
+import io.k0rdent.api.router.OperationHandler;
+import io.k0rdent.api.router.PageTokens;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Handlers of the organization operations (upstream operationIds {@code createOrganization},
+ * {@code listOrganizations}, {@code getOrganization}, {@code updateOrganization}, {@code deleteOrganization}).
+ */
+public final class OrganizationsApi {
+
+  public static final String COLLECTION = "/v1/regions/global/organizations";
+  private final ResourceOperations<Organization> ops;
+
+  public OrganizationsApi(Store store, PageTokens pageTokens) {
+    this.ops = new ResourceOperations<>("organization", COLLECTION, "organizations", store.organizations(),
+        pageTokens, o -> {
+          JsonObject j = new JsonObject();
+          if (o.displayName() != null) {
+            j.put("displayName", o.displayName());
+          }
+          if (o.description() != null) {
+            j.put("description", o.description());
+          }
+          return j;
+        });
+  }
+
+  /** operationId → handler. */
+  public Map<String, OperationHandler> handlers() {
+    return Map.of(
+        "createOrganization", this::create,
+        "listOrganizations", call -> ops.list(call, Map.of()),
+        "getOrganization", ops::get,
+        "updateOrganization", call -> ops.update(call, current -> current.withChanges(
+            ResourceOperations.merge(call.body(), "displayName", current.displayName()),
+            ResourceOperations.merge(call.body(), "description", current.description()), Clock.now())),
+        "deleteOrganization", ops::delete);
+  }
+
+  private io.vertx.core.Future<io.k0rdent.api.router.Reply> create(Call call) {
+    String id = call.text("id");
+    Instant now = Clock.now();
+    return ops.create(new Organization(id == null ? Slugs.generate("org") : id, UUID.randomUUID(),
+        call.text("displayName"), call.text("description"), now, now, 1));
+  }
+}
