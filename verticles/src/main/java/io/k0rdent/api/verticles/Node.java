@@ -1,0 +1,285 @@
+package io.k0rdent.api.verticles;
+
+import com.hazelcast.core.HazelcastInstance;
+import io.k0rdent.api.core.auth.ClientRegistry;
+import io.k0rdent.api.core.auth.Grant;
+import io.k0rdent.api.core.auth.PolicyEngine;
+import io.k0rdent.api.core.auth.PrincipalType;
+import io.k0rdent.api.core.auth.SecretHasher;
+import io.k0rdent.api.core.auth.Secrets;
+import io.k0rdent.api.core.auth.SigningKeys;
+import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.resource.Clock;
+import io.k0rdent.api.core.resource.Organization;
+import io.k0rdent.api.core.store.Store;
+import io.k0rdent.api.core.store.memory.InMemoryStore;
+import io.k0rdent.api.router.ApiDocument;
+import io.k0rdent.api.router.ApiRouter;
+import io.k0rdent.api.router.ApiServices;
+import io.k0rdent.api.router.BodyValidator;
+import io.k0rdent.api.router.OpenApiUi;
+import io.k0rdent.api.router.PageTokens;
+import io.k0rdent.api.verticles.cluster.HazelcastSetup;
+import io.k0rdent.api.verticles.config.Settings;
+import io.k0rdent.api.verticles.http.HttpVerticle;
+import io.k0rdent.api.verticles.http.ManagementVerticle;
+import io.k0rdent.api.verticles.store.pg.Migrations;
+import io.k0rdent.api.verticles.store.pg.PgSettings;
+import io.k0rdent.api.verticles.store.pg.PgStore;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running k0rdent AI API process: an embedded Hazelcast member clustering Vert.x, the store
+ * (PostgreSQL, migrated at start, or in memory), the server secrets (signing key, pepper, page-token key:
+ * generated once and kept in the store), the seeded provider organization and its bootstrap service
+ * account, the HTTP verticles (Arc and Atlas, one instance per core) and the management verticle.
+ * {@link #start} returns when every listener is bound; {@link #close} drains and releases everything.
+ */
+public final class Node {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+  /** The bootstrap service account's credential id: its secret reads {@code plt_cs_cred-bootstrap_...}. */
+  public static final String BOOTSTRAP_CREDENTIAL_ID = "cred-bootstrap";
+
+  /** How the bootstrap secret is chosen when none is configured. */
+  public enum Mode {
+    /** Dev: a new secret at every start (printed). */
+    DEV,
+    /** Serve: the stored credential is kept; a new one is generated (and printed) only the first time. */
+    SERVE
+  }
+
+  /** The bootstrap credential; {@code secret} is null when it was kept from the store and is not known. */
+  public record BootstrapCredential(String clientId, String secret) {}
+
+  private final Vertx vertx;
+  private final Store store;
+  private final PrometheusMeterRegistry registry;
+  private final List<String> deployments;
+  private final int arcPort;
+  private final int atlasPort;
+  private final int managementPort;
+  private final BootstrapCredential credential;
+  private final String issuer;
+  private final ApiServices services;
+
+  private Node(Vertx vertx, Store store, PrometheusMeterRegistry registry, List<String> deployments, int arcPort,
+               int atlasPort, int managementPort, BootstrapCredential credential, String issuer, ApiServices services) {
+    this.services = services;
+    this.vertx = vertx;
+    this.store = store;
+    this.registry = registry;
+    this.deployments = deployments;
+    this.arcPort = arcPort;
+    this.atlasPort = atlasPort;
+    this.managementPort = managementPort;
+    this.credential = credential;
+    this.issuer = issuer;
+  }
+
+  public int arcPort() {
+    return arcPort;
+  }
+
+  public int atlasPort() {
+    return atlasPort;
+  }
+
+  public int managementPort() {
+    return managementPort;
+  }
+
+  public BootstrapCredential bootstrapCredential() {
+    return credential;
+  }
+
+  public String issuer() {
+    return issuer;
+  }
+
+  /** The shared services the routers use (store, keys, authorizer); for tools and tests. */
+  public ApiServices services() {
+    return services;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** Starts a node; the future fails (and everything started is released) when any step fails. */
+  public static Future<Node> start(Settings settings, Mode mode) {
+    Settings.Http http = settings.http();
+    int arcPort = resolvePort(http.arcPort());
+    int atlasPort = resolvePort(http.atlasPort());
+    int managementPort = resolvePort(http.managementPort());
+    String issuer = settings.auth().issuer() != null ? settings.auth().issuer()
+        : "http://localhost:" + arcPort;
+
+    HazelcastClusterManager cluster = new HazelcastClusterManager(HazelcastSetup.config(settings.hazelcast()));
+    VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
+        .setHost(settings.hazelcast().bindAddress() == null ? "localhost" : settings.hazelcast().bindAddress()));
+    return Vertx.builder().with(options).withClusterManager(cluster).buildClustered().compose(vertx -> {
+      Future<Node> started = openStore(vertx, settings.database()).compose(store ->
+          assemble(vertx, cluster.getHazelcastInstance(), store, settings, mode, arcPort, atlasPort,
+              managementPort, issuer)
+              .onFailure(err -> store.close()));
+      return started.recover(err -> vertx.close().transform(ignored -> Future.failedFuture(err)));
+    });
+  }
+
+  private static int resolvePort(int port) {
+    if (port != 0) {
+      return port;
+    }
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException("no free port", e);
+    }
+  }
+
+  private static Future<Store> openStore(Vertx vertx, Settings.Database db) {
+    if (db.url() == null || db.url().isBlank()) {
+      return Future.succeededFuture(new InMemoryStore());
+    }
+    PgSettings pg = new PgSettings(db.url(), db.schema(), db.poolSize());
+    return vertx.<Void>executeBlocking(() -> {
+      Migrations.migrate(pg);
+      return null;
+    }).map(v -> (Store) PgStore.create(vertx, pg));
+  }
+
+  private static Future<Node> assemble(Vertx vertx, HazelcastInstance hazelcast, Store store, Settings settings,
+                                       Mode mode, int arcPort, int atlasPort, int managementPort, String issuer) {
+    Future<String> pepperF = settings.auth().pepper() != null
+        ? Future.succeededFuture(settings.auth().pepper())
+        : store.settings().getOrCreate("auth.pepper", Secrets::random256);
+    Future<String> keyF = store.settings().getOrCreate("jwt.signing-key", SigningKeys::generateJwk);
+    Future<String> pagingF = store.settings().getOrCreate("paging.hmac-key", Secrets::random256);
+    return Future.all(pepperF, keyF, pagingF).compose(cf -> {
+      byte[] pepper = decodeKey(pepperF.result(), "auth.pepper");
+      SecretHasher hasher = new SecretHasher(pepper);
+      SigningKeys keys = SigningKeys.fromJwks(List.of(keyF.result()));
+      PageTokens pageTokens = new PageTokens(decodeKey(pagingF.result(), "paging.hmac-key"));
+      ClientRegistry clients = new ClientRegistry(hasher);
+      PolicyEngine policy = new PolicyEngine();
+      return bootstrapCredential(store, settings.bootstrap(), mode, hasher).compose(cred ->
+          seedProvider(store, settings.bootstrap().organizationId()).compose(v -> {
+            String providerOrg = settings.bootstrap().organizationId();
+            clients.register(new ClientRegistry.Client(cred.clientId(), cred.hash(), cred.clientId(),
+                PrincipalType.SERVICE_ACCOUNT, providerOrg, "organization", providerOrg, BOOTSTRAP_CREDENTIAL_ID));
+            policy.setGrants(cred.clientId(), List.of(Grant.PLATFORM_ADMIN));
+            PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            new JvmMemoryMetrics().bindTo(registry);
+            new JvmGcMetrics().bindTo(registry);
+            new JvmThreadMetrics().bindTo(registry);
+            new ProcessorMetrics().bindTo(registry);
+            ApiServices services = new ApiServices(store, policy, clients, keys, pageTokens, registry, issuer,
+                settings.auth().audience(), Duration.ofSeconds(settings.auth().tokenTtlSeconds()),
+                settings.http().bodyLimitBytes(), ApiServices.DEFAULT_IDEMPOTENCY_TTL, OpenApiUi.productVersion());
+            ApiDocument doc = ApiDocument.load();
+            Map<String, BodyValidator> validators = ApiRouter.validators(doc);
+            int instances = settings.http().instances() > 0 ? settings.http().instances()
+                : Runtime.getRuntime().availableProcessors();
+            String host = settings.http().host();
+            List<String> deployments = new ArrayList<>();
+            return vertx.deployVerticle(() -> new HttpVerticle(services, doc, validators, host, arcPort, atlasPort,
+                    settings.http().shutdownTimeoutSeconds()), new DeploymentOptions().setInstances(instances))
+                .compose(id -> {
+                  deployments.add(id);
+                  return vertx.deployVerticle(new ManagementVerticle(store, hazelcast, registry, host, managementPort));
+                })
+                .map(id -> {
+                  deployments.add(id);
+                  return new Node(vertx, store, registry, deployments, arcPort, atlasPort, managementPort,
+                      new BootstrapCredential(cred.clientId(), cred.secret()), issuer, services);
+                });
+          }));
+    });
+  }
+
+  private static byte[] decodeKey(String b64, String name) {
+    byte[] key;
+    try {
+      key = Base64.getUrlDecoder().decode(b64.trim());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(name + " must be base64url");
+    }
+    if (key.length < 32) {
+      throw new IllegalArgumentException(name + " must hold at least 32 bytes");
+    }
+    return key;
+  }
+
+  private record StoredCredential(String clientId, String hash, String secret) {}
+
+  /**
+   * The bootstrap credential: configured (client id and/or secret), else in {@code SERVE} mode the stored
+   * one, else generated. Its hash is stored so that every node of a cluster accepts it.
+   */
+  private static Future<StoredCredential> bootstrapCredential(Store store, Settings.Bootstrap b, Mode mode,
+                                                             SecretHasher hasher) {
+    return store.settings().get("bootstrap.credential").compose(stored -> {
+      JsonObject old = stored.map(JsonObject::new).orElse(null);
+      if (mode == Mode.SERVE && b.clientSecret() == null && old != null
+          && (b.clientId() == null || b.clientId().equals(old.getString("clientId")))) {
+        return Future.succeededFuture(new StoredCredential(old.getString("clientId"), old.getString("secretHash"),
+            null));
+      }
+      String clientId = b.clientId() != null ? b.clientId()
+          : "bootstrap-" + UUID.randomUUID().toString().substring(0, 8) + "@" + b.organizationId() + ".iam";
+      String secret = b.clientSecret() != null ? b.clientSecret() : Secrets.clientSecret(BOOTSTRAP_CREDENTIAL_ID);
+      String hash = hasher.hash(secret);
+      return store.settings().put("bootstrap.credential",
+              new JsonObject().put("clientId", clientId).put("secretHash", hash).encode())
+          .map(v -> new StoredCredential(clientId, hash, secret));
+    });
+  }
+
+  private static Future<Void> seedProvider(Store store, String orgId) {
+    var now = Clock.now();
+    return store.organizations()
+        .create(new Organization(orgId, UUID.randomUUID(), "Provider", "The provider's own organization", now, now, 1))
+        .<Void>mapEmpty()
+        .recover(err -> err instanceof ApiException a && a.status() == 409
+            ? Future.succeededFuture() : Future.failedFuture(err));
+  }
+
+  /** Stops accepting, drains in-flight requests (bounded by {@code http.shutdownTimeoutSeconds}), closes pools and leaves the cluster. */
+  public Future<Void> close() {
+    Future<Void> undeploy = Future.succeededFuture();
+    for (int i = deployments.size() - 1; i >= 0; i--) {
+      String id = deployments.get(i);
+      undeploy = undeploy.compose(v -> vertx.undeploy(id)).recover(err -> {
+        LOG.warn("undeploy failed: {}", err.toString());
+        return Future.succeededFuture();
+      });
+    }
+    return undeploy
+        .compose(v -> store.close().recover(err -> Future.succeededFuture()))
+        .compose(v -> vertx.close())
+        .onComplete(ar -> registry.close());
+  }
+}

@@ -1,0 +1,163 @@
+package io.k0rdent.api.verticles.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Builds {@link Settings}: class-path defaults, then the YAML file (unknown keys are an error), then
+ * environment variables {@code K0RDENT_<PATH>} ({@code http.arcPort} → {@code K0RDENT_HTTP_ARC_PORT}),
+ * then explicit overrides (command-line flags) by dotted key. Errors are {@link ConfigException}s whose
+ * message names the key.
+ */
+public final class ConfigLoader {
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  /** A configuration that cannot be used; the message names the key or file. */
+  public static final class ConfigException extends RuntimeException {
+    public ConfigException(String message) {
+      super(message);
+    }
+  }
+
+  private ConfigLoader() {}
+
+  /**
+   * @param file      YAML file, or null
+   * @param env       the environment (normally {@code System.getenv()})
+   * @param overrides dotted key → value (e.g. {@code http.arcPort → 0}); null values are ignored
+   */
+  public static Settings load(Path file, Map<String, String> env, Map<String, Object> overrides) {
+    ObjectNode tree = defaults();
+    if (file != null) {
+      JsonNode fromFile;
+      try {
+        fromFile = YAML.readTree(Files.readString(file));
+      } catch (IOException e) {
+        throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage());
+      }
+      if (fromFile != null && !fromFile.isMissingNode() && !fromFile.isNull()) {
+        if (!fromFile.isObject()) {
+          throw new ConfigException("configuration file " + file + " must hold a YAML mapping");
+        }
+        merge(tree, (ObjectNode) fromFile, "");
+      }
+    }
+    for (String key : leafKeys(tree, "")) {
+      String value = env.get(envName(key));
+      if (value != null) {
+        set(tree, key, value);
+      }
+    }
+    overrides.forEach((k, v) -> {
+      if (v != null) {
+        set(tree, k, v.toString());
+      }
+    });
+    Settings s;
+    try {
+      s = YAML.treeToValue(tree, Settings.class);
+    } catch (IOException e) {
+      throw new ConfigException("invalid configuration: " + e.getMessage().split("\n", 2)[0]);
+    }
+    check(s.http().arcPort() >= 0 && s.http().arcPort() <= 65535, "http.arcPort must be 0..65535");
+    check(s.http().atlasPort() >= 0 && s.http().atlasPort() <= 65535, "http.atlasPort must be 0..65535");
+    check(s.http().managementPort() >= 0 && s.http().managementPort() <= 65535,
+        "http.managementPort must be 0..65535");
+    check(s.http().instances() >= 0, "http.instances must be 0 (one per core) or more");
+    check(s.http().bodyLimitBytes() > 0, "http.bodyLimitBytes must be positive");
+    check(s.http().shutdownTimeoutSeconds() >= 0, "http.shutdownTimeoutSeconds must not be negative");
+    check(s.database().poolSize() > 0, "database.poolSize must be positive");
+    check(s.auth().tokenTtlSeconds() > 0, "auth.tokenTtlSeconds must be positive");
+    check(io.k0rdent.api.core.resource.Slugs.isValid(s.bootstrap().organizationId()),
+        "bootstrap.organizationId must be a slug");
+    return s;
+  }
+
+  private static void check(boolean ok, String message) {
+    if (!ok) {
+      throw new ConfigException(message);
+    }
+  }
+
+  /** {@code http.arcPort} → {@code K0RDENT_HTTP_ARC_PORT}. */
+  public static String envName(String key) {
+    return "K0RDENT_" + key.replaceAll("([a-z0-9])([A-Z])", "$1_$2").replace('.', '_').toUpperCase(Locale.ROOT);
+  }
+
+  /** Every configuration key, dotted. */
+  public static List<String> keys() {
+    return leafKeys(defaults(), "");
+  }
+
+  private static ObjectNode defaults() {
+    try (InputStream in = ConfigLoader.class.getResourceAsStream("/k0rdent-defaults.yaml")) {
+      return (ObjectNode) YAML.readTree(in);
+    } catch (IOException e) {
+      throw new IllegalStateException("k0rdent-defaults.yaml is unreadable", e);
+    }
+  }
+
+  private static void merge(ObjectNode into, ObjectNode from, String prefix) {
+    Iterator<Map.Entry<String, JsonNode>> it = from.fields();
+    while (it.hasNext()) {
+      var e = it.next();
+      String key = prefix + e.getKey();
+      JsonNode existing = into.get(e.getKey());
+      if (existing == null) {
+        throw new ConfigException("unknown configuration key '" + key + "'");
+      }
+      if (existing.isObject()) {
+        if (!e.getValue().isObject()) {
+          throw new ConfigException("configuration key '" + key + "' must be a mapping");
+        }
+        merge((ObjectNode) existing, (ObjectNode) e.getValue(), key + ".");
+      } else {
+        into.set(e.getKey(), e.getValue());
+      }
+    }
+  }
+
+  private static List<String> leafKeys(ObjectNode node, String prefix) {
+    List<String> keys = new ArrayList<>();
+    node.fields().forEachRemaining(e -> {
+      if (e.getValue().isObject()) {
+        keys.addAll(leafKeys((ObjectNode) e.getValue(), prefix + e.getKey() + "."));
+      } else {
+        keys.add(prefix + e.getKey());
+      }
+    });
+    return keys;
+  }
+
+  private static void set(ObjectNode tree, String key, String value) {
+    String[] parts = key.split("\\.");
+    ObjectNode node = tree;
+    for (int i = 0; i < parts.length - 1; i++) {
+      JsonNode child = node.get(parts[i]);
+      if (!(child instanceof ObjectNode o)) {
+        throw new ConfigException("unknown configuration key '" + key + "'");
+      }
+      node = o;
+    }
+    String leaf = parts[parts.length - 1];
+    if (!node.has(leaf)) {
+      throw new ConfigException("unknown configuration key '" + key + "'");
+    }
+    node.set(leaf, JsonNodeFactory.instance.textNode(value));
+  }
+}

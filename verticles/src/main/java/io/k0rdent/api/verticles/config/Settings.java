@@ -1,0 +1,28 @@
+package io.k0rdent.api.verticles.config;
+
+/**
+ * The whole configuration, immutable. Defaults and documentation of every key live in
+ * {@code k0rdent-defaults.yaml} on the class path; {@link ConfigLoader} layers a file, the environment
+ * and command-line flags over them.
+ */
+public record Settings(Http http, Database database, Auth auth, Bootstrap bootstrap, Region region,
+                       Hazelcast hazelcast) {
+
+  /** Listeners. Ports 0..65535 (0 = pick a free one). */
+  public record Http(String host, int arcPort, int atlasPort, int managementPort, int instances,
+                     long bodyLimitBytes, int shutdownTimeoutSeconds) {}
+
+  /** PostgreSQL; {@code url} null means the in-memory store. */
+  public record Database(String url, String schema, int poolSize) {}
+
+  /** Token issuing; {@code pepper} base64url. */
+  public record Auth(String issuer, String audience, int tokenTtlSeconds, String pepper) {}
+
+  /** The provider organization and its bootstrap service account credential. */
+  public record Bootstrap(String organizationId, String clientId, String clientSecret) {}
+
+  public record Region(String name) {}
+
+  /** The embedded Hazelcast member. */
+  public record Hazelcast(String clusterName, int port, String members, String bindAddress) {}
+}

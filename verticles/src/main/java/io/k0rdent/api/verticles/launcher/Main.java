@@ -1,0 +1,184 @@
+package io.k0rdent.api.verticles.launcher;
+
+import io.k0rdent.api.router.OpenApiUi;
+import io.k0rdent.api.verticles.Node;
+import io.k0rdent.api.verticles.config.ConfigLoader;
+import io.k0rdent.api.verticles.config.Settings;
+import io.k0rdent.api.verticles.store.pg.Migrations;
+import io.k0rdent.api.verticles.store.pg.PgSettings;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The command line of {@code k0rdent-api.jar}: {@code dev} (everything in one process, the embedded
+ * default), {@code serve --config FILE} (production: PostgreSQL required), {@code migrate --config FILE}
+ * (apply the schema migrations and exit). Exit codes: 0 done, 1 failed to start or run, 2 usage or
+ * configuration error.
+ */
+@Command(name = "k0rdent-api", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = "The k0rdent AI API: Arc (customer) and Atlas (provider) faces and the Auth/IAM service.",
+    subcommands = {Main.Dev.class, Main.Serve.class, Main.Migrate.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    int code = new CommandLine(new Main()).setExecutionExceptionHandler((ex, cmd, parsed) -> {
+      if (ex instanceof ConfigLoader.ConfigException) {
+        cmd.getErr().println("configuration error: " + ex.getMessage());
+        return 2;
+      }
+      cmd.getErr().println("error: " + ex.getMessage());
+      return 1;
+    }).execute(args);
+    if (code != 0 || !Boolean.getBoolean("k0rdent.keepRunning")) {
+      System.exit(code);
+    }
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Reports the product version recorded at build time. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"k0rdent-api " + OpenApiUi.productVersion()};
+    }
+  }
+
+  @Command(name = "dev", mixinStandardHelpOptions = true,
+      description = {"Run everything in one process for a laptop: an embedded Hazelcast member that joins nobody,",
+          "an in-memory store (or PostgreSQL with --pg-url), region local-1, and printed bootstrap credentials."})
+  static final class Dev implements java.util.concurrent.Callable<Integer> {
+    @Option(names = "--config", description = "YAML configuration file (as for serve)")
+    Path config;
+    @Option(names = "--arc-port", description = "Arc (public) port; 0 picks a free one (default 8080)")
+    Integer arcPort;
+    @Option(names = "--atlas-port", description = "Atlas (internal) port; 0 picks a free one (default 8081)")
+    Integer atlasPort;
+    @Option(names = "--management-port", description = "management port; 0 picks a free one (default 9000)")
+    Integer managementPort;
+    @Option(names = "--pg-url", description = "postgresql://user:password@host:5432/db to store in PostgreSQL")
+    String pgUrl;
+
+    @Override
+    public Integer call() {
+      Map<String, Object> o = new HashMap<>();
+      o.put("http.arcPort", arcPort);
+      o.put("http.atlasPort", atlasPort);
+      o.put("http.managementPort", managementPort);
+      o.put("database.url", pgUrl);
+      Map<String, String> env = System.getenv();
+      if (env.get(ConfigLoader.envName("hazelcast.bindAddress")) == null) {
+        o.putIfAbsent("hazelcast.bindAddress", "127.0.0.1");
+      }
+      Settings s = ConfigLoader.load(config, env, o);
+      return runNode(s, Node.Mode.DEV);
+    }
+  }
+
+  @Command(name = "serve", mixinStandardHelpOptions = true,
+      description = "Run in production mode: PostgreSQL required (database.url), migrations applied at start.")
+  static final class Serve implements java.util.concurrent.Callable<Integer> {
+    @Option(names = "--config", required = true, description = "YAML configuration file")
+    Path config;
+
+    @Override
+    public Integer call() {
+      Settings s = ConfigLoader.load(config, System.getenv(), Map.of());
+      if (s.database().url() == null || s.database().url().isBlank()) {
+        throw new ConfigLoader.ConfigException("database.url (K0RDENT_DATABASE_URL) is required in serve mode");
+      }
+      return runNode(s, Node.Mode.SERVE);
+    }
+  }
+
+  @Command(name = "migrate", mixinStandardHelpOptions = true,
+      description = "Apply the PostgreSQL schema migrations and exit.")
+  static final class Migrate implements java.util.concurrent.Callable<Integer> {
+    @Option(names = "--config", required = true, description = "YAML configuration file")
+    Path config;
+
+    @Override
+    public Integer call() {
+      Settings s = ConfigLoader.load(config, System.getenv(), Map.of());
+      if (s.database().url() == null || s.database().url().isBlank()) {
+        throw new ConfigLoader.ConfigException("database.url (K0RDENT_DATABASE_URL) is required for migrate");
+      }
+      Migrations.migrate(new PgSettings(s.database().url(), s.database().schema(), s.database().poolSize()));
+      System.out.println("migrations applied");
+      return 0;
+    }
+  }
+
+  private static int runNode(Settings s, Node.Mode mode) {
+    long t0 = System.nanoTime();
+    Node node;
+    try {
+      node = Node.start(s, mode).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause();
+      System.err.println("failed to start: " + (cause.getMessage() == null ? cause.toString() : cause.getMessage()));
+      return 1;
+    } catch (Exception e) {
+      System.err.println("failed to start: " + e);
+      return 1;
+    }
+    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+    printBanner(System.out, node, s, mode, ms);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.out.println("shutting down: draining in-flight requests");
+      try {
+        node.close().toCompletionStage().toCompletableFuture()
+            .get(s.http().shutdownTimeoutSeconds() + 20L, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        System.err.println("shutdown incomplete: " + e);
+      }
+      System.out.println("stopped");
+      stopped.countDown();
+    }, "k0rdent-shutdown"));
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return 0;
+  }
+
+  private static void printBanner(PrintStream out, Node node, Settings s, Node.Mode mode, long ms) {
+    String host = "localhost";
+    out.println();
+    out.printf("k0rdent AI API %s (%s mode, region %s, store: %s) ready in %d ms%n", OpenApiUi.productVersion(),
+        mode.name().toLowerCase(), s.region().name(),
+        s.database().url() == null ? "in-memory" : "postgresql", ms);
+    out.printf("  Arc   (public):   http://%s:%d   docs: http://%s:%d/docs%n", host, node.arcPort(), host, node.arcPort());
+    out.printf("  Atlas (internal): http://%s:%d%n", host, node.atlasPort());
+    out.printf("  Management:       http://%s:%d   (/healthz /readyz /metrics)%n", host, node.managementPort());
+    out.println();
+    Node.BootstrapCredential c = node.bootstrapCredential();
+    out.println("K0RDENT_BOOTSTRAP_CLIENT_ID=" + c.clientId());
+    if (c.secret() != null) {
+      out.println("K0RDENT_BOOTSTRAP_CLIENT_SECRET=" + c.secret());
+      out.println();
+      out.println("Log in (client_credentials grant):");
+      out.printf("  curl -s -u \"%s:%s\" -d grant_type=client_credentials http://%s:%d/v1/regions/global/auth/token%n",
+          c.clientId(), c.secret(), host, node.arcPort());
+    } else {
+      out.println("(the bootstrap secret was set earlier and is not shown; set K0RDENT_BOOTSTRAP_CLIENT_SECRET to replace it)");
+    }
+    out.println();
+    out.flush();
+  }
+}

@@ -1,0 +1,68 @@
+package io.k0rdent.api.verticles.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Layering of defaults, file, environment and flags, and refusal of unknown keys and bad values. */
+class ConfigLoaderTest {
+
+  @Test
+  void defaultsAreDocumentedValues() {
+    Settings s = ConfigLoader.load(null, Map.of(), Map.of());
+    assertThat(s.http().arcPort()).isEqualTo(8080);
+    assertThat(s.http().atlasPort()).isEqualTo(8081);
+    assertThat(s.http().managementPort()).isEqualTo(9000);
+    assertThat(s.auth().tokenTtlSeconds()).isEqualTo(900);
+    assertThat(s.bootstrap().organizationId()).isEqualTo("provider");
+    assertThat(s.region().name()).isEqualTo("local-1");
+    assertThat(s.database().url()).isNull();
+  }
+
+  @Test
+  void envNamesFollowTheKeyPath() {
+    assertThat(ConfigLoader.envName("http.arcPort")).isEqualTo("K0RDENT_HTTP_ARC_PORT");
+    assertThat(ConfigLoader.envName("bootstrap.clientSecret")).isEqualTo("K0RDENT_BOOTSTRAP_CLIENT_SECRET");
+    assertThat(ConfigLoader.envName("database.url")).isEqualTo("K0RDENT_DATABASE_URL");
+  }
+
+  @Test
+  void fileThenEnvironmentThenFlags(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("k.yaml");
+    Files.writeString(f, "http:\n  arcPort: 7000\n  atlasPort: 7001\ndatabase:\n  url: postgresql://a@b/c\n");
+    Settings s = ConfigLoader.load(f, Map.of("K0RDENT_HTTP_ATLAS_PORT", "7101", "K0RDENT_AUTH_AUDIENCE", "x"),
+        Map.of("http.managementPort", 7202));
+    assertThat(s.http().arcPort()).isEqualTo(7000);
+    assertThat(s.http().atlasPort()).isEqualTo(7101);
+    assertThat(s.http().managementPort()).isEqualTo(7202);
+    assertThat(s.auth().audience()).isEqualTo("x");
+    assertThat(s.database().url()).isEqualTo("postgresql://a@b/c");
+  }
+
+  @Test
+  void everyKeyHasAnEnvironmentOverride() {
+    for (String key : ConfigLoader.keys()) {
+      assertThat(ConfigLoader.envName(key)).startsWith("K0RDENT_").matches("[A-Z0-9_]+");
+    }
+    assertThat(ConfigLoader.keys()).contains("http.arcPort", "database.url", "bootstrap.clientId", "auth.pepper");
+  }
+
+  @Test
+  void unknownKeysAndBadValuesAreRefused(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("bad.yaml");
+    Files.writeString(f, "http:\n  arcPrt: 1\n");
+    assertThatThrownBy(() -> ConfigLoader.load(f, Map.of(), Map.of()))
+        .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("http.arcPrt");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_HTTP_ARC_PORT", "eighty"), Map.of()))
+        .isInstanceOf(ConfigLoader.ConfigException.class);
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_HTTP_ARC_PORT", "70000"), Map.of()))
+        .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("arcPort");
+    assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("missing.yaml"), Map.of(), Map.of()))
+        .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("missing.yaml");
+  }
+}

@@ -1,0 +1,67 @@
+package io.k0rdent.api.verticles.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.k0rdent.api.verticles.testsupport.Api;
+import io.k0rdent.api.verticles.testsupport.TestNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The management face: liveness, readiness and Prometheus metrics with per-route request histograms. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ManagementHttpTest {
+
+  TestNode node;
+  HttpClient http = HttpClient.newHttpClient();
+
+  @BeforeAll
+  void start() {
+    node = TestNode.start();
+  }
+
+  @AfterAll
+  void stop() {
+    node.close();
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(node.managementUrl() + path)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void healthAndReadiness() throws Exception {
+    assertThat(get("/healthz").statusCode()).isEqualTo(200);
+    HttpResponse<String> ready = get("/readyz");
+    assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(ready.body()).contains("\"store\":\"up\"").contains("\"hazelcast\":\"up\"");
+    assertThat(get("/nothing").statusCode()).isEqualTo(404);
+  }
+
+  @Test
+  void metricsHaveRequestHistogramsPerRouteTemplate() throws Exception {
+    Api api = node.arc;
+    String token = node.token();
+    api.get("/v1/regions/global/organizations/provider", token);
+    api.get("/v1/regions/global/organizations/does-not-exist", token);
+    api.get("/no/such/path", token);
+    HttpResponse<String> m = get("/metrics");
+    assertThat(m.statusCode()).isEqualTo(200);
+    assertThat(m.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+    String body = m.body();
+    assertThat(body).contains("http_server_requests_seconds_bucket{");
+    assertThat(body).containsPattern(
+        "http_server_requests_seconds_count\\{[^}]*route=\"/v1/regions/global/organizations/\\{id}\"[^}]*status=\"200\"");
+    assertThat(body).containsPattern(
+        "http_server_requests_seconds_count\\{[^}]*route=\"/v1/regions/global/organizations/\\{id}\"[^}]*status=\"404\"");
+    assertThat(body).containsPattern("http_server_requests_seconds_count\\{[^}]*route=\"UNMATCHED\"");
+    assertThat(body).doesNotContain("does-not-exist");
+    assertThat(body).contains("jvm_memory_used_bytes");
+  }
+}

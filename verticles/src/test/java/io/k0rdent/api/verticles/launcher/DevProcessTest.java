@@ -1,0 +1,86 @@
+package io.k0rdent.api.verticles.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.json.JsonObject;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Starts {@code dev} as a separate process (same class path, free ports), reads the printed bootstrap
+ * credentials, gets a token, creates an organization, then stops it with SIGTERM and expects a clean exit.
+ */
+class DevProcessTest {
+
+  @Test
+  void devPrintsCredentialsThatWork() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+        Main.class.getName(), "dev", "--arc-port", "0", "--atlas-port", "0", "--management-port", "0"));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().remove("K0RDENT_BOOTSTRAP_CLIENT_ID");
+    pb.environment().remove("K0RDENT_BOOTSTRAP_CLIENT_SECRET");
+    pb.environment().put("K0RDENT_HAZELCAST_CLUSTER_NAME", "devtest-" + ProcessHandle.current().pid());
+    Process p = pb.start();
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      String clientId = null;
+      String secret = null;
+      String arc = null;
+      Pattern arcLine = Pattern.compile("Arc \\(public\\):\\s+(http://\\S+)");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      StringBuilder seen = new StringBuilder();
+      String line;
+      while (secret == null && System.nanoTime() < deadline && (line = out.readLine()) != null) {
+        seen.append(line).append('\n');
+        Matcher m = arcLine.matcher(line);
+        if (m.find()) {
+          arc = m.group(1);
+        } else if (line.startsWith("K0RDENT_BOOTSTRAP_CLIENT_ID=")) {
+          clientId = line.substring(line.indexOf('=') + 1);
+        } else if (line.startsWith("K0RDENT_BOOTSTRAP_CLIENT_SECRET=")) {
+          secret = line.substring(line.indexOf('=') + 1);
+        }
+      }
+      assertThat(secret).as(seen.toString()).isNotNull();
+      assertThat(secret).startsWith("plt_cs_");
+      assertThat(arc).isNotNull();
+      Thread drain = new Thread(() -> out.lines().forEach(l -> { }));
+      drain.setDaemon(true);
+      drain.start();
+
+      HttpClient http = HttpClient.newHttpClient();
+      HttpResponse<String> tok = http.send(HttpRequest.newBuilder(URI.create(arc + "/v1/regions/global/auth/token"))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("grant_type", "client_credentials")
+              .put("client_id", clientId).put("client_secret", secret).encode())).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(tok.statusCode()).as(tok.body()).isEqualTo(200);
+      String token = new JsonObject(tok.body()).getString("access_token");
+      HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create(arc + "/v1/regions/global/organizations"))
+          .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"acme\",\"displayName\":\"Acme\"}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+      assertThat(new JsonObject(created.body()).getString("id")).isEqualTo("acme");
+
+      p.destroy();
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(p.exitValue()).isIn(0, 143);
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+}
