@@ -10,10 +10,13 @@ import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.function.Function;
 
 /**
@@ -29,6 +32,9 @@ final class InMemoryResourceStore<T extends Resource> implements ResourceStore<T
 
     /** Throws an ApiException when the resource with {@code id} may not be deleted (e.g. dependants). */
     void checkDelete(String id);
+
+    /** {@code current} with the updatable fields and version of {@code updated}; immutable fields stay. */
+    T applyUpdate(T current, T updated);
   }
 
   private static final Comparator<PageCursor> ORDER =
@@ -39,6 +45,7 @@ final class InMemoryResourceStore<T extends Resource> implements ResourceStore<T
   private final Map<String, Function<T, String>> filterFields;
   private final Rules<T> rules;
   private final Map<String, T> byId = new HashMap<>();
+  private final Set<UUID> uids = new HashSet<>();
   private final NavigableMap<PageCursor, T> ordered = new TreeMap<>(ORDER);
 
   InMemoryResourceStore(Object lock, String kind, Map<String, Function<T, String>> filterFields, Rules<T> rules) {
@@ -60,8 +67,13 @@ final class InMemoryResourceStore<T extends Resource> implements ResourceStore<T
           return Future.failedFuture(ApiException.conflict("ALREADY_EXISTS",
               kind + " '" + resource.id() + "' already exists"));
         }
+        if (uids.contains(resource.uid())) {
+          return Future.failedFuture(ApiException.conflict("ALREADY_EXISTS",
+              kind + " uid '" + resource.uid() + "' already exists"));
+        }
         rules.checkCreate(resource);
         byId.put(resource.id(), resource);
+        uids.add(resource.uid());
         ordered.put(cursor(resource), resource);
         return Future.succeededFuture(resource);
       } catch (ApiException e) {
@@ -89,9 +101,10 @@ final class InMemoryResourceStore<T extends Resource> implements ResourceStore<T
         return Future.failedFuture(ApiException.preconditionFailed(
             kind + " '" + updated.id() + "' was changed by another request"));
       }
-      byId.put(updated.id(), updated);
-      ordered.put(cursor(updated), updated);
-      return Future.succeededFuture(updated);
+      T stored = rules.applyUpdate(current, updated);
+      byId.put(stored.id(), stored);
+      ordered.put(cursor(stored), stored);
+      return Future.succeededFuture(stored);
     }
   }
 
@@ -112,6 +125,7 @@ final class InMemoryResourceStore<T extends Resource> implements ResourceStore<T
         return Future.failedFuture(e);
       }
       byId.remove(id);
+      uids.remove(current.uid());
       ordered.remove(cursor(current));
       return Future.succeededFuture();
     }

@@ -42,6 +42,12 @@ public final class InMemoryStore implements Store {
 
           @Override
           public void checkDelete(String id) {}
+
+          @Override
+          public Project applyUpdate(Project cur, Project upd) {
+            return new Project(cur.id(), cur.uid(), cur.organizationId(), upd.displayName(), upd.description(),
+                cur.createdAt(), upd.updatedAt(), upd.version());
+          }
         });
     organizations = new InMemoryResourceStore<>(lock, "organization", Map.of(),
         new InMemoryResourceStore.Rules<>() {
@@ -54,6 +60,12 @@ public final class InMemoryStore implements Store {
               throw ApiException.conflict("FAILED_PRECONDITION",
                   "organization '" + id + "' still has projects; delete them first");
             }
+          }
+
+          @Override
+          public Organization applyUpdate(Organization cur, Organization upd) {
+            return new Organization(cur.id(), cur.uid(), upd.displayName(), upd.description(), cur.createdAt(),
+                upd.updatedAt(), upd.version());
           }
         });
   }

@@ -1,0 +1,226 @@
+package io.k0rdent.api.verticles.store.pg;
+
+import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.resource.Resource;
+import io.k0rdent.api.core.store.ListQuery;
+import io.k0rdent.api.core.store.Page;
+import io.k0rdent.api.core.store.PageCursor;
+import io.k0rdent.api.core.store.ResourceStore;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * A {@link ResourceStore} over one table with the columns {@code id, uid, [extra...], display_name,
+ * description, created_at, updated_at, version}. Referential rules are the schema's foreign keys.
+ */
+final class PgResourceStore<T extends Resource> implements ResourceStore<T> {
+
+  /**
+   * How a resource kind maps to its table.
+   *
+   * @param kind          name in messages ({@code organization})
+   * @param table         table name
+   * @param extraColumns  immutable columns between {@code uid} and {@code display_name}
+   * @param filterColumns API filter name to column
+   * @param fromRow       row to resource
+   * @param extraValues   values of {@code extraColumns}
+   * @param displayName   the resource's display name
+   * @param description   the resource's description
+   * @param onCreateFk    the error when an insert violates a foreign key, or null
+   * @param onDeleteFk    the error (given the id) when a delete violates a foreign key, or null
+   */
+  record Table<T>(String kind, String table, List<String> extraColumns, Map<String, String> filterColumns,
+                  Function<Row, T> fromRow, Function<T, List<Object>> extraValues,
+                  Function<T, String> displayName, Function<T, String> description,
+                  Function<T, ApiException> onCreateFk, Function<String, ApiException> onDeleteFk) {}
+
+  private final Pool pool;
+  private final Table<T> t;
+  private final String columns;
+  private final String insertSql;
+  private final String getSql;
+  private final String updateSql;
+  private final String deleteSql;
+  private final Map<String, String> listSql = new ConcurrentHashMap<>();
+
+  PgResourceStore(Pool pool, Table<T> t) {
+    this.pool = pool;
+    this.t = t;
+    List<String> cols = new ArrayList<>(List.of("id", "uid"));
+    cols.addAll(t.extraColumns());
+    cols.addAll(List.of("display_name", "description", "created_at", "updated_at", "version"));
+    this.columns = String.join(", ", cols);
+    StringBuilder params = new StringBuilder();
+    for (int i = 1; i <= cols.size(); i++) {
+      params.append(i == 1 ? "" : ", ").append('$').append(i);
+    }
+    this.insertSql = "INSERT INTO " + t.table() + " (" + columns + ") VALUES (" + params + ") RETURNING " + columns;
+    this.getSql = "SELECT " + columns + " FROM " + t.table() + " WHERE id = $1";
+    // one round trip: the stored version (before the statement) tells 404 from 412 when nothing was updated
+    this.updateSql = "WITH cur AS (SELECT version FROM " + t.table() + " WHERE id = $1), "
+        + "upd AS (UPDATE " + t.table() + " SET display_name = $2, description = $3, updated_at = $4, version = $5"
+        + " WHERE id = $1 AND version = $5 - 1 RETURNING " + columns + ") "
+        + "SELECT (SELECT version FROM cur) AS current_version, upd.* FROM (VALUES (1)) AS one (x) LEFT JOIN upd ON true";
+    this.deleteSql = "WITH cur AS (SELECT version FROM " + t.table() + " WHERE id = $1), "
+        + "del AS (DELETE FROM " + t.table() + " WHERE id = $1 AND ($2::bigint IS NULL OR version = $2) RETURNING 1) "
+        + "SELECT (SELECT version FROM cur) AS current_version, (SELECT count(*) FROM del) AS deleted";
+  }
+
+  static OffsetDateTime ts(Instant i) {
+    return i == null ? null : OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
+  }
+
+  static Instant instant(Row row, String column) {
+    OffsetDateTime v = row.getOffsetDateTime(column);
+    return v == null ? null : v.toInstant();
+  }
+
+  @Override
+  public Future<T> create(T r) {
+    List<Object> values = new ArrayList<>();
+    values.add(r.id());
+    values.add(r.uid());
+    values.addAll(t.extraValues().apply(r));
+    values.add(t.displayName().apply(r));
+    values.add(t.description().apply(r));
+    values.add(ts(r.createdAt()));
+    values.add(ts(r.updatedAt()));
+    values.add(r.version());
+    return pool.preparedQuery(insertSql).execute(Tuple.tuple(values))
+        .map(rows -> t.fromRow().apply(rows.iterator().next()))
+        .recover(e -> Future.failedFuture(onCreateFailure(r, e)));
+  }
+
+  private Throwable onCreateFailure(T r, Throwable e) {
+    String state = PgErrors.sqlState(e);
+    if (PgErrors.UNIQUE_VIOLATION.equals(state)) {
+      String constraint = PgErrors.constraint(e);
+      if (constraint != null && constraint.endsWith("_uid_key")) {
+        return ApiException.conflict("ALREADY_EXISTS", t.kind() + " uid '" + r.uid() + "' already exists");
+      }
+      return ApiException.conflict("ALREADY_EXISTS", t.kind() + " '" + r.id() + "' already exists");
+    }
+    if (PgErrors.FOREIGN_KEY_VIOLATION.equals(state) && t.onCreateFk() != null) {
+      return t.onCreateFk().apply(r);
+    }
+    return PgErrors.map(e);
+  }
+
+  @Override
+  public Future<T> get(String id) {
+    return pool.preparedQuery(getSql).execute(Tuple.of(id))
+        .recover(e -> Future.failedFuture(PgErrors.map(e)))
+        .compose(rows -> rows.size() == 0
+            ? Future.failedFuture(ApiException.notFound(t.kind(), id))
+            : Future.succeededFuture(t.fromRow().apply(rows.iterator().next())));
+  }
+
+  @Override
+  public Future<T> update(T u) {
+    Tuple args = Tuple.of(u.id(), t.displayName().apply(u), t.description().apply(u), ts(u.updatedAt()), u.version());
+    return pool.preparedQuery(updateSql).execute(args)
+        .recover(e -> Future.failedFuture(PgErrors.map(e)))
+        .compose(rows -> {
+          Row row = rows.iterator().next();
+          if (row.getString("id") != null) {
+            return Future.succeededFuture(t.fromRow().apply(row));
+          }
+          if (row.getLong("current_version") == null) {
+            return Future.failedFuture(ApiException.notFound(t.kind(), u.id()));
+          }
+          return Future.failedFuture(changed(u.id()));
+        });
+  }
+
+  private ApiException changed(String id) {
+    return ApiException.preconditionFailed(t.kind() + " '" + id + "' was changed by another request");
+  }
+
+  @Override
+  public Future<Void> delete(String id, Long expectedVersion) {
+    return pool.preparedQuery(deleteSql).execute(Tuple.of(id, expectedVersion))
+        .recover(e -> Future.failedFuture(
+            PgErrors.FOREIGN_KEY_VIOLATION.equals(PgErrors.sqlState(e)) && t.onDeleteFk() != null
+                ? t.onDeleteFk().apply(id)
+                : PgErrors.map(e)))
+        .compose(rows -> {
+          Row row = rows.iterator().next();
+          if (row.getLong("deleted") > 0) {
+            return Future.succeededFuture();
+          }
+          // gone before the statement, or (no expected version) deleted concurrently: 404
+          if (row.getLong("current_version") == null || expectedVersion == null) {
+            return Future.failedFuture(ApiException.notFound(t.kind(), id));
+          }
+          return Future.failedFuture(changed(id));
+        });
+  }
+
+  @Override
+  public Future<Page<T>> list(ListQuery q) {
+    for (String f : q.filters().keySet()) {
+      if (!t.filterColumns().containsKey(f)) {
+        return Future.failedFuture(new IllegalArgumentException("unsupported filter " + f));
+      }
+    }
+    // sorted so that one filter set always yields the same SQL text (prepared statement cache)
+    Map<String, String> filters = new TreeMap<>(q.filters());
+    List<Object> args = new ArrayList<>(filters.values());
+    String sql = listSql.computeIfAbsent(String.join(",", filters.keySet()) + (q.after() == null ? "" : ",+after"),
+        k -> listSql(filters.keySet().stream().map(t.filterColumns()::get).toList(), q.after() != null));
+    if (q.after() != null) {
+      args.add(ts(q.after().createdAt()));
+      args.add(q.after().id());
+    }
+    args.add((long) q.limit() + 1);
+    return pool.preparedQuery(sql).execute(Tuple.tuple(args))
+        .recover(e -> Future.failedFuture(PgErrors.map(e)))
+        .map(rows -> page(rows, q.limit()));
+  }
+
+  private String listSql(List<String> filterColumns, boolean after) {
+    StringBuilder sql = new StringBuilder("SELECT ").append(columns).append(" FROM ").append(t.table());
+    int p = 1;
+    List<String> conditions = new ArrayList<>();
+    for (String c : filterColumns) {
+      conditions.add(c + " = $" + p++);
+    }
+    if (after) {
+      conditions.add("(created_at, id) > ($" + p++ + "::timestamptz, $" + p++ + "::text)");
+    }
+    if (!conditions.isEmpty()) {
+      sql.append(" WHERE ").append(String.join(" AND ", conditions));
+    }
+    return sql.append(" ORDER BY created_at, id LIMIT $").append(p).toString();
+  }
+
+  private Page<T> page(RowSet<Row> rows, int limit) {
+    List<T> items = new ArrayList<>(Math.min(rows.size(), limit));
+    boolean more = false;
+    for (Row row : rows) {
+      if (items.size() == limit) {
+        more = true;
+        break;
+      }
+      items.add(t.fromRow().apply(row));
+    }
+    PageCursor next = null;
+    if (more) {
+      T last = items.get(items.size() - 1);
+      next = new PageCursor(last.createdAt(), last.id());
+    }
+    return new Page<>(items, next);
+  }
+}

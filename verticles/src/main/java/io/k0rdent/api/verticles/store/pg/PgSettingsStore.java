@@ -1,0 +1,62 @@
+package io.k0rdent.api.verticles.store.pg;
+
+import io.k0rdent.api.core.store.SettingsStore;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/** {@link SettingsStore} over the {@code settings} table; the first committed insert of a name wins. */
+final class PgSettingsStore implements SettingsStore {
+
+  private static final String GET = "SELECT value FROM settings WHERE name = $1";
+  private static final String INSERT =
+      "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING value";
+  private static final String PUT =
+      "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value";
+
+  private final Pool pool;
+
+  PgSettingsStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  @Override
+  public Future<String> getOrCreate(String name, Supplier<String> initial) {
+    // read first so that the (possibly costly) supplier only runs when nothing is stored
+    return get(name).compose(found -> {
+      if (found.isPresent()) {
+        return Future.succeededFuture(found.get());
+      }
+      String value;
+      try {
+        value = initial.get();
+      } catch (RuntimeException e) {
+        return Future.failedFuture(e);
+      }
+      return pool.preparedQuery(INSERT).execute(Tuple.of(name, value))
+          .recover(e -> Future.failedFuture(PgErrors.map(e)))
+          .compose(rows -> rows.size() > 0
+              ? Future.succeededFuture(rows.iterator().next().getString("value"))
+              // another writer came first; its row is committed (settings are never deleted)
+              : get(name).compose(o -> o.isPresent()
+                  ? Future.succeededFuture(o.get())
+                  : Future.failedFuture(PgErrors.internal())));
+    });
+  }
+
+  @Override
+  public Future<Optional<String>> get(String name) {
+    return pool.preparedQuery(GET).execute(Tuple.of(name))
+        .recover(e -> Future.failedFuture(PgErrors.map(e)))
+        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getString("value")));
+  }
+
+  @Override
+  public Future<Void> put(String name, String value) {
+    return pool.preparedQuery(PUT).execute(Tuple.of(name, value))
+        .<Void>mapEmpty()
+        .recover(e -> Future.failedFuture(PgErrors.map(e)));
+  }
+}

@@ -1,0 +1,128 @@
+package io.k0rdent.api.verticles.store.pg;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.resource.Clock;
+import io.k0rdent.api.core.store.ListQuery;
+import io.k0rdent.api.core.store.Store;
+import io.k0rdent.api.core.store.StoreContract;
+import io.k0rdent.api.verticles.testsupport.PgTestDatabase;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.net.ServerSocket;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** {@link PgStore} against the store contract, plus PostgreSQL-specific failure handling. */
+class PgStoreTest extends StoreContract {
+
+  private static PgTestDatabase db;
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void startDatabase() {
+    db = PgTestDatabase.create();
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void dropDatabase() {
+    try {
+      if (vertx != null) {
+        await(vertx.close());
+      }
+    } finally {
+      if (db != null) {
+        db.drop();
+      }
+    }
+  }
+
+  @Override
+  protected Store createStore() {
+    db.truncate();
+    return PgStore.create(vertx, db.settings());
+  }
+
+  private static int closedPort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Test
+  void anUnreachableDatabaseFailsWith503WithoutDetails() throws Exception {
+    PgStore down = PgStore.create(vertx,
+        new PgSettings("postgresql://postgres:secret@127.0.0.1:" + closedPort() + "/test", null, 2));
+    try {
+      for (Future<?> f : List.of(down.ping(), down.organizations().get("x"),
+          down.organizations().create(org("x")), down.projects().list(new ListQuery(Map.of(), null, 5)),
+          down.idempotency().reserve("p", "k", "h", Clock.now().plusSeconds(60)),
+          down.settings().getOrCreate("s", () -> "v"))) {
+        ApiException e = awaitApiFailure(f, 503);
+        assertThat(e.reason()).isEqualTo("UNAVAILABLE");
+        assertThat(e.getMessage()).isEqualTo("the database is unavailable; retry later");
+      }
+    } finally {
+      await(down.close());
+    }
+  }
+
+  @Test
+  void anUnmigratedSchemaFailsWith500WithoutSqlText() {
+    PgStore bare = PgStore.create(vertx, new PgSettings(db.url(), "t_never_migrated", 1));
+    try {
+      ApiException e = awaitApiFailure(bare.organizations().get("x"), 500);
+      assertThat(e.getMessage()).isEqualTo("internal store error");
+      await(bare.ping());
+    } finally {
+      await(bare.close());
+    }
+  }
+
+  @Test
+  void keysUseTheCCollationWhateverTheDatabaseDefault() throws Exception {
+    // the contract's ordering test only discriminates on databases whose default collation is not C
+    PgSettings s = db.settings();
+    List<String> found = new ArrayList<>();
+    try (Connection c = DriverManager.getConnection(s.jdbcUrl(), s.user(), s.password());
+         PreparedStatement ps = c.prepareStatement("SELECT table_name || '.' || column_name || '=' || collation_name"
+             + " FROM information_schema.columns WHERE table_schema = ? AND data_type = 'text'"
+             + " AND column_name IN ('id', 'organization_id', 'principal', 'key', 'name') ORDER BY 1")) {
+      ps.setString(1, s.schema());
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          found.add(rs.getString(1));
+        }
+      }
+    }
+    assertThat(found).containsExactly("idempotency_keys.key=C", "idempotency_keys.principal=C",
+        "organizations.id=C", "projects.id=C", "projects.organization_id=C", "settings.name=C");
+  }
+
+  @Test
+  void migratingAgainIsANoOp() {
+    Migrations.migrate(db.settings());
+    await(store.organizations().create(org("still-works")));
+  }
+
+  @Test
+  void migratingAnUnreachableDatabaseSaysSo() throws Exception {
+    PgSettings down = new PgSettings("postgresql://postgres:secret@127.0.0.1:" + closedPort() + "/test", "t_x", 1);
+    assertThatThrownBy(() -> Migrations.migrate(down))
+        .isInstanceOf(Migrations.MigrationException.class)
+        .hasMessageContaining("unreachable")
+        .hasMessageContaining("127.0.0.1")
+        .hasMessageNotContaining("secret");
+  }
+}

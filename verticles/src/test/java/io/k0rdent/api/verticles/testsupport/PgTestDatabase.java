@@ -1,0 +1,85 @@
+package io.k0rdent.api.verticles.testsupport;
+
+import io.k0rdent.api.verticles.store.pg.Migrations;
+import io.k0rdent.api.verticles.store.pg.PgSettings;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HexFormat;
+
+/**
+ * A private, migrated schema ({@code t_<random>}) in the test PostgreSQL for one test class (or test).
+ * The server comes from env {@value #URL_ENV}, default {@value #DEFAULT_URL}. Blocking (JDBC): call from
+ * test threads, not event loops.
+ */
+public final class PgTestDatabase {
+
+  /** Environment variable with the test server's URL ({@code postgresql://user:password@host:port/db}). */
+  public static final String URL_ENV = "K0RDENT_TEST_PG_URL";
+  /** The URL used when {@value #URL_ENV} is unset. */
+  public static final String DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test";
+  private static final int POOL_SIZE = 4;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final PgSettings settings;
+
+  private PgTestDatabase(PgSettings settings) {
+    this.settings = settings;
+  }
+
+  /** The test server's URL. */
+  public static String serverUrl() {
+    String env = System.getenv(URL_ENV);
+    return env == null || env.isBlank() ? DEFAULT_URL : env;
+  }
+
+  /**
+   * Creates a fresh schema and migrates it.
+   *
+   * @throws Migrations.MigrationException when the server is unreachable or the migration fails
+   */
+  public static PgTestDatabase create() {
+    byte[] b = new byte[6];
+    RANDOM.nextBytes(b);
+    PgSettings settings = new PgSettings(serverUrl(), "t_" + HexFormat.of().formatHex(b), POOL_SIZE);
+    Migrations.migrate(settings);
+    return new PgTestDatabase(settings);
+  }
+
+  /** URL, schema and a small pool size, for {@code PgStore.create}. */
+  public PgSettings settings() {
+    return settings;
+  }
+
+  /** The server URL (without the schema; see {@link #schema()}). */
+  public String url() {
+    return settings.url();
+  }
+
+  /** The schema's name. */
+  public String schema() {
+    return settings.schema();
+  }
+
+  /** Empties every table of the schema (keeps Flyway's history). */
+  public void truncate() {
+    exec("TRUNCATE " + settings.schema() + ".projects, " + settings.schema() + ".organizations, "
+        + settings.schema() + ".idempotency_keys, " + settings.schema() + ".settings");
+  }
+
+  /** Drops the schema and everything in it. */
+  public void drop() {
+    exec("DROP SCHEMA IF EXISTS " + settings.schema() + " CASCADE");
+  }
+
+  private void exec(String sql) {
+    try (Connection c = DriverManager.getConnection(settings.jdbcUrl(), settings.user(), settings.password());
+         Statement s = c.createStatement()) {
+      s.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot run '" + sql + "' on " + settings.describe(), e);
+    }
+  }
+}
