@@ -47,6 +47,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -137,13 +138,15 @@ public final class Node {
     String issuer = settings.auth().issuer() != null ? settings.auth().issuer()
         : "http://localhost:" + arcPort;
 
+    // Parse the API document and build the request validators while Hazelcast starts.
+    CompletableFuture<Routes> routes = CompletableFuture.supplyAsync(Routes::load);
     HazelcastClusterManager cluster = new HazelcastClusterManager(HazelcastSetup.config(settings.hazelcast()));
     VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
         .setHost(settings.hazelcast().bindAddress() == null ? "localhost" : settings.hazelcast().bindAddress()));
     return Vertx.builder().with(options).withClusterManager(cluster).buildClustered().compose(vertx -> {
       Future<Node> started = openStore(vertx, settings.database()).compose(store ->
-          assemble(vertx, cluster.getHazelcastInstance(), store, settings, mode, arcPort, atlasPort,
-              managementPort, issuer)
+          Future.fromCompletionStage(routes).compose(r -> assemble(vertx, cluster.getHazelcastInstance(), store,
+              settings, mode, r, arcPort, atlasPort, managementPort, issuer))
               .onFailure(err -> store.close()));
       return started.recover(err -> vertx.close().transform(ignored -> Future.failedFuture(err)));
     });
@@ -171,8 +174,17 @@ public final class Node {
     }).map(v -> (Store) PgStore.create(vertx, pg));
   }
 
+  /** The API document and its validators: built once per process, shared by every HTTP verticle. */
+  private record Routes(ApiDocument doc, Map<String, BodyValidator> validators) {
+    static Routes load() {
+      ApiDocument doc = ApiDocument.load();
+      return new Routes(doc, ApiRouter.validators(doc));
+    }
+  }
+
   private static Future<Node> assemble(Vertx vertx, HazelcastInstance hazelcast, Store store, Settings settings,
-                                       Mode mode, int arcPort, int atlasPort, int managementPort, String issuer) {
+                                       Mode mode, Routes routes, int arcPort, int atlasPort, int managementPort,
+                                       String issuer) {
     Future<String> pepperF = settings.auth().pepper() != null
         ? Future.succeededFuture(settings.auth().pepper())
         : store.settings().getOrCreate("auth.pepper", Secrets::random256);
@@ -199,8 +211,8 @@ public final class Node {
             ApiServices services = new ApiServices(store, policy, clients, keys, pageTokens, registry, issuer,
                 settings.auth().audience(), Duration.ofSeconds(settings.auth().tokenTtlSeconds()),
                 settings.http().bodyLimitBytes(), ApiServices.DEFAULT_IDEMPOTENCY_TTL, OpenApiUi.productVersion());
-            ApiDocument doc = ApiDocument.load();
-            Map<String, BodyValidator> validators = ApiRouter.validators(doc);
+            ApiDocument doc = routes.doc();
+            Map<String, BodyValidator> validators = routes.validators();
             int instances = settings.http().instances() > 0 ? settings.http().instances()
                 : Runtime.getRuntime().availableProcessors();
             String host = settings.http().host();

@@ -12,7 +12,7 @@ class PgResourcesHttpTest extends ResourcesHttpContract {
 
   @Override
   TestNode startNode() {
-    db = PgTestDatabase.createEmpty();
+    db = PgTestDatabase.create();
     return TestNode.start(Map.of("database.url", db.url(), "database.schema", db.schema()));
   }
 
