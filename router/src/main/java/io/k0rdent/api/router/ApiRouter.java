@@ -183,10 +183,12 @@ public final class ApiRouter {
 
   private Principal authenticate(RoutingContext ctx) {
     String authz = ctx.request().getHeader("Authorization");
-    if (authz == null || authz.length() < 7 || !authz.regionMatches(true, 0, "Bearer ", 0, 7)) {
+    String scheme = authz == null ? "" : authz.trim().split(" ", 2)[0];
+    if (!scheme.equalsIgnoreCase("Bearer")) {
+      // No bearer credentials at all: RFC 6750 §3.1, no error code in the challenge.
       throw ApiException.unauthenticated("a bearer access token is required (Authorization: Bearer <token>)");
     }
-    return verifier.verify(authz.substring(7).trim(), Instant.now());
+    return verifier.verify(authz.trim().substring(scheme.length()).trim(), Instant.now());
   }
 
   private static JsonNode readBody(RoutingContext ctx, ApiDocument.Operation op, BodyValidator validator) {

@@ -184,9 +184,9 @@ public final class ContractSchemas {
      *       the error envelope {@code error} with its {@code code} and {@code message}; the item array of
      *       {@code listOrganizations}/{@code listProjects} ({@code nextPageToken} is absent on the last
      *       page);</li>
-     *   <li>extra error statuses: 409 (duplicate id) and 422 (Idempotency-Key reused with another body)
-     *       on the creates, 412 ({@code If-Match} mismatch) on updates and deletes, of organizations and
-     *       projects.</li>
+     *   <li>extra error statuses (docs/spec-deviations.md): 409 (duplicate id, or an organization with
+     *       projects), 413, 415 and 422 (Idempotency-Key reused) on the creates, 412 ({@code If-Match}
+     *       mismatch) on updates and deletes, 400 (bad {@code pageSize} or {@code pageToken}) on lists.</li>
      * </ul>
      */
     public static Rules ours() {
@@ -197,15 +197,17 @@ public final class ContractSchemas {
       always.put("Organization", List.of("selfLink", "uid", "id", "createdAt", "updatedAt", "etag"));
       always.put("Project", List.of("selfLink", "uid", "id", "organizationId", "createdAt", "updatedAt", "etag"));
       always.put("Error", List.of("error"));
-      always.put("Error/error", List.of("code", "message"));
+      always.put("Error/error", List.of("code", "message", "details"));
       always.put("listOrganizations:200", List.of("organizations"));
       always.put("listProjects:200", List.of("projects"));
       Map<String, Set<Integer>> statuses = new LinkedHashMap<>();
-      statuses.put("createOrganization", Set.of(409, 422));
-      statuses.put("updateOrganization", Set.of(412));
-      statuses.put("deleteOrganization", Set.of(412));
-      statuses.put("createProject", Set.of(409, 422));
-      statuses.put("updateProject", Set.of(412));
+      statuses.put("listOrganizations", Set.of(400));
+      statuses.put("createOrganization", Set.of(409, 413, 415, 422));
+      statuses.put("updateOrganization", Set.of(412, 413, 415));
+      statuses.put("deleteOrganization", Set.of(409, 412));
+      statuses.put("listProjects", Set.of(400));
+      statuses.put("createProject", Set.of(409, 413, 415, 422));
+      statuses.put("updateProject", Set.of(412, 413, 415));
       statuses.put("deleteProject", Set.of(412));
       return new Rules(ext, always, statuses);
     }

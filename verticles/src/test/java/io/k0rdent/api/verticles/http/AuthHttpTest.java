@@ -227,7 +227,9 @@ class AuthHttpTest {
         .keyID("../../etc/passwd' OR 1=1 --").build(), goodClaims().build());
     badKid.sign(new ECDSASigner(ours));
     assertInvalidToken("Bearer " + badKid.serialize());
-    assertInvalidToken("Bearer " + "a".repeat(20000));
+    assertInvalidToken("Bearer " + "a".repeat(8200));
+    assertInvalidToken("Bearer");
+    assertThat(api.send("GET", ORGS, null, "Authorization", "Bearer " + "a".repeat(20000)).status()).isEqualTo(431);
   }
 
   @Test

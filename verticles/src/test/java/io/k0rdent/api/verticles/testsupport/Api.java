@@ -13,7 +13,8 @@ import java.util.Map;
 /** A small blocking HTTP client for one face of a {@link TestNode}. */
 public final class Api {
 
-  private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(TestNode.TIMEOUT).build();
+  private static final HttpClient CLIENT = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1).connectTimeout(TestNode.TIMEOUT).build();
   public final String base;
 
   Api(String base) {

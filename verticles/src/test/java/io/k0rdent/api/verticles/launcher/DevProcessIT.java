@@ -19,16 +19,20 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * Starts {@code dev} as a separate process (same class path, free ports), reads the printed bootstrap
- * credentials, gets a token, creates an organization, then stops it with SIGTERM and expects a clean exit.
+ * Starts {@code java -jar verticles/target/k0rdent-api.jar dev} as a separate process on free ports (the
+ * built artifact, so this runs in the integration-test phase, after packaging), reads the printed
+ * bootstrap credentials, gets a token, creates an organization, then stops it with SIGTERM and expects
+ * a clean exit.
  */
-class DevProcessTest {
+class DevProcessIT {
 
   @Test
   void devPrintsCredentialsThatWork() throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "dev", "--arc-port", "0", "--atlas-port", "0", "--management-port", "0"));
+    Path jar = Path.of(System.getProperty("k0rdent.jar", "target/k0rdent-api.jar"));
+    assertThat(jar).exists();
+    List<String> cmd = new ArrayList<>(List.of(java, "-jar", jar.toString(),
+        "dev", "--arc-port", "0", "--atlas-port", "0", "--management-port", "0"));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().remove("K0RDENT_BOOTSTRAP_CLIENT_ID");
     pb.environment().remove("K0RDENT_BOOTSTRAP_CLIENT_SECRET");
@@ -39,7 +43,7 @@ class DevProcessTest {
       String clientId = null;
       String secret = null;
       String arc = null;
-      Pattern arcLine = Pattern.compile("Arc \\(public\\):\\s+(http://\\S+)");
+      Pattern arcLine = Pattern.compile("Arc\\s+\\(public\\):\\s+(http://\\S+)");
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       StringBuilder seen = new StringBuilder();
       String line;
@@ -54,9 +58,9 @@ class DevProcessTest {
           secret = line.substring(line.indexOf('=') + 1);
         }
       }
-      assertThat(secret).as(seen.toString()).isNotNull();
+      assertThat(secret).as("dev printed:%n%s", seen).isNotNull();
       assertThat(secret).startsWith("plt_cs_");
-      assertThat(arc).isNotNull();
+      assertThat(arc).as("dev printed:%n%s", seen).isNotNull();
       Thread drain = new Thread(() -> out.lines().forEach(l -> { }));
       drain.setDaemon(true);
       drain.start();
