@@ -143,13 +143,37 @@ public final class Node {
     HazelcastClusterManager cluster = new HazelcastClusterManager(HazelcastSetup.config(settings.hazelcast()));
     VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
         .setHost(settings.hazelcast().bindAddress() == null ? "localhost" : settings.hazelcast().bindAddress()));
-    return Vertx.builder().with(options).withClusterManager(cluster).buildClustered().compose(vertx -> {
-      Future<Node> started = openStore(vertx, settings.database()).compose(store ->
-          Future.fromCompletionStage(routes).compose(r -> assemble(vertx, cluster.getHazelcastInstance(), store,
-              settings, mode, r, arcPort, atlasPort, managementPort, issuer))
-              .onFailure(err -> store.close()));
-      return started.recover(err -> vertx.close().transform(ignored -> Future.failedFuture(err)));
+    // Completed outside Vert.x: after a failed start its event loops are gone and cannot run callbacks.
+    CompletableFuture<Node> result = new CompletableFuture<>();
+    Vertx.builder().with(options).withClusterManager(cluster).buildClustered().onComplete(built -> {
+      if (built.failed()) {
+        result.completeExceptionally(built.cause());
+        return;
+      }
+      Vertx vertx = built.result();
+      openStore(vertx, settings.database())
+          .compose(store -> Future.fromCompletionStage(routes)
+              .compose(r -> assemble(vertx, cluster.getHazelcastInstance(), store, settings, mode, r, arcPort,
+                  atlasPort, managementPort, issuer))
+              .onFailure(err -> store.close()))
+          .onComplete(ar -> {
+            if (ar.succeeded()) {
+              result.complete(ar.result());
+              return;
+            }
+            Thread closer = new Thread(() -> {
+              try {
+                vertx.close().toCompletionStage().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+              } catch (Exception e) {
+                LOG.warn("closing after a failed start: {}", e.toString());
+              }
+              result.completeExceptionally(ar.cause());
+            }, "k0rdent-abort");
+            closer.setDaemon(true);
+            closer.start();
+          });
     });
+    return Future.fromCompletionStage(result);
   }
 
   private static int resolvePort(int port) {

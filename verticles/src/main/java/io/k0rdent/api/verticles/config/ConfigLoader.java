@@ -45,10 +45,14 @@ public final class ConfigLoader {
     ObjectNode tree = defaults();
     if (file != null) {
       JsonNode fromFile;
+      if (!Files.isRegularFile(file)) {
+        throw new ConfigException("configuration file " + file + " does not exist or is not a file");
+      }
       try {
         fromFile = YAML.readTree(Files.readString(file));
       } catch (IOException e) {
-        throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage());
+        throw new ConfigException("cannot read configuration file " + file + ": "
+            + e.getMessage().split("\n", 2)[0]);
       }
       if (fromFile != null && !fromFile.isMissingNode() && !fromFile.isNull()) {
         if (!fromFile.isObject()) {

@@ -58,8 +58,8 @@ public final class Main implements Runnable {
   }
 
   @Command(name = "dev", mixinStandardHelpOptions = true,
-      description = {"Run everything in one process for a laptop: an embedded Hazelcast member that joins nobody,",
-          "an in-memory store (or PostgreSQL with --pg-url), region local-1, and printed bootstrap credentials."})
+      description = {"Run everything in one process on a laptop: an embedded Hazelcast member that joins",
+          "nobody, an in-memory store (or PostgreSQL with --pg-url), region local-1; prints how to log in."})
   static final class Dev implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--config", description = "YAML configuration file (as for serve)")
     Path config;
@@ -89,9 +89,10 @@ public final class Main implements Runnable {
   }
 
   @Command(name = "serve", mixinStandardHelpOptions = true,
-      description = "Run in production mode: PostgreSQL required (database.url), migrations applied at start.")
+      description = {"Run in production mode: PostgreSQL required (database.url), migrations applied at start.",
+          "Configuration: the file, then K0RDENT_* environment variables."})
   static final class Serve implements java.util.concurrent.Callable<Integer> {
-    @Option(names = "--config", required = true, description = "YAML configuration file")
+    @Option(names = "--config", description = "YAML configuration file (optional: the environment may say all)")
     Path config;
 
     @Override
@@ -107,7 +108,7 @@ public final class Main implements Runnable {
   @Command(name = "migrate", mixinStandardHelpOptions = true,
       description = "Apply the PostgreSQL schema migrations and exit.")
   static final class Migrate implements java.util.concurrent.Callable<Integer> {
-    @Option(names = "--config", required = true, description = "YAML configuration file")
+    @Option(names = "--config", description = "YAML configuration file (optional: the environment may say all)")
     Path config;
 
     @Override

@@ -21,6 +21,11 @@ public final class Api {
     this.base = base;
   }
 
+  /** A client for {@code base}, e.g. {@code http://127.0.0.1:8080}. */
+  public static Api forUrl(String base) {
+    return new Api(base);
+  }
+
   /** A response with its body as text and, when JSON, parsed. */
   public record Res(int status, Map<String, String> headers, String body) {
     public JsonObject json() {
