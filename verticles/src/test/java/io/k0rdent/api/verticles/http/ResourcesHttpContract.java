@@ -272,6 +272,27 @@ abstract class ResourcesHttpContract {
   }
 
   @Test
+  void idempotencyKeysArePrivateToThePrincipal() {
+    String other = "other-admin-" + UUID.randomUUID().toString().substring(0, 6) + "@provider.iam";
+    ((io.k0rdent.api.core.auth.PolicyEngine) node.node().services().authorizer())
+        .setGrants(other, List.of(io.k0rdent.api.core.auth.Grant.PLATFORM_ADMIN));
+    String otherToken = new io.k0rdent.api.core.auth.AccessTokenIssuer(node.node().services().signingKeys(),
+        node.node().issuer(), "k0rdent-api", java.time.Duration.ofMinutes(5))
+        .issue(other, io.k0rdent.api.core.auth.PrincipalType.SERVICE_ACCOUNT, other, "provider", "organization",
+            "provider", java.time.Instant.now()).token();
+    String key = UUID.randomUUID().toString();
+    JsonObject body = new JsonObject().put("displayName", "generated id");
+    Res mine = api.post(ORGS, token, body, "Idempotency-Key", key);
+    Res theirs = api.post(ORGS, otherToken, body, "Idempotency-Key", key);
+    assertThat(mine.status()).isEqualTo(201);
+    assertThat(theirs.status()).isEqualTo(201);
+    assertThat(theirs.header("Idempotent-Replayed")).isNull();
+    assertThat(theirs.json().getString("id")).isNotEqualTo(mine.json().getString("id"));
+    Res mineAgain = api.post(ORGS, token, body, "Idempotency-Key", key);
+    assertThat(mineAgain.json().getString("id")).isEqualTo(mine.json().getString("id"));
+  }
+
+  @Test
   void failedRequestFreesItsIdempotencyKey() {
     String org = unique("later");
     String key = UUID.randomUUID().toString();
