@@ -97,11 +97,7 @@ public final class Main implements Runnable {
 
     @Override
     public Integer call() {
-      Settings s = ConfigLoader.load(config, System.getenv(), Map.of());
-      if (s.database().url() == null || s.database().url().isBlank()) {
-        throw new ConfigLoader.ConfigException("database.url (K0RDENT_DATABASE_URL) is required in serve mode");
-      }
-      return runNode(s, Node.Mode.SERVE);
+      return runNode(withDatabase(config, "serve"), Node.Mode.SERVE);
     }
   }
 
@@ -113,14 +109,20 @@ public final class Main implements Runnable {
 
     @Override
     public Integer call() {
-      Settings s = ConfigLoader.load(config, System.getenv(), Map.of());
-      if (s.database().url() == null || s.database().url().isBlank()) {
-        throw new ConfigLoader.ConfigException("database.url (K0RDENT_DATABASE_URL) is required for migrate");
-      }
+      Settings s = withDatabase(config, "migrate");
       Migrations.migrate(new PgSettings(s.database().url(), s.database().schema(), s.database().poolSize()));
       System.out.println("migrations applied");
       return 0;
     }
+  }
+
+  /** The configuration of a command that needs PostgreSQL; a 2-exit configuration error without one. */
+  private static Settings withDatabase(Path config, String command) {
+    Settings s = ConfigLoader.load(config, System.getenv(), Map.of());
+    if (s.database().url() == null || s.database().url().isBlank()) {
+      throw new ConfigLoader.ConfigException("database.url (K0RDENT_DATABASE_URL) is required for " + command);
+    }
+    return s;
   }
 
   private static int runNode(Settings s, Node.Mode mode) {
