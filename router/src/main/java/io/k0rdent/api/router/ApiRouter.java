@@ -44,6 +44,9 @@ public final class ApiRouter {
   private final AccessTokenVerifier verifier;
   private final Idempotency idempotency;
   private final Map<io.vertx.ext.web.Route, String> templates = new java.util.IdentityHashMap<>();
+  private final Map<String, java.util.SortedSet<String>> allowed = new java.util.LinkedHashMap<>();
+  private static final java.util.Set<String> KNOWN_METHODS =
+      java.util.Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT");
 
   private ApiRouter(Face face, ApiServices services) {
     this.face = face;
@@ -85,7 +88,8 @@ public final class ApiRouter {
     router.route().handler(this::measure);
 
     Map<String, OperationHandler> handlers = new HashMap<>();
-    handlers.putAll(new OrganizationsApi(services.store(), services.pageTokens()).handlers());
+    handlers.putAll(new OrganizationsApi(services.store(), services.pageTokens(),
+        services.providerOrganizationId()).handlers());
     handlers.putAll(new ProjectsApi(services.store(), services.pageTokens()).handlers());
     handlers.putAll(extra);
     Map<String, Handler<RoutingContext>> raw = Map.of("mintToken", new TokenEndpoint(services)::handle);
@@ -94,8 +98,16 @@ public final class ApiRouter {
       if (!face.serves(op.visibility())) {
         continue;
       }
-      var route = router.routeWithRegex(HttpMethod.valueOf(op.method()), regexOf(op.path()));
+      String regex = regexOf(op.path());
+      var route = router.routeWithRegex(HttpMethod.valueOf(op.method()), regex);
+      if (op.method().equals("GET")) {
+        route.method(HttpMethod.HEAD);
+      }
       templates.put(route, op.path());
+      allowed.computeIfAbsent(regex, r -> new java.util.TreeSet<>()).add(op.method());
+      if (op.method().equals("GET")) {
+        allowed.get(regex).add("HEAD");
+      }
       if (!op.requestContentTypes().isEmpty()) {
         route.handler(BodyHandler.create(false).setBodyLimit(services.bodyLimitBytes()));
       }
@@ -116,10 +128,26 @@ public final class ApiRouter {
     new WellKnown(services).mount(router);
     OpenApiUi.mount(router, doc.renderFor(face, services.version()), services.version());
 
-    for (int status : new int[] {400, 404, 405, 413, 415, 500}) {
+    for (int status : new int[] {400, 404, 413, 415, 500}) {
       router.errorHandler(status, HttpErrors::failureHandler);
     }
+    Map<Pattern, String> allow = new java.util.LinkedHashMap<>();
+    allowed.forEach((regex, methods) -> allow.put(Pattern.compile(regex), String.join(", ", methods)));
+    router.errorHandler(405, ctx -> {
+      // RFC 9110 §15.5.6: a 405 lists the methods the target supports.
+      for (var e : allow.entrySet()) {
+        if (e.getKey().matcher(ctx.request().path()).matches()) {
+          ctx.response().putHeader("Allow", e.getValue());
+          break;
+        }
+      }
+      HttpErrors.failureHandler(ctx);
+    });
     return router;
+  }
+
+  private static String stripSlash(String path) {
+    return path.length() > 1 && path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
   }
 
   /** {@code /a/{id}:verb} → a regex with named groups, so {@code {id}:verb} paths route too. */
@@ -143,7 +171,7 @@ public final class ApiRouter {
       Timer.builder("http.server.requests")
           .description("API request duration by route template and status")
           .tag("face", face.name().toLowerCase(Locale.ROOT))
-          .tag("method", ctx.request().method().name())
+          .tag("method", KNOWN_METHODS.contains(ctx.request().method().name()) ? ctx.request().method().name() : "OTHER")
           .tag("route", route == null ? "UNMATCHED" : route)
           .tag("status", Integer.toString(ctx.response().getStatusCode()))
           .publishPercentileHistogram()
@@ -164,7 +192,7 @@ public final class ApiRouter {
       Call call = new Call(ctx, principal, body);
       String key = op.method().equals("POST") ? ctx.request().getHeader(Idempotency.HEADER) : null;
       if (key != null && principal != null) {
-        String hash = Idempotency.requestHash(op.method(), ctx.normalizedPath(), ctx.body().buffer());
+        String hash = Idempotency.requestHash(op.method(), stripSlash(ctx.normalizedPath()), body);
         result = idempotency.run(principal.subject(), key, hash, () -> handler.handle(call));
       } else {
         result = handler.handle(call);
@@ -182,6 +210,9 @@ public final class ApiRouter {
   }
 
   private Principal authenticate(RoutingContext ctx) {
+    if (ctx.request().headers().getAll("Authorization").size() > 1) {
+      throw ApiException.badRequest("INVALID_ARGUMENT", "send one Authorization header, not several");
+    }
     String authz = ctx.request().getHeader("Authorization");
     String scheme = authz == null ? "" : authz.trim().split(" ", 2)[0];
     if (!scheme.equalsIgnoreCase("Bearer")) {
@@ -204,7 +235,7 @@ public final class ApiRouter {
     }
     JsonNode body;
     try {
-      body = ApiDocument.JSON.readTree(raw.getBytes());
+      body = ApiDocument.JSON.readTree(strictUtf8(raw));
     } catch (IOException e) {
       throw ApiException.badRequest("MALFORMED_JSON", "the request body is not valid JSON");
     }
@@ -213,6 +244,18 @@ public final class ApiRouter {
     }
     validator.validate(body);
     return body;
+  }
+
+  /** RFC 8259 §8.1: JSON on the wire is UTF-8; malformed or overlong sequences are refused, not repaired. */
+  private static String strictUtf8(Buffer raw) {
+    try {
+      return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(raw.getBytes())).toString();
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw ApiException.badRequest("MALFORMED_JSON", "the request body is not valid UTF-8");
+    }
   }
 
   private static void write(RoutingContext ctx, Reply reply) {

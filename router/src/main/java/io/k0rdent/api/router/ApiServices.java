@@ -11,6 +11,7 @@ import java.time.Duration;
  * What the routers need from the process, shared by every verticle instance (all members are
  * thread-safe). Thread-confined parts (JWT signers and verifiers) are made per router from these.
  *
+ * @param providerOrganizationId the provider's own organization (seeded; cannot be deleted)
  * @param issuer           the {@code iss} of our tokens (RFC 9068 §2.2)
  * @param audience         the {@code aud} of our tokens
  * @param tokenTtl         access-token lifetime (the contract's {@code expires_in}, 900 s by default)
@@ -19,7 +20,8 @@ import java.time.Duration;
  * @param version          the product version, shown in our OpenAPI documents
  */
 public record ApiServices(Store store, Authorizer authorizer, ClientRegistry clients, SigningKeys signingKeys,
-                          PageTokens pageTokens, MeterRegistry meters, String issuer, String audience,
+                          PageTokens pageTokens, MeterRegistry meters, String providerOrganizationId,
+                          String issuer, String audience,
                           Duration tokenTtl, long bodyLimitBytes, Duration idempotencyTtl, String version) {
 
   /** 1 MiB. */

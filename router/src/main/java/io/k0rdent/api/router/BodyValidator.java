@@ -47,6 +47,8 @@ public final class BodyValidator {
     root.put("$ref", "#/$defs/" + schemaName);
     SchemaValidatorsConfig config = SchemaValidatorsConfig.builder()
         .formatAssertionsEnabled(true)
+        .pathType(com.networknt.schema.PathType.JSON_PATH)
+        .locale(java.util.Locale.ROOT)
         .build();
     JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(root, config);
     schema.initializeValidators();
@@ -80,21 +82,37 @@ public final class BodyValidator {
     }
   }
 
-  /** Throws a 400 {@link ApiException} when {@code body} does not satisfy the schema. */
+  /** At most this many field violations are listed in one answer. */
+  public static final int MAX_VIOLATIONS = 20;
+
+  /**
+   * Throws a 400 {@link ApiException} when {@code body} does not satisfy the schema, or when any string in
+   * it holds text we cannot store faithfully or safely: U+0000, an unpaired surrogate, or a control
+   * character other than tab, line feed and carriage return.
+   */
   public void validate(JsonNode body) {
     if (!body.isObject()) {
       throw ApiException.badRequest("INVALID_ARGUMENT", "the request body must be a JSON object");
     }
     List<FieldViolation> violations = new ArrayList<>();
+    int unknown = 0;
     Iterator<String> names = body.fieldNames();
     while (names.hasNext()) {
       String n = names.next();
       if (!requestFields.contains(n)) {
-        violations.add(new FieldViolation(n, resourceFields.contains(n)
-            ? "field '" + n + "' is read-only here"
-            : "unknown field '" + n + "'"));
+        unknown++;
+        if (violations.size() < MAX_VIOLATIONS) {
+          violations.add(new FieldViolation(printable(n), resourceFields.contains(n)
+              ? "field '" + n + "' is read-only here"
+              : "unknown field '" + printable(n) + "'"));
+        }
       }
     }
+    if (unknown > MAX_VIOLATIONS) {
+      // Not worth validating the rest: answer at once, without a huge list.
+      fail(violations, unknown);
+    }
+    checkText(body, "", violations);
     for (ValidationMessage m : schema.validate(body)) {
       if ("additionalProperties".equals(m.getType()) || "unevaluatedProperties".equals(m.getType())) {
         continue;
@@ -102,11 +120,64 @@ public final class BodyValidator {
       violations.add(new FieldViolation(fieldOf(m), describe(m)));
     }
     if (!violations.isEmpty()) {
-      violations.sort(Comparator.comparing(FieldViolation::field));
-      String summary = violations.size() == 1 ? violations.get(0).description()
-          : violations.size() + " fields are invalid";
-      throw ApiException.invalidArgument(summary, violations);
+      fail(violations, violations.size());
     }
+  }
+
+  private static void fail(List<FieldViolation> violations, int total) {
+    violations.sort(Comparator.comparing(FieldViolation::field));
+    List<FieldViolation> shown = violations.subList(0, Math.min(violations.size(), MAX_VIOLATIONS));
+    String summary = total <= 1 ? shown.get(0).description()
+        : total + " fields are invalid" + (total > shown.size() ? " (the first " + shown.size() + " are listed)" : "");
+    throw ApiException.invalidArgument(summary, shown);
+  }
+
+  private static void checkText(JsonNode node, String path, List<FieldViolation> violations) {
+    if (node.isTextual()) {
+      String bad = badCharacter(node.textValue());
+      if (bad != null) {
+        String field = path.isEmpty() ? "body" : path;
+        violations.add(new FieldViolation(field, field + ": " + bad));
+      }
+    } else if (node.isObject()) {
+      node.fields().forEachRemaining(e -> checkText(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey(),
+          violations));
+    } else if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        checkText(node.get(i), path + "[" + i + "]", violations);
+      }
+    }
+  }
+
+  /** Why {@code s} cannot be accepted, or null when it can. */
+  static String badCharacter(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)) {
+        if (i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+          i++;
+          continue;
+        }
+        return "contains an unpaired surrogate (not valid Unicode text)";
+      }
+      if (Character.isLowSurrogate(c)) {
+        return "contains an unpaired surrogate (not valid Unicode text)";
+      }
+      if (c == 0) {
+        return "contains U+0000";
+      }
+      if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || (c >= 0x7f && c < 0xa0)) {
+        return String.format("contains the control character U+%04X", (int) c);
+      }
+    }
+    return null;
+  }
+
+  private static String printable(String name) {
+    String cut = name.length() > 64 ? name.substring(0, 64) + "…" : name;
+    return badCharacter(cut) == null ? cut : cut.codePoints()
+        .mapToObj(cp -> Character.isISOControl(cp) || Character.isSurrogate((char) cp) ? "?" : Character.toString(cp))
+        .reduce("", String::concat);
   }
 
   private static String fieldOf(ValidationMessage m) {

@@ -43,6 +43,12 @@ public final class HttpErrors {
     if (t instanceof io.vertx.ext.web.handler.HttpException he) {
       return fromStatus(he.getStatusCode());
     }
+    if (t instanceof io.vertx.core.http.HttpClosedException || t instanceof io.vertx.core.VertxException ve
+        && "Connection was closed".equals(ve.getMessage())) {
+      // The client went away mid-request: nothing to answer, nothing wrong here.
+      LOG.debug("client closed the connection during {} {}", ctx.request().method(), ctx.request().path());
+      return new ApiException(400, "CLIENT_CLOSED", "the connection was closed", List.of());
+    }
     LOG.error("request {} {} failed [requestId={}]", ctx.request().method(), ctx.request().path(),
         RequestIds.get(ctx), t);
     return new ApiException(500, "INTERNAL", "internal error; quote request id " + RequestIds.get(ctx), List.of());

@@ -3,7 +3,7 @@ package io.k0rdent.api.router;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.store.IdempotencyStore;
 import io.vertx.core.Future;
-import io.vertx.core.buffer.Buffer;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -33,8 +33,11 @@ public final class Idempotency {
     this.ttl = ttl;
   }
 
-  /** SHA-256 over method, path and raw body: what "the same request" means. */
-  public static String requestHash(String method, String path, Buffer body) {
+  /**
+   * SHA-256 over method, path and the body's canonical JSON (object keys sorted, no insignificant white
+   * space): what "the same request" means, so a retry that re-serialises the same JSON still matches.
+   */
+  public static String requestHash(String method, String path, JsonNode body) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       md.update(method.getBytes(StandardCharsets.UTF_8));
@@ -42,13 +45,18 @@ public final class Idempotency {
       md.update(path.getBytes(StandardCharsets.UTF_8));
       md.update((byte) '\n');
       if (body != null) {
-        md.update(body.getBytes());
+        md.update(CANONICAL.writeValueAsBytes(CANONICAL.treeToValue(body, Object.class)));
       }
       return HexFormat.of().formatHex(md.digest());
-    } catch (NoSuchAlgorithmException e) {
+    } catch (NoSuchAlgorithmException | java.io.IOException e) {
       throw new IllegalStateException(e);
     }
   }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper CANONICAL =
+      com.fasterxml.jackson.databind.json.JsonMapper.builder()
+          .enable(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+          .build();
 
   /** Runs {@code action} at most once per ({@code principal}, {@code key}) and replays its success. */
   public Future<Reply> run(String principal, String key, String requestHash, Supplier<Future<Reply>> action) {

@@ -1,6 +1,7 @@
 package io.k0rdent.api.router;
 
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.StaticHandler;
 import java.io.IOException;
@@ -40,17 +41,17 @@ public final class OpenApiUi {
   static void mount(Router router, byte[] document, String version) {
     Buffer doc = Buffer.buffer(document);
     Buffer index = Buffer.buffer(INDEX);
-    router.get("/openapi.json").handler(ctx -> ctx.response()
+    router.route("/openapi.json").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/json").end(doc));
     // Vert.x matches "/docs" and "/docs/" alike: redirect the bare form so relative links resolve.
-    router.get("/docs").handler(ctx -> {
+    router.route("/docs").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> {
       if (ctx.request().path().endsWith("/")) {
         ctx.response().putHeader("Content-Type", "text/html; charset=utf-8").end(index);
       } else {
         ctx.redirect("/docs/");
       }
     });
-    router.get("/docs/*").handler(StaticHandler.create("META-INF/resources/webjars/swagger-ui/" + swaggerUiVersion())
+    router.route("/docs/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(StaticHandler.create("META-INF/resources/webjars/swagger-ui/" + swaggerUiVersion())
         .setCachingEnabled(true).setDirectoryListing(false));
   }
 

@@ -61,7 +61,7 @@ class FacesTest {
     policy.setGrants("admin@test", List.of(Grant.PLATFORM_ADMIN));
     ApiServices services = new ApiServices(new InMemoryStore(), policy,
         new ClientRegistry(new SecretHasher(Secrets.randomBytes())), keys, new PageTokens(Secrets.randomBytes()),
-        new SimpleMeterRegistry(), "http://test", "k0rdent-api", Duration.ofMinutes(15), 1 << 20,
+        new SimpleMeterRegistry(), "provider", "http://test", "k0rdent-api", Duration.ofMinutes(15), 1 << 20,
         Duration.ofHours(1), "test");
     token = new AccessTokenIssuer(keys, "http://test", "k0rdent-api", Duration.ofMinutes(15))
         .issue("admin@test", PrincipalType.SERVICE_ACCOUNT, "admin@test", "provider", "organization", "provider",

@@ -86,9 +86,13 @@ public final class Node {
   private final String issuer;
   private final ApiServices services;
 
-  private Node(Vertx vertx, Store store, PrometheusMeterRegistry registry, List<String> deployments, int arcPort,
+  private final java.util.concurrent.atomic.AtomicBoolean draining;
+
+  private Node(Vertx vertx, Store store, PrometheusMeterRegistry registry, List<String> deployments,
+               java.util.concurrent.atomic.AtomicBoolean draining, int arcPort,
                int atlasPort, int managementPort, BootstrapCredential credential, String issuer, ApiServices services) {
     this.services = services;
+    this.draining = draining;
     this.vertx = vertx;
     this.store = store;
     this.registry = registry;
@@ -232,7 +236,8 @@ public final class Node {
             new JvmGcMetrics().bindTo(registry);
             new JvmThreadMetrics().bindTo(registry);
             new ProcessorMetrics().bindTo(registry);
-            ApiServices services = new ApiServices(store, policy, clients, keys, pageTokens, registry, issuer,
+            ApiServices services = new ApiServices(store, policy, clients, keys, pageTokens, registry, providerOrg,
+                issuer,
                 settings.auth().audience(), Duration.ofSeconds(settings.auth().tokenTtlSeconds()),
                 settings.http().bodyLimitBytes(), ApiServices.DEFAULT_IDEMPOTENCY_TTL, OpenApiUi.productVersion());
             ApiDocument doc = routes.doc();
@@ -241,15 +246,17 @@ public final class Node {
                 : Runtime.getRuntime().availableProcessors();
             String host = settings.http().host();
             List<String> deployments = new ArrayList<>();
+            java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
             return vertx.deployVerticle(() -> new HttpVerticle(services, doc, validators, host, arcPort, atlasPort,
                     settings.http().shutdownTimeoutSeconds()), new DeploymentOptions().setInstances(instances))
                 .compose(id -> {
                   deployments.add(id);
-                  return vertx.deployVerticle(new ManagementVerticle(store, hazelcast, registry, host, managementPort));
+                  return vertx.deployVerticle(new ManagementVerticle(store, hazelcast, registry, host, managementPort,
+                      settings.http().shutdownTimeoutSeconds(), draining::get));
                 })
                 .map(id -> {
                   deployments.add(id);
-                  return new Node(vertx, store, registry, deployments, arcPort, atlasPort, managementPort,
+                  return new Node(vertx, store, registry, deployments, draining, arcPort, atlasPort, managementPort,
                       new BootstrapCredential(cred.clientId(), cred.secret()), issuer, services);
                 });
           }));
@@ -272,26 +279,50 @@ public final class Node {
   private record StoredCredential(String clientId, String hash, String secret) {}
 
   /**
-   * The bootstrap credential: configured (client id and/or secret), else in {@code SERVE} mode the stored
-   * one, else generated. Its hash is stored so that every node of a cluster accepts it.
+   * The bootstrap credential: configured (client id and/or secret) → stored, replacing what was; else in
+   * {@code SERVE} mode the stored one is kept; else a generated one is stored. In {@code SERVE} mode the
+   * first node to store wins (nodes starting together on an empty database agree), and only the node whose
+   * secret was stored prints it. Its hash is stored so that every node of a cluster accepts it.
    */
   private static Future<StoredCredential> bootstrapCredential(Store store, Settings.Bootstrap b, Mode mode,
                                                              SecretHasher hasher) {
+    String generatedId = "bootstrap-" + UUID.randomUUID().toString().substring(0, 8) + "@" + b.organizationId() + ".iam";
+    String secret = b.clientSecret() != null ? b.clientSecret() : Secrets.clientSecret(BOOTSTRAP_CREDENTIAL_ID);
+    if (mode == Mode.DEV) {
+      return storeCredential(store, b.clientId() != null ? b.clientId() : generatedId, secret, hasher);
+    }
     return store.settings().get("bootstrap.credential").compose(stored -> {
       JsonObject old = stored.map(JsonObject::new).orElse(null);
-      if (mode == Mode.SERVE && b.clientSecret() == null && old != null
-          && (b.clientId() == null || b.clientId().equals(old.getString("clientId")))) {
-        return Future.succeededFuture(new StoredCredential(old.getString("clientId"), old.getString("secretHash"),
-            null));
+      String oldId = old == null ? null : old.getString("clientId");
+      if (b.clientSecret() != null) {
+        String id = b.clientId() != null ? b.clientId() : oldId != null ? oldId : generatedId;
+        return storeCredential(store, id, secret, hasher);
       }
-      String clientId = b.clientId() != null ? b.clientId()
-          : "bootstrap-" + UUID.randomUUID().toString().substring(0, 8) + "@" + b.organizationId() + ".iam";
-      String secret = b.clientSecret() != null ? b.clientSecret() : Secrets.clientSecret(BOOTSTRAP_CREDENTIAL_ID);
-      String hash = hasher.hash(secret);
-      return store.settings().put("bootstrap.credential",
-              new JsonObject().put("clientId", clientId).put("secretHash", hash).encode())
-          .map(v -> new StoredCredential(clientId, hash, secret));
+      if (old != null && (b.clientId() == null || b.clientId().equals(oldId))) {
+        return Future.succeededFuture(new StoredCredential(oldId, old.getString("secretHash"), null));
+      }
+      String id = b.clientId() != null ? b.clientId() : generatedId;
+      if (old != null) {
+        return storeCredential(store, id, secret, hasher);
+      }
+      String mine = credentialJson(id, hasher.hash(secret));
+      return store.settings().getOrCreate("bootstrap.credential", () -> mine).map(kept -> {
+        JsonObject k = new JsonObject(kept);
+        return new StoredCredential(k.getString("clientId"), k.getString("secretHash"),
+            kept.equals(mine) ? secret : null);
+      });
     });
+  }
+
+  private static String credentialJson(String clientId, String secretHash) {
+    return new JsonObject().put("clientId", clientId).put("secretHash", secretHash).encode();
+  }
+
+  private static Future<StoredCredential> storeCredential(Store store, String clientId, String secret,
+                                                         SecretHasher hasher) {
+    String hash = hasher.hash(secret);
+    return store.settings().put("bootstrap.credential", credentialJson(clientId, hash))
+        .map(v -> new StoredCredential(clientId, hash, secret));
   }
 
   private static Future<Void> seedProvider(Store store, String orgId) {
@@ -303,11 +334,14 @@ public final class Node {
             ? Future.succeededFuture() : Future.failedFuture(err));
   }
 
-  /** Stops accepting, drains in-flight requests (bounded by {@code http.shutdownTimeoutSeconds}), closes pools and leaves the cluster. */
+  /**
+   * Stops accepting, drains in-flight requests (bounded by {@code http.shutdownTimeoutSeconds}) while
+   * {@code /readyz} answers 503 "draining", then closes the management face, the pools and leaves the cluster.
+   */
   public Future<Void> close() {
+    draining.set(true);
     Future<Void> undeploy = Future.succeededFuture();
-    for (int i = deployments.size() - 1; i >= 0; i--) {
-      String id = deployments.get(i);
+    for (String id : deployments) {
       undeploy = undeploy.compose(v -> vertx.undeploy(id)).recover(err -> {
         LOG.warn("undeploy failed: {}", err.toString());
         return Future.succeededFuture();

@@ -5,7 +5,6 @@ import io.k0rdent.api.core.auth.ClientRegistry;
 import io.k0rdent.api.router.ApiServices;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URLDecoder;
@@ -29,6 +28,9 @@ import java.util.Map;
  */
 public final class TokenEndpoint {
 
+  /** Parameters this endpoint reads; others are ignored. */
+  private static final java.util.Set<String> KNOWN =
+      java.util.Set.of("grant_type", "client_id", "client_secret", "scope", "scope_narrowing");
   private final ClientRegistry clients;
   private final AccessTokenIssuer issuer;
 
@@ -78,6 +80,9 @@ public final class TokenEndpoint {
       }
       if (clientId == null || secret == null) {
         throw new OAuthError(401, "invalid_client", "client authentication is required");
+      }
+      if (params.get("scope") != null && !params.get("scope").isBlank()) {
+        throw new OAuthError(400, "invalid_scope", "OAuth scopes are not used here; narrow a token with scope_narrowing");
       }
       if (params.containsKey("scope_narrowing")) {
         throw new OAuthError(400, "invalid_scope", "scope_narrowing is not supported yet");
@@ -131,23 +136,28 @@ public final class TokenEndpoint {
       return out;
     }
     if (media.equals("application/json")) {
-      JsonObject json;
+      com.fasterxml.jackson.databind.JsonNode json;
       try {
-        json = new JsonObject(text);
-      } catch (DecodeException | ClassCastException e) {
+        json = io.k0rdent.api.router.ApiDocument.JSON.readTree(text);
+      } catch (java.io.IOException e) {
+        throw new OAuthError(400, "invalid_request", "the body is not a JSON object (or repeats a member)");
+      }
+      if (json == null || !json.isObject()) {
         throw new OAuthError(400, "invalid_request", "the body is not a JSON object");
       }
-      for (var e : json) {
-        if (e.getValue() == null) {
+      for (var it = json.fields(); it.hasNext(); ) {
+        var e = it.next();
+        if (e.getValue().isNull()) {
           continue;
         }
         if (e.getKey().equals("scope_narrowing")) {
           out.put(e.getKey(), "");
-        } else if (e.getValue() instanceof String s) {
-          out.put(e.getKey(), s);
-        } else {
+        } else if (e.getValue().isTextual()) {
+          out.put(e.getKey(), e.getValue().textValue());
+        } else if (KNOWN.contains(e.getKey())) {
           throw new OAuthError(400, "invalid_request", e.getKey() + " must be a string");
         }
+        // Other members are ignored, as RFC 6749 §3.2 says of unrecognised parameters.
       }
       return out;
     }

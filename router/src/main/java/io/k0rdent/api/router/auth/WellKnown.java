@@ -4,6 +4,7 @@ import io.k0rdent.api.router.ApiServices;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 
 /**
@@ -30,9 +31,9 @@ public final class WellKnown {
   }
 
   public void mount(Router router) {
-    router.get("/.well-known/oauth-authorization-server").handler(ctx -> ctx.response()
+    router.route("/.well-known/oauth-authorization-server").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/json").putHeader("Cache-Control", "max-age=300").end(metadata));
-    router.get("/.well-known/jwks.json").handler(ctx -> ctx.response()
+    router.route("/.well-known/jwks.json").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> ctx.response()
         .putHeader("Content-Type", "application/jwk-set+json").putHeader("Cache-Control", "max-age=300").end(jwks));
   }
 }

@@ -20,8 +20,11 @@ public final class OrganizationsApi {
 
   public static final String COLLECTION = "/v1/regions/global/organizations";
   private final ResourceOperations<Organization> ops;
+  private final String providerOrganizationId;
 
-  public OrganizationsApi(Store store, PageTokens pageTokens) {
+  /** @param providerOrganizationId the provider's own organization, which cannot be deleted */
+  public OrganizationsApi(Store store, PageTokens pageTokens, String providerOrganizationId) {
+    this.providerOrganizationId = providerOrganizationId;
     this.ops = new ResourceOperations<>("organization", COLLECTION, "organizations", store.organizations(),
         pageTokens, o -> {
           JsonObject j = new JsonObject();
@@ -41,10 +44,17 @@ public final class OrganizationsApi {
         "createOrganization", this::create,
         "listOrganizations", call -> ops.list(call, Map.of()),
         "getOrganization", ops::get,
-        "updateOrganization", call -> ops.update(call, current -> current.withChanges(
-            ResourceOperations.merge(call.body(), "displayName", current.displayName()),
-            ResourceOperations.merge(call.body(), "description", current.description()), Clock.now())),
-        "deleteOrganization", ops::delete);
+        "updateOrganization", call -> ops.update(call, current -> ResourceOperations.mergeNames(call.body(), current,
+            current.displayName(), current.description(), (d, text) -> current.withChanges(d, text, Clock.now()))),
+        "deleteOrganization", this::delete);
+  }
+
+  private io.vertx.core.Future<io.k0rdent.api.router.Reply> delete(Call call) {
+    if (call.pathId("organization").equals(providerOrganizationId)) {
+      throw io.k0rdent.api.core.error.ApiException.conflict("FAILED_PRECONDITION",
+          "organization '" + providerOrganizationId + "' is the provider's own organization and cannot be deleted");
+    }
+    return ops.delete(call);
   }
 
   private io.vertx.core.Future<io.k0rdent.api.router.Reply> create(Call call) {

@@ -44,9 +44,8 @@ public final class ProjectsApi {
         "createProject", this::create,
         "listProjects", this::list,
         "getProject", ops::get,
-        "updateProject", call -> ops.update(call, current -> current.withChanges(
-            ResourceOperations.merge(call.body(), "displayName", current.displayName()),
-            ResourceOperations.merge(call.body(), "description", current.description()), Clock.now())),
+        "updateProject", call -> ops.update(call, current -> ResourceOperations.mergeNames(call.body(), current,
+            current.displayName(), current.description(), (d, text) -> current.withChanges(d, text, Clock.now()))),
         "deleteProject", ops::delete);
   }
 

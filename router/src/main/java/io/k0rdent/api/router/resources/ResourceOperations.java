@@ -12,7 +12,12 @@ import io.k0rdent.api.router.Reply;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.Vertx;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
@@ -31,7 +36,7 @@ public final class ResourceOperations<T extends Resource> {
   public static final int DEFAULT_PAGE_SIZE = 50;
   /** Largest {@code pageSize}; more is a 400. */
   public static final int MAX_PAGE_SIZE = 500;
-  private static final int MAX_PATCH_ATTEMPTS = 5;
+  private static final int MAX_PATCH_ATTEMPTS = 25;
 
   private final String kind;
   private final String collectionPath;
@@ -86,22 +91,31 @@ public final class ResourceOperations<T extends Resource> {
   }
 
   /**
-   * updateX: applies {@code patch} (current → updated, already version+1) to the stored resource. With
-   * {@code If-Match} the change is made only on that version; without, it is retried on concurrent changes.
+   * updateX: applies {@code patch} (current → updated, already version+1; or {@code current} itself when
+   * nothing changes, which then answers without a write). With {@code If-Match} the change is made only on
+   * that version (else 412); without, concurrent changes are retried with a short random back-off, and a
+   * change that keeps losing answers 409 {@code ABORTED} (never 412: the client set no precondition).
    */
   public Future<Reply> update(Call call, Function<T, T> patch) {
     String id = call.pathId(kind);
-    String ifMatch = call.header("If-Match");
-    return updateAttempt(id, ifMatch, patch, 1).map(r -> withEtag(200, r));
+    List<String> ifMatch = ifMatch(call);
+    return updateAttempt(call.ctx().vertx(), id, ifMatch, patch, 1).map(r -> withEtag(200, r));
   }
 
-  private Future<T> updateAttempt(String id, String ifMatch, Function<T, T> patch, int attempt) {
+  private Future<T> updateAttempt(Vertx vertx, String id, List<String> ifMatch, Function<T, T> patch, int attempt) {
     return store.get(id).compose(current -> {
       checkIfMatch(ifMatch, current);
-      return store.update(patch.apply(current));
+      T updated = patch.apply(current);
+      return updated == current ? Future.succeededFuture(current) : store.update(updated);
     }).recover(err -> {
-      if (ifMatch == null && attempt < MAX_PATCH_ATTEMPTS && err instanceof ApiException a && a.status() == 412) {
-        return updateAttempt(id, null, patch, attempt + 1);
+      if (ifMatch == null && err instanceof ApiException a && a.status() == 412) {
+        if (attempt >= MAX_PATCH_ATTEMPTS) {
+          return Future.failedFuture(ApiException.conflict("ABORTED", kind + " '" + id
+              + "' is being changed by too many requests at once; retry"));
+        }
+        long delayMs = 1 + ThreadLocalRandom.current().nextLong(2L * attempt);
+        return vertx.timer(delayMs, TimeUnit.MILLISECONDS)
+            .compose(t -> updateAttempt(vertx, id, null, patch, attempt + 1));
       }
       return Future.failedFuture(err);
     });
@@ -110,7 +124,7 @@ public final class ResourceOperations<T extends Resource> {
   /** deleteX: 204; with {@code If-Match} only while the resource is at that version. */
   public Future<Reply> delete(Call call) {
     String id = call.pathId(kind);
-    String ifMatch = call.header("If-Match");
+    List<String> ifMatch = ifMatch(call);
     Future<Void> done = ifMatch == null
         ? store.delete(id, null)
         : store.get(id).compose(current -> {
@@ -163,21 +177,54 @@ public final class ResourceOperations<T extends Resource> {
   }
 
   /**
-   * Checks {@code If-Match} (RFC 9110 §13.1.1, strong comparison): absent or {@code *} passes; otherwise
-   * one of the listed tags must equal the current {@code ETag}, else 412.
+   * The entity tags of every {@code If-Match} header line, as one list (RFC 9110 §5.3), or null when there
+   * is none. Fails 400 when the field is empty or malformed, or when {@code *} is not alone.
    */
-  static void checkIfMatch(String ifMatch, Resource current) {
-    if (ifMatch == null) {
-      return;
+  static List<String> ifMatch(Call call) {
+    List<String> lines = call.ctx().request().headers().getAll("If-Match");
+    if (lines.isEmpty()) {
+      return null;
     }
-    for (String tag : ifMatch.split(",")) {
-      String t = tag.trim();
-      if (t.equals("*") || t.equals(current.etag())) {
-        return;
+    List<String> tags = new ArrayList<>();
+    for (String line : lines) {
+      for (String part : line.split(",")) {
+        String t = part.trim();
+        if (!t.isEmpty()) {
+          tags.add(t);
+        }
       }
     }
-    throw ApiException.preconditionFailed("If-Match " + ifMatch + " does not match the current ETag "
-        + current.etag());
+    boolean valid = !tags.isEmpty() && tags.stream().allMatch(t -> t.equals("*") || ENTITY_TAG.matcher(t).matches());
+    if (!valid || (tags.contains("*") && tags.size() > 1)) {
+      throw ApiException.invalidField("If-Match", "If-Match must be * or a list of entity tags such as \"1-ab12cd34\"");
+    }
+    return tags;
+  }
+
+  private static final java.util.regex.Pattern ENTITY_TAG = java.util.regex.Pattern.compile("(W/)?\"[\\x21\\x23-\\x7e]*\"");
+
+  /**
+   * Checks {@code If-Match} (RFC 9110 §13.1.1, strong comparison): absent or {@code *} passes; otherwise
+   * one of the listed tags must equal the current {@code ETag} (a weak tag never does), else 412.
+   */
+  static void checkIfMatch(List<String> ifMatch, Resource current) {
+    if (ifMatch == null || ifMatch.contains("*") || ifMatch.contains(current.etag())) {
+      return;
+    }
+    throw ApiException.preconditionFailed("If-Match " + String.join(", ", ifMatch)
+        + " does not match the current ETag " + current.etag());
+  }
+
+  /**
+   * The resource after an RFC 7396 merge of {@code displayName} and {@code description}, or {@code current}
+   * itself when neither changes; {@code rebuild} makes the changed record (version+1, {@code updatedAt}).
+   */
+  public static <R> R mergeNames(JsonNode patch, R current, String displayName, String description,
+                                 java.util.function.BiFunction<String, String, R> rebuild) {
+    String d = merge(patch, "displayName", displayName);
+    String text = merge(patch, "description", description);
+    return java.util.Objects.equals(d, displayName) && java.util.Objects.equals(text, description)
+        ? current : rebuild.apply(d, text);
   }
 
   /**

@@ -24,6 +24,8 @@ public final class HazelcastSetup {
     config.getNetworkConfig().setPort(hz.port()).setPortAutoIncrement(true);
     if (hz.bindAddress() != null && !hz.bindAddress().isBlank()) {
       config.setProperty("hazelcast.local.localAddress", hz.bindAddress());
+      // Without this Hazelcast still listens on every interface (0.0.0.0).
+      config.setProperty("hazelcast.socket.bind.any", "false");
       config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface(hz.bindAddress());
     }
     JoinConfig join = config.getNetworkConfig().getJoin();

@@ -38,11 +38,21 @@ public final class ConfigLoader {
 
   /**
    * @param file      YAML file, or null
-   * @param env       the environment (normally {@code System.getenv()})
+   * @param env       the environment (normally {@code System.getenv()}); empty values count as unset
    * @param overrides dotted key → value (e.g. {@code http.arcPort → 0}); null values are ignored
    */
   public static Settings load(Path file, Map<String, String> env, Map<String, Object> overrides) {
+    return load(Map.of(), file, env, overrides);
+  }
+
+  /**
+   * As {@link #load(Path, Map, Map)}, with {@code modeDefaults} (dotted key → value) replacing the
+   * class-path defaults before the file is read: a mode's own defaults, such as dev's loopback binding.
+   */
+  public static Settings load(Map<String, Object> modeDefaults, Path file, Map<String, String> env,
+                              Map<String, Object> overrides) {
     ObjectNode tree = defaults();
+    modeDefaults.forEach((k, v) -> set(tree, k, v.toString()));
     if (file != null) {
       JsonNode fromFile;
       if (!Files.isRegularFile(file)) {
@@ -63,7 +73,7 @@ public final class ConfigLoader {
     }
     for (String key : leafKeys(tree, "")) {
       String value = env.get(envName(key));
-      if (value != null) {
+      if (value != null && !value.isEmpty()) {
         set(tree, key, value);
       }
     }
@@ -89,7 +99,30 @@ public final class ConfigLoader {
     check(s.auth().tokenTtlSeconds() > 0, "auth.tokenTtlSeconds must be positive");
     check(io.k0rdent.api.core.resource.Slugs.isValid(s.bootstrap().organizationId()),
         "bootstrap.organizationId must be a slug");
+    check(s.bootstrap().clientId() == null || CLIENT_ID.matcher(s.bootstrap().clientId()).matches(),
+        "bootstrap.clientId must be 1 to 255 characters of A-Z a-z 0-9 . _ ~ @ -");
+    check(s.bootstrap().clientSecret() == null || CLIENT_SECRET.matcher(s.bootstrap().clientSecret()).matches(),
+        "bootstrap.clientSecret must be 32 to 512 characters of A-Z a-z 0-9 . _ ~ - (URL-safe, so HTTP Basic "
+            + "and form bodies need no escaping); generate one with: openssl rand -base64 48 | tr '+/' '-_' | tr -d =");
     return s;
+  }
+
+  /** A configured bootstrap client id: unreserved URL characters plus {@code @}. */
+  private static final java.util.regex.Pattern CLIENT_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._~@-]{1,255}");
+  /** A configured bootstrap secret: at least 32 unreserved URL characters (≥ 190 bits if random). */
+  private static final java.util.regex.Pattern CLIENT_SECRET = java.util.regex.Pattern.compile("[A-Za-z0-9._~-]{32,512}");
+
+  /**
+   * Environment variables that look like ours ({@code K0RDENT_*}) but name no key; the launcher warns
+   * about them. {@code K0RDENT_LOG_LEVEL} and {@code K0RDENT_TEST_*} are known.
+   */
+  public static List<String> unknownEnvironment(Map<String, String> env) {
+    java.util.Set<String> known = new java.util.HashSet<>();
+    keys().forEach(k -> known.add(envName(k)));
+    known.add("K0RDENT_LOG_LEVEL");
+    return env.keySet().stream()
+        .filter(n -> n.startsWith("K0RDENT_") && !known.contains(n) && !n.startsWith("K0RDENT_TEST_"))
+        .sorted().toList();
   }
 
   private static void check(boolean ok, String message) {

@@ -8,7 +8,6 @@ import io.k0rdent.api.router.Face;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -43,13 +42,11 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    HttpServerOptions opts = new HttpServerOptions().setHost(host).setCompressionSupported(true)
-        .setDecompressionSupported(false).setMaxHeaderSize(16 * 1024);
-    arc = vertx.createHttpServer(new HttpServerOptions(opts).setPort(arcPort))
-        .requestHandler(ApiRouter.create(vertx, Face.ARC, services, doc, validators));
-    atlas = vertx.createHttpServer(new HttpServerOptions(opts).setPort(atlasPort))
-        .requestHandler(ApiRouter.create(vertx, Face.ATLAS, services, doc, validators));
-    return Future.all(arc.listen(), atlas.listen());
+    arc = HttpServers.create(vertx, HttpServers.options(host, arcPort),
+        ApiRouter.create(vertx, Face.ARC, services, doc, validators));
+    atlas = HttpServers.create(vertx, HttpServers.options(host, atlasPort),
+        ApiRouter.create(vertx, Face.ATLAS, services, doc, validators));
+    return Future.all(HttpServers.listen(arc, "Arc", host, arcPort), HttpServers.listen(atlas, "Atlas", host, atlasPort));
   }
 
   @Override

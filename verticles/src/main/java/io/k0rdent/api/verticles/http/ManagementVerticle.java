@@ -7,13 +7,14 @@ import io.k0rdent.api.router.RequestIds;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 
 /**
  * The management face: {@code GET /healthz} (the process answers), {@code GET /readyz} (the store answers a
- * query within 2 s and the Hazelcast member is running; else 503), {@code GET /metrics} (Prometheus text
+ * query within 2 s, the Hazelcast member is running and the node is not shutting down; else 503), {@code GET /metrics} (Prometheus text
  * format from Micrometer). No authentication: bind it to an internal address in production.
  */
 public final class ManagementVerticle extends VerticleBase {
@@ -23,10 +24,14 @@ public final class ManagementVerticle extends VerticleBase {
   private final PrometheusMeterRegistry registry;
   private final String host;
   private final int port;
+  private final int shutdownTimeoutSeconds;
+  private final java.util.function.BooleanSupplier draining;
   private HttpServer server;
 
   public ManagementVerticle(Store store, HazelcastInstance hazelcast, PrometheusMeterRegistry registry, String host,
-                            int port) {
+                            int port, int shutdownTimeoutSeconds, java.util.function.BooleanSupplier draining) {
+    this.shutdownTimeoutSeconds = shutdownTimeoutSeconds;
+    this.draining = draining;
     this.store = store;
     this.hazelcast = hazelcast;
     this.registry = registry;
@@ -38,20 +43,21 @@ public final class ManagementVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     router.route().handler(RequestIds::handle);
-    router.get("/healthz").handler(ctx -> ctx.json(new JsonObject().put("status", "ok")));
-    router.get("/readyz").handler(ctx -> {
+    router.route("/healthz").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> ctx.json(new JsonObject().put("status", "ok")));
+    router.route("/readyz").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> {
       boolean hz = hazelcast == null || hazelcast.getLifecycleService().isRunning();
       store.ping().timeout(2, java.util.concurrent.TimeUnit.SECONDS).onComplete(ar -> {
-        boolean ready = hz && ar.succeeded();
+        boolean stopping = draining.getAsBoolean();
+        boolean ready = hz && ar.succeeded() && !stopping;
         ctx.response().setStatusCode(ready ? 200 : 503).putHeader("Content-Type", "application/json")
-            .end(new JsonObject().put("status", ready ? "ready" : "not ready")
+            .end(new JsonObject().put("status", ready ? "ready" : stopping ? "draining" : "not ready")
                 .put("checks", new JsonObject()
                     .put("store", ar.succeeded() ? "up" : "down")
                     .put("hazelcast", hz ? "up" : "down"))
                 .toBuffer());
       });
     });
-    router.get("/metrics").handler(ctx -> vertx.<String>executeBlocking(registry::scrape).onComplete(ar -> {
+    router.route("/metrics").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> vertx.<String>executeBlocking(registry::scrape).onComplete(ar -> {
       if (ar.succeeded()) {
         ctx.response().putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(ar.result());
       } else {
@@ -61,12 +67,12 @@ public final class ManagementVerticle extends VerticleBase {
     for (int status : new int[] {404, 405, 500}) {
       router.errorHandler(status, HttpErrors::failureHandler);
     }
-    server = vertx.createHttpServer().requestHandler(router);
-    return server.listen(port, host);
+    server = HttpServers.create(vertx, HttpServers.options(host, port), router);
+    return HttpServers.listen(server, "management", host, port);
   }
 
   @Override
   public Future<?> stop() {
-    return server.close();
+    return server.shutdown(shutdownTimeoutSeconds, java.util.concurrent.TimeUnit.SECONDS);
   }
 }

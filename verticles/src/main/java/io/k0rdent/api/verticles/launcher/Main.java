@@ -58,8 +58,9 @@ public final class Main implements Runnable {
   }
 
   @Command(name = "dev", mixinStandardHelpOptions = true,
-      description = {"Run everything in one process on a laptop: an embedded Hazelcast member that joins",
-          "nobody, an in-memory store (or PostgreSQL with --pg-url), region local-1; prints how to log in."})
+      description = {"Run everything in one process on a laptop (the embedded default).",
+          "An embedded Hazelcast member that joins nobody, an in-memory store (or PostgreSQL with --pg-url),",
+          "region local-1, listeners on 127.0.0.1; prints the bootstrap credentials and how to log in."})
   static final class Dev implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--config", description = "YAML configuration file (as for serve)")
     Path config;
@@ -79,18 +80,14 @@ public final class Main implements Runnable {
       o.put("http.atlasPort", atlasPort);
       o.put("http.managementPort", managementPort);
       o.put("database.url", pgUrl);
-      Map<String, String> env = System.getenv();
-      if (env.get(ConfigLoader.envName("hazelcast.bindAddress")) == null) {
-        o.putIfAbsent("hazelcast.bindAddress", "127.0.0.1");
-      }
-      Settings s = ConfigLoader.load(config, env, o);
+      Settings s = ConfigLoader.load(DEV_DEFAULTS, config, environment(), o);
       return runNode(s, Node.Mode.DEV);
     }
   }
 
   @Command(name = "serve", mixinStandardHelpOptions = true,
-      description = {"Run in production mode: PostgreSQL required (database.url), migrations applied at start.",
-          "Configuration: the file, then K0RDENT_* environment variables."})
+      description = {"Run in production mode (PostgreSQL required).",
+          "Migrations are applied at start. Configuration: the file, then K0RDENT_* environment variables."})
   static final class Serve implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--config", description = "YAML configuration file (optional: the environment may say all)")
     Path config;
@@ -116,9 +113,21 @@ public final class Main implements Runnable {
     }
   }
 
+  /** Dev mode binds loopback only (like {@code vault server -dev}); a file, variable or flag may widen it. */
+  static final Map<String, Object> DEV_DEFAULTS = Map.of("http.host", "127.0.0.1", "hazelcast.bindAddress", "127.0.0.1");
+
+  /** The process environment, after warning about {@code K0RDENT_*} variables that name no key. */
+  private static Map<String, String> environment() {
+    Map<String, String> env = System.getenv();
+    for (String name : ConfigLoader.unknownEnvironment(env)) {
+      System.err.println("warning: environment variable " + name + " names no configuration key; ignored");
+    }
+    return env;
+  }
+
   /** The configuration of a command that needs PostgreSQL; a 2-exit configuration error without one. */
   private static Settings withDatabase(Path config, String command) {
-    Settings s = ConfigLoader.load(config, System.getenv(), Map.of());
+    Settings s = ConfigLoader.load(config, environment(), Map.of());
     if (s.database().url() == null || s.database().url().isBlank()) {
       throw new ConfigLoader.ConfigException("database.url (K0RDENT_DATABASE_URL) is required for " + command);
     }
@@ -167,7 +176,8 @@ public final class Main implements Runnable {
         mode.name().toLowerCase(), s.region().name(),
         s.database().url() == null ? "in-memory" : "postgresql", ms);
     out.printf("  Arc   (public):   http://%s:%d   docs: http://%s:%d/docs%n", host, node.arcPort(), host, node.arcPort());
-    out.printf("  Atlas (internal): http://%s:%d%n", host, node.atlasPort());
+    out.printf("  Atlas (internal): http://%s:%d   docs: http://%s:%d/docs%n", host, node.atlasPort(), host,
+        node.atlasPort());
     out.printf("  Management:       http://%s:%d   (/healthz /readyz /metrics)%n", host, node.managementPort());
     out.println();
     Node.BootstrapCredential c = node.bootstrapCredential();

@@ -65,4 +65,55 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("missing.yaml"), Map.of(), Map.of()))
         .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("missing.yaml");
   }
+
+  @Test
+  void emptyEnvironmentValuesCountAsUnset() {
+    Settings s = ConfigLoader.load(null, Map.of("K0RDENT_BOOTSTRAP_CLIENT_ID", "", "K0RDENT_BOOTSTRAP_CLIENT_SECRET", "",
+        "K0RDENT_HTTP_ARC_PORT", ""), Map.of());
+    assertThat(s.bootstrap().clientId()).isNull();
+    assertThat(s.bootstrap().clientSecret()).isNull();
+    assertThat(s.http().arcPort()).isEqualTo(8080);
+  }
+
+  @Test
+  void weakOrUnsafeBootstrapCredentialsAreRefused() {
+    for (String secret : new String[] {"x", "short-secret", "has space but is long enough to pass the length",
+        "colon:is:not:allowed:in:a:secret:value:0123456789", "plus+and/slash=are+form+special+0123456789abcdef"}) {
+      assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_BOOTSTRAP_CLIENT_SECRET", secret), Map.of()))
+          .as(secret).isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("bootstrap.clientSecret");
+    }
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_BOOTSTRAP_CLIENT_ID", "a:b"), Map.of()))
+        .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("bootstrap.clientId");
+    Settings ok = ConfigLoader.load(null, Map.of("K0RDENT_BOOTSTRAP_CLIENT_ID", "ci@provider.iam",
+        "K0RDENT_BOOTSTRAP_CLIENT_SECRET", "plt_cs_cred-bootstrap_0123456789abcdefghijABCDEFGHIJ-_.~"), Map.of());
+    assertThat(ok.bootstrap().clientId()).isEqualTo("ci@provider.iam");
+  }
+
+  @Test
+  void modeDefaultsSitBelowTheFile(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("k.yaml");
+    Files.writeString(f, "http:\n  host: 0.0.0.0\n");
+    Map<String, Object> dev = Map.of("http.host", "127.0.0.1", "hazelcast.bindAddress", "127.0.0.1");
+    assertThat(ConfigLoader.load(dev, null, Map.of(), Map.of()).http().host()).isEqualTo("127.0.0.1");
+    assertThat(ConfigLoader.load(dev, f, Map.of(), Map.of()).http().host()).isEqualTo("0.0.0.0");
+    assertThat(ConfigLoader.load(dev, null, Map.of("K0RDENT_HTTP_HOST", "10.1.2.3"), Map.of()).http().host())
+        .isEqualTo("10.1.2.3");
+  }
+
+  @Test
+  void unknownK0rdentVariablesAreReported() {
+    assertThat(ConfigLoader.unknownEnvironment(Map.of("K0RDENT_HTTP_BOGUS", "1", "K0RDENT_HTTP_ARC_PORT", "1",
+        "K0RDENT_LOG_LEVEL", "DEBUG", "K0RDENT_TEST_PG_URL", "x", "PATH", "/bin")))
+        .containsExactly("K0RDENT_HTTP_BOGUS");
+  }
+
+  @Test
+  void hazelcastBindsOnlyTheConfiguredInterface() {
+    Settings s = ConfigLoader.load(null, Map.of("K0RDENT_HAZELCAST_BIND_ADDRESS", "127.0.0.1"), Map.of());
+    var config = io.k0rdent.api.verticles.cluster.HazelcastSetup.config(s.hazelcast());
+    assertThat(config.getProperty("hazelcast.socket.bind.any")).isEqualTo("false");
+    assertThat(config.getNetworkConfig().getInterfaces().getInterfaces()).containsExactly("127.0.0.1");
+    assertThat(config.getNetworkConfig().getJoin().getMulticastConfig().isEnabled()).isFalse();
+    assertThat(config.getNetworkConfig().getJoin().getTcpIpConfig().isEnabled()).isFalse();
+  }
 }

@@ -203,11 +203,11 @@ public final class ContractSchemas {
       Map<String, Set<Integer>> statuses = new LinkedHashMap<>();
       statuses.put("listOrganizations", Set.of(400));
       statuses.put("createOrganization", Set.of(409, 413, 415, 422));
-      statuses.put("updateOrganization", Set.of(412, 413, 415));
+      statuses.put("updateOrganization", Set.of(409, 412, 413, 415));
       statuses.put("deleteOrganization", Set.of(409, 412));
       statuses.put("listProjects", Set.of(400));
       statuses.put("createProject", Set.of(409, 413, 415, 422));
-      statuses.put("updateProject", Set.of(412, 413, 415));
+      statuses.put("updateProject", Set.of(409, 412, 413, 415));
       statuses.put("deleteProject", Set.of(412));
       return new Rules(ext, always, statuses);
     }

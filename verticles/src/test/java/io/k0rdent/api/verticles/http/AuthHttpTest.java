@@ -162,6 +162,22 @@ class AuthHttpTest {
 
     Res numeric = api.send("POST", TOKEN, "{\"grant_type\":5}", "Content-Type", "application/json");
     assertThat(numeric.json().getString("error")).isEqualTo("invalid_request");
+
+    Res duplicate = api.send("POST", TOKEN, "{\"grant_type\":\"password\",\"grant_type\":\"client_credentials\","
+        + "\"client_id\":\"" + TestNode.CLIENT_ID + "\",\"client_secret\":\"" + TestNode.CLIENT_SECRET + "\"}",
+        "Content-Type", "application/json");
+    assertThat(duplicate.status()).isEqualTo(400);
+    assertThat(duplicate.json().getString("error")).isEqualTo("invalid_request");
+
+    Res extra = api.send("POST", TOKEN, new JsonObject().put("grant_type", "client_credentials")
+        .put("client_id", TestNode.CLIENT_ID).put("client_secret", TestNode.CLIENT_SECRET)
+        .put("audience_hint", new JsonObject().put("x", 1)).encode(), "Content-Type", "application/json");
+    assertThat(extra.status()).as("unknown parameters are ignored (RFC 6749 3.2)").isEqualTo(200);
+
+    Res scope = form("grant_type=client_credentials&scope=admin", "Authorization",
+        basic(TestNode.CLIENT_ID, TestNode.CLIENT_SECRET));
+    assertThat(scope.status()).isEqualTo(400);
+    assertThat(scope.json().getString("error")).isEqualTo("invalid_scope");
   }
 
   private void assertInvalidToken(String authorization) {

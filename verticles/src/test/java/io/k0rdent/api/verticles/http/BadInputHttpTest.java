@@ -191,4 +191,152 @@ class BadInputHttpTest {
     assertThat(r.header("X-Request-Id")).isNotEqualTo("bad id <script>").matches("[0-9a-f-]{36}");
     assertThat(api.send("GET", "/nope", null).header("X-Request-Id")).isNotBlank();
   }
+
+  @Test
+  void textThatCannotBeStoredFaithfullyIsRefused() {
+    for (String bad : new String[] {"a\\u0000b", "\\ud800x", "x\\udc00", "bell\\u0007", "esc\\u001b[31m",
+        "c1\\u0085"}) {
+      Res r = raw("POST", ORGS, "{\"displayName\":\"" + bad + "\"}", "application/json");
+      assertError(r, 400, "displayName");
+      r = raw("POST", ORGS, "{\"description\":\"" + bad + "\"}", "application/json");
+      assertError(r, 400, "description");
+    }
+    for (String bad : new String[] {"", "two\\nlines", "tab\\there"}) {
+      assertError(raw("POST", ORGS, "{\"displayName\":\"" + bad + "\"}", "application/json"), 400, "displayName");
+    }
+    Res multiline = raw("POST", ORGS, "{\"description\":\"line one\\nline two\\ttabbed\"}", "application/json");
+    assertThat(multiline.status()).isEqualTo(201);
+    Res emoji = api.post(ORGS, token, new JsonObject().put("displayName", "\uD83D\uDE80 launch \u05D0"));
+    assertThat(emoji.status()).isEqualTo(201);
+    assertThat(emoji.json().getString("displayName")).isEqualTo("\uD83D\uDE80 launch \u05D0");
+    assertBaseUnchanged();
+  }
+
+  @Test
+  void bodiesThatAreNotUtf8AreRefused() {
+    byte[] overlong = "{\"displayName\":\"\u00c0\u00af\"}".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+    Res r = api.sendBytes("POST", ORGS, overlong, "Authorization", "Bearer " + token, "Content-Type", "application/json");
+    assertError(r, 400, "UTF-8");
+    byte[] utf16 = "{\"displayName\":\"x\"}".getBytes(java.nio.charset.StandardCharsets.UTF_16LE);
+    assertError(api.sendBytes("POST", ORGS, utf16, "Authorization", "Bearer " + token, "Content-Type", "application/json"),
+        400, null);
+  }
+
+  @Test
+  void manyUnknownFieldsAreCappedInTheAnswer() {
+    JsonObject body = new JsonObject();
+    for (int i = 0; i < 5000; i++) {
+      body.put("f" + i, i);
+    }
+    Res r = api.post(ORGS, token, body);
+    assertError(r, 400, "5000 fields are invalid");
+    assertThat(r.json().getJsonObject("error").getJsonArray("details").getJsonObject(1)
+        .getJsonArray("fieldViolations").size()).isEqualTo(20);
+    assertThat(r.body().length()).isLessThan(4096);
+  }
+
+  @Test
+  void ifMatchIsParsedAsRfc9110Says() {
+    JsonObject o = api.post(ORGS, token, new JsonObject().put("displayName", "im")).json();
+    String path = ORGS + "/" + o.getString("id");
+    String etag = o.getString("etag");
+    Res twoLines = api.send("PATCH", path, "{\"description\":\"a\"}", "Authorization", "Bearer " + token,
+        "Content-Type", "application/json", "If-Match", "\"zzz\"", "If-Match", etag);
+    assertThat(twoLines.status()).isEqualTo(200);
+    String current = twoLines.json().getString("etag");
+    assertError(api.patch(path, token, new JsonObject().put("description", "b"), "If-Match", "*, " + current), 400,
+        "If-Match");
+    assertError(api.patch(path, token, new JsonObject().put("description", "b"), "If-Match", "not-quoted"), 400,
+        "If-Match");
+    assertError(api.patch(path, token, new JsonObject().put("description", "b"), "If-Match", "W/" + current), 412, null);
+    assertThat(api.patch(path, token, new JsonObject().put("description", "b"), "If-Match", "*").status()).isEqualTo(200);
+  }
+
+  @Test
+  void emptyPatchChangesNothing() {
+    JsonObject o = api.post(ORGS, token, new JsonObject().put("displayName", "still")).json();
+    Res r = api.patch(ORGS + "/" + o.getString("id"), token, new JsonObject());
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(r.json().getString("etag")).isEqualTo(o.getString("etag"));
+    assertThat(r.json().getString("updatedAt")).isEqualTo(o.getString("updatedAt"));
+    Res same = api.patch(ORGS + "/" + o.getString("id"), token, new JsonObject().put("displayName", "still"));
+    assertThat(same.json().getString("etag")).isEqualTo(o.getString("etag"));
+  }
+
+  @Test
+  void theProviderOrganizationCannotBeDeleted() {
+    Res r = api.delete(ORGS + "/provider", token);
+    assertError(r, 409, "provider");
+    assertThat(api.get(ORGS + "/provider", token).status()).isEqualTo(200);
+  }
+
+  @Test
+  void twoAuthorizationHeadersAreRefused() {
+    Res r = api.send("GET", ORGS, null, "Authorization", "Bearer " + token, "Authorization", "Bearer x");
+    assertError(r, 400, "Authorization");
+  }
+
+  @Test
+  void headAndAllow() {
+    Res head = api.send("HEAD", ORGS + "/" + org, null, "Authorization", "Bearer " + token);
+    assertThat(head.status()).isEqualTo(200);
+    assertThat(head.body()).isEmpty();
+    assertThat(head.header("ETag")).isNotBlank();
+    assertThat(api.send("HEAD", "/openapi.json", null).status()).isEqualTo(200);
+    Res put = api.send("PUT", ORGS + "/" + org, "{}", "Authorization", "Bearer " + token, "Content-Type",
+        "application/json");
+    assertThat(put.status()).isEqualTo(405);
+    assertThat(put.header("Allow")).isEqualTo("DELETE, GET, HEAD, PATCH");
+  }
+
+  @Test
+  void malformedHostHeadersAre400NotHangsOr500s() throws Exception {
+    int port = node.node().arcPort();
+    for (String host : new String[] {null, "a b c", "[::1", "x:99999", "x@y", "a/b", "%41", "%00", "%zz"}) {
+      String request = "GET /v1/regions/global/organizations HTTP/1.1\r\n"
+          + (host == null ? "" : "Host: " + host + "\r\n") + "Authorization: Bearer " + token + "\r\n\r\n";
+      String response = rawExchange(port, request);
+      assertThat(response).as("Host: %s", host).startsWith("HTTP/1.1 400");
+      assertThat(response).contains("\"code\":400").contains("X-Request-Id");
+    }
+    String twoHosts = rawExchange(port, "GET /v1/regions/global/organizations HTTP/1.1\r\nHost: a\r\nHost: b\r\n"
+        + "Authorization: Bearer " + token + "\r\n\r\n");
+    assertThat(twoHosts).startsWith("HTTP/1.1 400");
+    String ok = rawExchange(port, "GET /v1/regions/global/organizations HTTP/1.1\r\nHost: 127.0.0.1:" + port
+        + "\r\nConnection: close\r\nAuthorization: Bearer " + token + "\r\n\r\n");
+    assertThat(ok).startsWith("HTTP/1.1 200");
+  }
+
+  @Test
+  void oversizedRequestLineAndHeadersAnswerInTheErrorFormat() throws Exception {
+    int port = node.node().arcPort();
+    String longUri = rawExchange(port, "GET /" + "a".repeat(10_000) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    // Netty cannot read the version of a request line it cut short, so the status line may say HTTP/1.0.
+    assertThat(longUri).matches("(?s)HTTP/1\\.[01] 414 .*").contains("\"code\":414");
+    String bigHeader = rawExchange(port, "GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(20_000) + "\r\n\r\n");
+    assertThat(bigHeader).startsWith("HTTP/1.1 431").contains("\"code\":431");
+  }
+
+  private static String rawExchange(int port, String request) throws Exception {
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+      s.setSoTimeout(5000);
+      s.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      s.getOutputStream().flush();
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      byte[] buf = new byte[8192];
+      try {
+        int n;
+        while ((n = s.getInputStream().read(buf)) > 0) {
+          out.write(buf, 0, n);
+          if (out.toString(java.nio.charset.StandardCharsets.ISO_8859_1).contains("\r\n\r\n{")
+              && out.toString(java.nio.charset.StandardCharsets.ISO_8859_1).endsWith("}")) {
+            break;
+          }
+        }
+      } catch (java.net.SocketTimeoutException e) {
+        // whatever arrived is the answer
+      }
+      return out.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+  }
 }

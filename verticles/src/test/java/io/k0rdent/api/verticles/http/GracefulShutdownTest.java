@@ -41,6 +41,11 @@ class GracefulShutdownTest {
       Thread.sleep(500);
       assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(ConnectException.class);
       assertThat(closed).isNotDone();
+      var ready = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create(node.managementUrl() + "/readyz")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(ready.statusCode()).as("readiness while draining").isEqualTo(503);
+      assertThat(ready.body()).contains("draining");
 
       out.write(bytes, 10, bytes.length - 10);
       out.flush();

@@ -42,6 +42,9 @@ class ManagementHttpTest {
     assertThat(ready.statusCode()).isEqualTo(200);
     assertThat(ready.body()).contains("\"store\":\"up\"").contains("\"hazelcast\":\"up\"");
     assertThat(get("/nothing").statusCode()).isEqualTo(404);
+    HttpResponse<String> head = http.send(HttpRequest.newBuilder(URI.create(node.managementUrl() + "/healthz"))
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(head.statusCode()).isEqualTo(200);
   }
 
   @Test
@@ -51,6 +54,9 @@ class ManagementHttpTest {
     api.get("/v1/regions/global/organizations/provider", token);
     api.get("/v1/regions/global/organizations/does-not-exist", token);
     api.get("/no/such/path", token);
+    for (int i = 0; i < 5; i++) {
+      api.send("M" + i + "X", "/v1/regions/global/organizations", null);
+    }
     HttpResponse<String> m = get("/metrics");
     assertThat(m.statusCode()).isEqualTo(200);
     assertThat(m.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
@@ -62,6 +68,7 @@ class ManagementHttpTest {
         "http_server_requests_seconds_count\\{[^}]*route=\"/v1/regions/global/organizations/\\{id}\"[^}]*status=\"404\"");
     assertThat(body).containsPattern("http_server_requests_seconds_count\\{[^}]*route=\"UNMATCHED\"");
     assertThat(body).doesNotContain("does-not-exist");
+    assertThat(body).contains("method=\"OTHER\"").doesNotContain("method=\"M0X\"");
     assertThat(body).contains("jvm_memory_used_bytes");
   }
 }

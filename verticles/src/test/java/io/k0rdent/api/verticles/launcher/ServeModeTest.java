@@ -107,6 +107,38 @@ class ServeModeTest {
   }
 
   @Test
+  void nodesStartingTogetherOnAnEmptyDatabaseAgreeOnOneCredential() throws Exception {
+    var a = java.util.concurrent.CompletableFuture.supplyAsync(() -> startUnchecked(overrides()));
+    var b = java.util.concurrent.CompletableFuture.supplyAsync(() -> startUnchecked(overrides()));
+    Node first = a.get(90, TimeUnit.SECONDS);
+    Node second = b.get(90, TimeUnit.SECONDS);
+    try {
+      assertThat(first.bootstrapCredential().clientId()).isEqualTo(second.bootstrapCredential().clientId());
+      long printed = java.util.stream.Stream.of(first, second)
+          .filter(n -> n.bootstrapCredential().secret() != null).count();
+      assertThat(printed).as("exactly one node stored, so knows and prints, the secret").isEqualTo(1);
+      String secret = first.bootstrapCredential().secret() != null ? first.bootstrapCredential().secret()
+          : second.bootstrapCredential().secret();
+      String id = first.bootstrapCredential().clientId();
+      String token = new ApiFor(first).arc().clientCredentialsToken(id, secret);
+      assertThat(new ApiFor(second).arc().clientCredentialsToken(id, secret)).isNotBlank();
+      assertThat(new ApiFor(second).arc().get("/v1/regions/global/organizations/provider", token).status())
+          .as("one signing key for both").isEqualTo(200);
+    } finally {
+      stop(first);
+      stop(second);
+    }
+  }
+
+  private static Node startUnchecked(Map<String, Object> o) {
+    try {
+      return start(o);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   void unreachableDatabaseFailsTheStartClearly() {
     Map<String, Object> o = overrides();
     o.put("database.url", "postgresql://postgres:secret-pw@127.0.0.1:1/nowhere");

@@ -45,9 +45,14 @@ public final class Api {
 
   /** Sends a request; {@code headers} are name, value pairs. */
   public Res send(String method, String path, String body, String... headers) {
+    return sendBytes(method, path, body == null ? null : body.getBytes(StandardCharsets.UTF_8), headers);
+  }
+
+  /** Sends a request with a raw body. */
+  public Res sendBytes(String method, String path, byte[] body, String... headers) {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(TestNode.TIMEOUT)
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+            : HttpRequest.BodyPublishers.ofByteArray(body));
     for (int i = 0; i < headers.length; i += 2) {
       b.header(headers[i], headers[i + 1]);
     }
