@@ -33,13 +33,24 @@ public final class Migrations {
     try {
       MigrateResult result = config.load().migrate();
       LOG.info("database {} at version {} ({} migrations applied)", settings.describe(),
-          result.targetSchemaVersion, result.migrationsExecuted);
+          currentVersion(result), result.migrationsExecuted);
     } catch (FlywayException e) {
       if (unreachable(e)) {
         throw new MigrationException("database " + settings.describe() + " is unreachable: " + rootMessage(e), e);
       }
       throw new MigrationException("migrating database " + settings.describe() + " failed: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The schema version after {@code result}: Flyway reports a target version only when it applied
+   * something, so on a re-run it is the version found at the start.
+   */
+  static String currentVersion(MigrateResult result) {
+    if (result.targetSchemaVersion != null) {
+      return result.targetSchemaVersion;
+    }
+    return result.initialSchemaVersion != null ? result.initialSchemaVersion : "none (empty schema)";
   }
 
   private static boolean unreachable(Throwable e) {
