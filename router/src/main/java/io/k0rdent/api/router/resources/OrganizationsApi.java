@@ -26,16 +26,7 @@ public final class OrganizationsApi {
   public OrganizationsApi(Store store, PageTokens pageTokens, String providerOrganizationId) {
     this.providerOrganizationId = providerOrganizationId;
     this.ops = new ResourceOperations<>("organization", COLLECTION, "organizations", store.organizations(),
-        pageTokens, o -> {
-          JsonObject j = new JsonObject();
-          if (o.displayName() != null) {
-            j.put("displayName", o.displayName());
-          }
-          if (o.description() != null) {
-            j.put("description", o.description());
-          }
-          return j;
-        });
+        pageTokens, o -> ResourceOperations.names(new JsonObject(), o.displayName(), o.description()));
   }
 
   /** operationId → handler. */

@@ -26,16 +26,9 @@ public final class ProjectsApi {
   private final ResourceOperations<Project> ops;
 
   public ProjectsApi(Store store, PageTokens pageTokens) {
-    this.ops = new ResourceOperations<>("project", COLLECTION, "projects", store.projects(), pageTokens, p -> {
-      JsonObject j = new JsonObject().put("organizationId", p.organizationId());
-      if (p.displayName() != null) {
-        j.put("displayName", p.displayName());
-      }
-      if (p.description() != null) {
-        j.put("description", p.description());
-      }
-      return j;
-    });
+    this.ops = new ResourceOperations<>("project", COLLECTION, "projects", store.projects(), pageTokens,
+        p -> ResourceOperations.names(new JsonObject().put("organizationId", p.organizationId()), p.displayName(),
+            p.description()));
   }
 
   /** operationId → handler. */

@@ -215,6 +215,17 @@ public final class ResourceOperations<T extends Resource> {
         + " does not match the current ETag " + current.etag());
   }
 
+  /** Adds {@code displayName} and {@code description} to {@code json} when set (absent fields stay absent). */
+  public static JsonObject names(JsonObject json, String displayName, String description) {
+    if (displayName != null) {
+      json.put("displayName", displayName);
+    }
+    if (description != null) {
+      json.put("description", description);
+    }
+    return json;
+  }
+
   /**
    * The resource after an RFC 7396 merge of {@code displayName} and {@code description}, or {@code current}
    * itself when neither changes; {@code rebuild} makes the changed record (version+1, {@code updatedAt}).

@@ -37,14 +37,7 @@ class ServeModeTest {
   }
 
   private Map<String, Object> overrides() {
-    Map<String, Object> o = new HashMap<>();
-    o.put("http.host", "127.0.0.1");
-    o.put("http.arcPort", 0);
-    o.put("http.atlasPort", 0);
-    o.put("http.managementPort", 0);
-    o.put("http.instances", 1);
-    o.put("hazelcast.bindAddress", "127.0.0.1");
-    o.put("hazelcast.clusterName", "serve-" + java.util.UUID.randomUUID());
+    Map<String, Object> o = io.k0rdent.api.verticles.testsupport.TestNode.baseOverrides();
     o.put("auth.issuer", "https://api.example.test");
     o.put("database.url", db.url());
     o.put("database.schema", db.schema());

@@ -34,15 +34,8 @@ public final class TestNode implements AutoCloseable {
 
   /** A node with extra configuration overrides (dotted keys). */
   public static TestNode start(Map<String, Object> overrides) {
-    Map<String, Object> o = new HashMap<>();
-    o.put("http.host", "127.0.0.1");
-    o.put("http.arcPort", 0);
-    o.put("http.atlasPort", 0);
-    o.put("http.managementPort", 0);
+    Map<String, Object> o = baseOverrides();
     o.put("http.instances", 2);
-    o.put("http.shutdownTimeoutSeconds", 5);
-    o.put("hazelcast.bindAddress", "127.0.0.1");
-    o.put("hazelcast.clusterName", "test-" + java.util.UUID.randomUUID());
     o.put("bootstrap.clientId", CLIENT_ID);
     o.put("bootstrap.clientSecret", CLIENT_SECRET);
     o.putAll(overrides);
@@ -53,6 +46,20 @@ public final class TestNode implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("node did not start", e);
     }
+  }
+
+  /** Loopback, free ports, one verticle instance, a private Hazelcast cluster name: a mutable map. */
+  public static Map<String, Object> baseOverrides() {
+    Map<String, Object> o = new HashMap<>();
+    o.put("http.host", "127.0.0.1");
+    o.put("http.arcPort", 0);
+    o.put("http.atlasPort", 0);
+    o.put("http.managementPort", 0);
+    o.put("http.instances", 1);
+    o.put("http.shutdownTimeoutSeconds", 5);
+    o.put("hazelcast.bindAddress", "127.0.0.1");
+    o.put("hazelcast.clusterName", "test-" + java.util.UUID.randomUUID());
+    return o;
   }
 
   public Node node() {
