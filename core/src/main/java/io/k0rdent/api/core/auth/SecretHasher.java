@@ -9,7 +9,9 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Keyed hashing of client secrets and API keys: HMAC-SHA-256 (RFC 2104) under the server pepper, so a
- * stolen table is useless without the pepper and a check costs microseconds (unlike bcrypt).
+ * stolen table is useless without the pepper (production keeps it outside the database, in
+ * {@code auth.pepper}) and a check costs microseconds (unlike bcrypt; the secrets are 256-bit random,
+ * so there is nothing for a slow hash to protect).
  * Thread-safe: one {@link Mac} per thread.
  */
 public final class SecretHasher {
