@@ -17,7 +17,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.HashMap;
@@ -109,7 +108,7 @@ public final class ApiRouter {
         allowed.get(regex).add("HEAD");
       }
       if (!op.requestContentTypes().isEmpty()) {
-        route.handler(BodyHandler.create(false).setBodyLimit(services.bodyLimitBytes()));
+        route.handler(Bodies.collector(services.bodyLimitBytes()));
       }
       Handler<RoutingContext> r = raw.get(op.operationId());
       if (r != null) {
@@ -122,7 +121,8 @@ public final class ApiRouter {
         BodyValidator validator = op.requestSchema() == null ? null : validators.get(op.requestSchema());
         route.handler(ctx -> run(ctx, op, h, validator));
       }
-      route.failureHandler(HttpErrors::failureHandler);
+      route.failureHandler(r != null && op.operationId().equals("mintToken")
+          ? TokenEndpoint::failure : HttpErrors::failureHandler);
     }
 
     new WellKnown(services).mount(router);
@@ -134,13 +134,15 @@ public final class ApiRouter {
     Map<Pattern, String> allow = new java.util.LinkedHashMap<>();
     allowed.forEach((regex, methods) -> allow.put(Pattern.compile(regex), String.join(", ", methods)));
     router.errorHandler(405, ctx -> {
-      // RFC 9110 §15.5.6: a 405 lists the methods the target supports.
+      // RFC 9110 §15.5.6: a 405 lists the methods the target supports; the open documents are GET/HEAD.
+      String methods = "GET, HEAD";
       for (var e : allow.entrySet()) {
         if (e.getKey().matcher(ctx.request().path()).matches()) {
-          ctx.response().putHeader("Allow", e.getValue());
+          methods = e.getValue();
           break;
         }
       }
+      ctx.response().putHeader("Allow", methods);
       HttpErrors.failureHandler(ctx);
     });
     return router;
@@ -210,9 +212,6 @@ public final class ApiRouter {
   }
 
   private Principal authenticate(RoutingContext ctx) {
-    if (ctx.request().headers().getAll("Authorization").size() > 1) {
-      throw ApiException.badRequest("INVALID_ARGUMENT", "send one Authorization header, not several");
-    }
     String authz = ctx.request().getHeader("Authorization");
     String scheme = authz == null ? "" : authz.trim().split(" ", 2)[0];
     if (!scheme.equalsIgnoreCase("Bearer")) {
@@ -229,13 +228,13 @@ public final class ApiRouter {
       throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE",
           "Content-Type must be " + String.join(" or ", op.requestContentTypes()), List.of());
     }
-    Buffer raw = ctx.body().buffer();
-    if (raw == null || raw.length() == 0) {
+    String text = Bodies.utf8(ctx);
+    if (text.isEmpty()) {
       throw ApiException.badRequest("INVALID_ARGUMENT", "the request body is empty; a JSON object is required");
     }
     JsonNode body;
     try {
-      body = ApiDocument.JSON.readTree(strictUtf8(raw));
+      body = ApiDocument.JSON.readTree(text);
     } catch (IOException e) {
       throw ApiException.badRequest("MALFORMED_JSON", "the request body is not valid JSON");
     }
@@ -244,18 +243,6 @@ public final class ApiRouter {
     }
     validator.validate(body);
     return body;
-  }
-
-  /** RFC 8259 §8.1: JSON on the wire is UTF-8; malformed or overlong sequences are refused, not repaired. */
-  private static String strictUtf8(Buffer raw) {
-    try {
-      return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-          .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-          .decode(java.nio.ByteBuffer.wrap(raw.getBytes())).toString();
-    } catch (java.nio.charset.CharacterCodingException e) {
-      throw ApiException.badRequest("MALFORMED_JSON", "the request body is not valid UTF-8");
-    }
   }
 
   private static void write(RoutingContext ctx, Reply reply) {

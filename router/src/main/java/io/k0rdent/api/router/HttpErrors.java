@@ -83,7 +83,7 @@ public final class HttpErrors {
           ? "Bearer realm=\"k0rdent\", error=\"invalid_token\", error_description=\"" + e.getMessage() + "\""
           : "Bearer realm=\"k0rdent\"");
     }
-    if (e.status() == 503) {
+    if (e.status() == 503 || "ABORTED".equals(e.reason())) {
       resp.putHeader("Retry-After", "1");
     }
     resp.end(body(e).toBuffer());

@@ -155,7 +155,13 @@ public final class Node {
         return;
       }
       Vertx vertx = built.result();
-      openStore(vertx, settings.database())
+      Future<Store> opened;
+      try {
+        opened = openStore(vertx, settings.database());
+      } catch (RuntimeException e) {
+        opened = Future.failedFuture(e);
+      }
+      opened
           .compose(store -> Future.fromCompletionStage(routes)
               .compose(r -> assemble(vertx, cluster.getHazelcastInstance(), store, settings, mode, r, arcPort,
                   atlasPort, managementPort, issuer))
@@ -295,8 +301,10 @@ public final class Node {
       JsonObject old = stored.map(JsonObject::new).orElse(null);
       String oldId = old == null ? null : old.getString("clientId");
       if (b.clientSecret() != null) {
+        // The operator chose it, so it is not printed (it would land in production logs).
         String id = b.clientId() != null ? b.clientId() : oldId != null ? oldId : generatedId;
-        return storeCredential(store, id, secret, hasher);
+        return storeCredential(store, id, secret, hasher)
+            .map(c -> new StoredCredential(c.clientId(), c.hash(), null));
       }
       if (old != null && (b.clientId() == null || b.clientId().equals(oldId))) {
         return Future.succeededFuture(new StoredCredential(oldId, old.getString("secretHash"), null));

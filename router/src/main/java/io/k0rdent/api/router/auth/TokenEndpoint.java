@@ -4,7 +4,6 @@ import io.k0rdent.api.core.auth.AccessTokenIssuer;
 import io.k0rdent.api.core.auth.ClientRegistry;
 import io.k0rdent.api.router.ApiServices;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.net.URLDecoder;
@@ -114,11 +113,31 @@ public final class TokenEndpoint {
     }
   }
 
+  /**
+   * Failure handler of the token route: what fails before {@link #handle} runs (a body over the limit, an
+   * unreadable body) answers in OAuth's format too (RFC 6749 §5.2), never the API envelope.
+   */
+  public static void failure(RoutingContext ctx) {
+    io.k0rdent.api.core.error.ApiException e = io.k0rdent.api.router.HttpErrors.toApiException(ctx.failure(),
+        ctx.statusCode(), ctx);
+    if (ctx.response().headWritten()) {
+      return;
+    }
+    ctx.response().setStatusCode(e.status())
+        .putHeader("Content-Type", "application/json")
+        .putHeader("Cache-Control", "no-store")
+        .end(new JsonObject().put("error", "invalid_request").put("error_description", e.getMessage()).toBuffer());
+  }
+
   private static Map<String, String> params(RoutingContext ctx) {
     String type = ctx.request().getHeader("Content-Type");
     String media = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-    Buffer body = ctx.body().buffer();
-    String text = body == null ? "" : body.toString(StandardCharsets.UTF_8);
+    String text;
+    try {
+      text = io.k0rdent.api.router.Bodies.utf8(ctx);
+    } catch (io.k0rdent.api.core.error.ApiException e) {
+      throw new OAuthError(400, "invalid_request", "the body is not valid UTF-8");
+    }
     Map<String, String> out = new HashMap<>();
     if (media.equals("application/x-www-form-urlencoded")) {
       Map<String, List<String>> decoded;

@@ -85,9 +85,13 @@ public final class ResourceOperations<T extends Resource> {
     return store.create(resource).map(r -> withEtag(201, r).withHeader("Location", selfLink(r)));
   }
 
-  /** getX: 200 with {@code ETag}. */
+  /** getX: 200 with {@code ETag}; 412 when an {@code If-Match} names another version (RFC 9110 §13.1.1). */
   public Future<Reply> get(Call call) {
-    return store.get(call.pathId(kind)).map(r -> withEtag(200, r));
+    List<String> ifMatch = ifMatch(call);
+    return store.get(call.pathId(kind)).map(r -> {
+      checkIfMatch(ifMatch, r);
+      return withEtag(200, r);
+    });
   }
 
   /**
@@ -186,22 +190,27 @@ public final class ResourceOperations<T extends Resource> {
       return null;
     }
     List<String> tags = new ArrayList<>();
+    boolean valid = true;
     for (String line : lines) {
-      for (String part : line.split(",")) {
-        String t = part.trim();
-        if (!t.isEmpty()) {
-          tags.add(t);
+      java.util.regex.Matcher m = LIST_ITEM.matcher(line);
+      int at = 0;
+      while (at < line.length() && m.find(at) && m.start() == at && m.end() > at) {
+        if (m.group(1) != null) {
+          tags.add(m.group(1));
         }
+        at = m.end();
       }
+      valid &= at == line.length();
     }
-    boolean valid = !tags.isEmpty() && tags.stream().allMatch(t -> t.equals("*") || ENTITY_TAG.matcher(t).matches());
-    if (!valid || (tags.contains("*") && tags.size() > 1)) {
+    if (!valid || tags.isEmpty() || (tags.contains("*") && tags.size() > 1)) {
       throw ApiException.invalidField("If-Match", "If-Match must be * or a list of entity tags such as \"1-ab12cd34\"");
     }
     return tags;
   }
 
-  private static final java.util.regex.Pattern ENTITY_TAG = java.util.regex.Pattern.compile("(W/)?\"[\\x21\\x23-\\x7e]*\"");
+  /** One element of an {@code If-Match} list (RFC 9110 §5.6.1, §8.8.3): a tag or {@code *}, or separators. */
+  private static final java.util.regex.Pattern LIST_ITEM =
+      java.util.regex.Pattern.compile("[ \\t]*(\\*|(?:W/)?\"[\\x21\\x23-\\x7e\\x80-\\xff]*\")?[ \\t]*,?");
 
   /**
    * Checks {@code If-Match} (RFC 9110 §13.1.1, strong comparison): absent or {@code *} passes; otherwise

@@ -96,6 +96,8 @@ public final class ConfigLoader {
     check(s.http().bodyLimitBytes() > 0, "http.bodyLimitBytes must be positive");
     check(s.http().shutdownTimeoutSeconds() >= 0, "http.shutdownTimeoutSeconds must not be negative");
     check(s.database().poolSize() > 0, "database.poolSize must be positive");
+    check(s.database().url() == null || s.database().url().isBlank() || isPostgresUrl(s.database().url()),
+        "database.url must look like postgresql://user:password@host:5432/database");
     check(s.auth().tokenTtlSeconds() > 0, "auth.tokenTtlSeconds must be positive");
     check(io.k0rdent.api.core.resource.Slugs.isValid(s.bootstrap().organizationId()),
         "bootstrap.organizationId must be a slug");
@@ -123,6 +125,16 @@ public final class ConfigLoader {
     return env.keySet().stream()
         .filter(n -> n.startsWith("K0RDENT_") && !known.contains(n) && !n.startsWith("K0RDENT_TEST_"))
         .sorted().toList();
+  }
+
+  private static boolean isPostgresUrl(String url) {
+    try {
+      java.net.URI u = new java.net.URI(url);
+      return ("postgresql".equals(u.getScheme()) || "postgres".equals(u.getScheme())) && u.getHost() != null
+          && u.getPort() <= 65535 && u.getPath() != null && u.getPath().length() > 1;
+    } catch (java.net.URISyntaxException e) {
+      return false;
+    }
   }
 
   private static void check(boolean ok, String message) {

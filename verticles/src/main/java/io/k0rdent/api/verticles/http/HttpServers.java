@@ -20,8 +20,10 @@ import java.util.regex.Pattern;
 /**
  * What every listener of ours shares: options (idle connections closed after {@link #IDLE_TIMEOUT_SECONDS},
  * 16 KiB of headers), requests Netty could not decode answered in the contract's error format (414, 431,
- * 400) with an {@code X-Request-Id}, a {@code Host} check before routing (RFC 9112 §3.2: missing on
- * HTTP/1.1, repeated or malformed → 400), and bind failures that name the listener and port.
+ * 400) with an {@code X-Request-Id}, checks before routing (a missing on HTTP/1.1, repeated or malformed
+ * {@code Host}, RFC 9112 §3.2; a repeated single-valued header; a transfer coding other than chunked or
+ * with {@code Content-Length}, RFC 9112 §6; a malformed percent-escape in the URI: each 400 and close), and
+ * bind failures that name the listener and port.
  */
 public final class HttpServers {
 
@@ -49,8 +51,9 @@ public final class HttpServers {
     HttpServer server = vertx.createHttpServer(options);
     server.invalidRequestHandler(HttpServers::invalid);
     server.requestHandler(req -> {
-      if (!hostIsValid(req)) {
-        reject(req, ApiException.badRequest("INVALID_HOST", "the Host header is missing, repeated or malformed"));
+      ApiException refused = refusal(req);
+      if (refused != null) {
+        reject(req, refused);
         return;
       }
       handler.handle(req);
@@ -62,6 +65,58 @@ public final class HttpServers {
   public static Future<HttpServer> listen(HttpServer server, String name, String host, int port) {
     return server.listen().recover(err -> Future.failedFuture(new IllegalStateException(
         "cannot listen for " + name + " on " + host + ":" + port + ": " + err.getMessage(), err)));
+  }
+
+  /** Headers that carry one value: a request repeating one is ambiguous, so refused (RFC 9110 §5.3). */
+  private static final List<String> SINGLE_VALUED = List.of("Authorization", "Content-Type", "Content-Length",
+      "Idempotency-Key", "X-Request-Id", "Transfer-Encoding");
+  /** A {@code %} not followed by two hex digits. */
+  private static final Pattern BAD_ESCAPE = Pattern.compile("%(?![0-9A-Fa-f]{2})");
+
+  /** Why {@code req} is refused before routing, or null. */
+  static ApiException refusal(HttpServerRequest req) {
+    if (!hostIsValid(req)) {
+      return ApiException.badRequest("INVALID_HOST", "the Host header is missing, repeated or malformed");
+    }
+    for (String name : SINGLE_VALUED) {
+      if (req.headers().getAll(name).size() > 1) {
+        return ApiException.badRequest("REPEATED_HEADER", "send one " + name + " header, not several");
+      }
+    }
+    String te = req.getHeader("Transfer-Encoding");
+    if (te != null && (!te.trim().equalsIgnoreCase("chunked") || req.getHeader("Content-Length") != null)) {
+      // RFC 9112 §6.1/§6.3: only "chunked" is understood, and never together with Content-Length.
+      return ApiException.badRequest("INVALID_FRAMING", "Transfer-Encoding must be exactly chunked, without Content-Length");
+    }
+    String uri = req.uri();
+    if (BAD_ESCAPE.matcher(uri).find() || !decodesAsUtf8(uri)) {
+      return ApiException.badRequest("INVALID_URI", "the request URI has a malformed percent-escape");
+    }
+    return null;
+  }
+
+  private static boolean decodesAsUtf8(String uri) {
+    if (uri.indexOf('%') < 0) {
+      return true;
+    }
+    try {
+      java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+      for (int i = 0; i < uri.length(); i++) {
+        char c = uri.charAt(i);
+        if (c == '%') {
+          bytes.write(Integer.parseInt(uri, i + 1, i + 3, 16));
+          i += 2;
+        } else {
+          bytes.write(c);
+        }
+      }
+      java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes.toByteArray()));
+      return true;
+    } catch (java.nio.charset.CharacterCodingException | RuntimeException e) {
+      return false;
+    }
   }
 
   static boolean hostIsValid(HttpServerRequest req) {

@@ -64,9 +64,13 @@ public final class ManagementVerticle extends VerticleBase {
         ctx.fail(ar.cause());
       }
     }));
-    for (int status : new int[] {404, 405, 500}) {
+    for (int status : new int[] {404, 500}) {
       router.errorHandler(status, HttpErrors::failureHandler);
     }
+    router.errorHandler(405, ctx -> {
+      ctx.response().putHeader("Allow", "GET, HEAD");
+      HttpErrors.failureHandler(ctx);
+    });
     server = HttpServers.create(vertx, HttpServers.options(host, port), router);
     return HttpServers.listen(server, "management", host, port);
   }

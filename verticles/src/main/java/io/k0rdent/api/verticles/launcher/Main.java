@@ -94,7 +94,12 @@ public final class Main implements Runnable {
 
     @Override
     public Integer call() {
-      return runNode(withDatabase(config, "serve"), Node.Mode.SERVE);
+      Settings s = withDatabase(config, "serve");
+      if (s.auth().issuer() == null) {
+        System.err.println("warning: auth.issuer (K0RDENT_AUTH_ISSUER) is not set, so tokens say iss=http://localhost:"
+            + s.http().arcPort() + "; set it to the public URL of the Arc face, the same on every node");
+      }
+      return runNode(s, Node.Mode.SERVE);
     }
   }
 

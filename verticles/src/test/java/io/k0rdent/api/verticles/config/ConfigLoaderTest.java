@@ -62,6 +62,10 @@ class ConfigLoaderTest {
         .isInstanceOf(ConfigLoader.ConfigException.class);
     assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_HTTP_ARC_PORT", "70000"), Map.of()))
         .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("arcPort");
+    for (String url : new String[] {"not a url", "http://x/db", "postgresql://h:99999/db", "postgresql://h:5432"}) {
+      assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_DATABASE_URL", url), Map.of()))
+          .as(url).isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("database.url");
+    }
     assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("missing.yaml"), Map.of(), Map.of()))
         .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("missing.yaml");
   }

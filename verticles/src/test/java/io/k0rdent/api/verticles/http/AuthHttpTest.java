@@ -174,6 +174,18 @@ class AuthHttpTest {
         .put("audience_hint", new JsonObject().put("x", 1)).encode(), "Content-Type", "application/json");
     assertThat(extra.status()).as("unknown parameters are ignored (RFC 6749 3.2)").isEqualTo(200);
 
+    Res badForm = form("grant_type=client_credentials&x=%zz");
+    assertThat(badForm.status()).isEqualTo(400);
+    assertThat(badForm.json().getString("error")).isEqualTo("invalid_request");
+    Res huge = api.send("POST", TOKEN, "grant_type=" + "x".repeat(1024 * 1024 + 1),
+        "Content-Type", "application/x-www-form-urlencoded");
+    assertThat(huge.status()).isEqualTo(413);
+    assertThat(huge.json().getString("error")).isEqualTo("invalid_request");
+    Res overlong = api.sendBytes("POST", TOKEN, ("{\"grant_type\":\"client_credentials\",\"x\":\"\u00c0\u00af\"}")
+        .getBytes(StandardCharsets.ISO_8859_1), "Content-Type", "application/json");
+    assertThat(overlong.status()).isEqualTo(400);
+    assertThat(overlong.json().getString("error")).isEqualTo("invalid_request");
+
     Res scope = form("grant_type=client_credentials&scope=admin", "Authorization",
         basic(TestNode.CLIENT_ID, TestNode.CLIENT_SECRET));
     assertThat(scope.status()).isEqualTo(400);

@@ -339,4 +339,53 @@ class BadInputHttpTest {
       return out.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
     }
   }
+
+  @Test
+  void formBodiesAndBrokenEscapesNeverReachADecoder() throws Exception {
+    Res form = raw("POST", ORGS, "a=%zz&=x", "application/x-www-form-urlencoded");
+    assertError(form, 415, null);
+    Res multipart = raw("PATCH", ORGS + "/" + org, "--x--", "multipart/form-data");
+    assertError(multipart, 415, null);
+    int port = node.node().arcPort();
+    for (String target : new String[] {ORGS + "/%", ORGS + "/a%zz", ORGS + "?%", ORGS + "?a=%zz", "/docs/%zz",
+        "/.well-known/%", ORGS + "/%C0%AF"}) {
+      String r = rawExchange(port, "GET " + target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+          + "\r\n\r\n");
+      assertThat(r).as(target).startsWith("HTTP/1.1 400").contains("INVALID_URI");
+    }
+    assertBaseUnchanged();
+  }
+
+  @Test
+  void repeatedSingleValuedHeadersAndOddFramingAreRefused() throws Exception {
+    assertError(api.send("POST", ORGS, "{}", "Authorization", "Bearer " + token, "Content-Type", "application/json",
+        "Idempotency-Key", "a", "Idempotency-Key", "b"), 400, "Idempotency-Key");
+    int port = node.node().arcPort();
+    String twoTypes = rawExchange(port, "POST " + ORGS + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token
+        + "\r\nContent-Type: application/json\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}");
+    assertThat(twoTypes).startsWith("HTTP/1.1 400").contains("Content-Type");
+    String gzip = rawExchange(port, "GET " + ORGS + " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n"
+        + "Authorization: Bearer " + token + "\r\n\r\n");
+    assertThat(gzip).startsWith("HTTP/1.1 400").contains("INVALID_FRAMING");
+  }
+
+  @Test
+  void displayNamesMustBeVisibleText() {
+    for (String bad : new String[] {"   ", "\u200B", "\uFEFFname", "evil\u202Etxt.exe", "a\u2066b"}) {
+      assertError(api.post(ORGS, token, new JsonObject().put("displayName", bad)), 400, "displayName");
+    }
+    assertThat(api.post(ORGS, token, new JsonObject().put("displayName", "Équipe \uD83D\uDC69\u200D\uD83D\uDCBB ML"))
+        .status()).isEqualTo(201);
+  }
+
+  @Test
+  void ifMatchTagsMayHoldCommasAndGetEvaluatesIt() {
+    Res r = api.patch(ORGS + "/" + org, token, new JsonObject().put("displayName", "Base"), "If-Match", "\"a,b\"");
+    assertError(r, 412, null);
+    String etag = api.get(ORGS + "/" + org, token).json().getString("etag");
+    assertError(api.send("GET", ORGS + "/" + org, null, "Authorization", "Bearer " + token, "If-Match", "\"zzz\""),
+        412, null);
+    assertThat(api.send("GET", ORGS + "/" + org, null, "Authorization", "Bearer " + token, "If-Match", etag).status())
+        .isEqualTo(200);
+  }
 }

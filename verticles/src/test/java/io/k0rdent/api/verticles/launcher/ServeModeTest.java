@@ -88,6 +88,7 @@ class ServeModeTest {
     o.put("bootstrap.clientSecret", "plt_cs_cred-bootstrap_rotated-secret-value-0123456789abcdefghij");
     Node second = start(o);
     try {
+      assertThat(second.bootstrapCredential().secret()).as("an operator's own secret is never printed").isNull();
       Api arc = new ApiFor(second).arc();
       assertThat(arc.clientCredentialsToken(clientId, "plt_cs_cred-bootstrap_rotated-secret-value-0123456789abcdefghij"))
           .isNotBlank();
