@@ -99,14 +99,13 @@ public final class ApiRouter {
       }
       String regex = regexOf(op.path());
       var route = router.routeWithRegex(HttpMethod.valueOf(op.method()), regex);
+      var methods = allowed.computeIfAbsent(regex, x -> new java.util.TreeSet<>());
+      methods.add(op.method());
       if (op.method().equals("GET")) {
         route.method(HttpMethod.HEAD);
+        methods.add("HEAD");
       }
       templates.put(route, op.path());
-      allowed.computeIfAbsent(regex, r -> new java.util.TreeSet<>()).add(op.method());
-      if (op.method().equals("GET")) {
-        allowed.get(regex).add("HEAD");
-      }
       if (!op.requestContentTypes().isEmpty()) {
         route.handler(Bodies.collector(services.bodyLimitBytes()));
       }
@@ -121,8 +120,7 @@ public final class ApiRouter {
         BodyValidator validator = op.requestSchema() == null ? null : validators.get(op.requestSchema());
         route.handler(ctx -> run(ctx, op, h, validator));
       }
-      route.failureHandler(r != null && op.operationId().equals("mintToken")
-          ? TokenEndpoint::failure : HttpErrors::failureHandler);
+      route.failureHandler("mintToken".equals(op.operationId()) ? TokenEndpoint::failure : HttpErrors::failureHandler);
     }
 
     new WellKnown(services).mount(router);

@@ -30,11 +30,6 @@ public record Call(RoutingContext ctx, Principal principal, JsonNode body) {
     return all.isEmpty() ? null : all.get(0);
   }
 
-  /** A request header, or null. */
-  public String header(String name) {
-    return ctx.request().getHeader(name);
-  }
-
   /** A text field of the body, or null when absent or JSON null. */
   public String text(String field) {
     JsonNode n = body == null ? null : body.get(field);
