@@ -39,7 +39,7 @@ public final class AccessTokenIssuer {
     this.audience = audience;
     this.ttl = ttl;
     try {
-      this.signer = new ECDSASigner(key);
+      this.signer = new ECDSASigner(SigningKeys.bcPrivateKey(key));
       signer.getJCAContext().setProvider(BouncyCastleProviderSingleton.getInstance());
     } catch (JOSEException e) {
       throw new IllegalArgumentException("unusable signing key", e);

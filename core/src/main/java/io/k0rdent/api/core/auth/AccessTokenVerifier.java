@@ -39,7 +39,7 @@ public final class AccessTokenVerifier {
     this.audience = audience;
     for (ECKey k : keys.all()) {
       try {
-        ECDSAVerifier v = new ECDSAVerifier(k.toECPublicKey());
+        ECDSAVerifier v = new ECDSAVerifier(SigningKeys.bcPublicKey(k));
         v.getJCAContext().setProvider(BouncyCastleProviderSingleton.getInstance());
         verifiers.put(k.getKeyID(), v);
       } catch (JOSEException e) {

@@ -32,6 +32,29 @@ public final class SigningKeys {
     this.keys = List.copyOf(keys);
   }
 
+  /**
+   * The private key as BouncyCastle's own class: BC converts a JDK key object on every signature and
+   * loses its precomputed tables, which made signing 3.5× and verifying 2.3× slower (perf/RESULTS.md).
+   */
+  static java.security.interfaces.ECPrivateKey bcPrivateKey(ECKey key) throws JOSEException {
+    try {
+      return (java.security.interfaces.ECPrivateKey) java.security.KeyFactory.getInstance("EC",
+          com.nimbusds.jose.crypto.bc.BouncyCastleProviderSingleton.getInstance()).translateKey(key.toECPrivateKey());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new JOSEException("cannot translate the signing key", e);
+    }
+  }
+
+  /** The public key as BouncyCastle's own class, for the same reason as {@link #bcPrivateKey}. */
+  static java.security.interfaces.ECPublicKey bcPublicKey(ECKey key) throws JOSEException {
+    try {
+      return (java.security.interfaces.ECPublicKey) java.security.KeyFactory.getInstance("EC",
+          com.nimbusds.jose.crypto.bc.BouncyCastleProviderSingleton.getInstance()).translateKey(key.toECPublicKey());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new JOSEException("cannot translate the verification key", e);
+    }
+  }
+
   /** A fresh P-256 private JWK, serialised as JSON (with its private part). */
   public static String generateJwk() {
     try {
