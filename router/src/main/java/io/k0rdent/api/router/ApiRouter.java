@@ -3,6 +3,7 @@ package io.k0rdent.api.router;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.k0rdent.api.core.auth.AccessTokenVerifier;
 import io.k0rdent.api.core.auth.Principal;
+import io.k0rdent.api.core.auth.VerifiedTokens;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.router.auth.TokenEndpoint;
 import io.k0rdent.api.router.auth.WellKnown;
@@ -40,7 +41,7 @@ public final class ApiRouter {
 
   private final Face face;
   private final ApiServices services;
-  private final AccessTokenVerifier verifier;
+  private final VerifiedTokens verifier;
   private final Idempotency idempotency;
   private final Map<io.vertx.ext.web.Route, String> templates = new java.util.IdentityHashMap<>();
   private final Map<String, java.util.SortedSet<String>> allowed = new java.util.LinkedHashMap<>();
@@ -50,7 +51,8 @@ public final class ApiRouter {
   private ApiRouter(Face face, ApiServices services) {
     this.face = face;
     this.services = services;
-    this.verifier = new AccessTokenVerifier(services.signingKeys(), services.issuer(), services.audience());
+    AccessTokenVerifier full = new AccessTokenVerifier(services.signingKeys(), services.issuer(), services.audience());
+    this.verifier = new VerifiedTokens(token -> full.verify(token, Instant.now()), VerifiedTokens.DEFAULT_CAPACITY);
     this.idempotency = new Idempotency(services.store().idempotency(), services.idempotencyTtl());
   }
 
@@ -216,7 +218,7 @@ public final class ApiRouter {
       // No bearer credentials at all: RFC 6750 §3.1, no error code in the challenge.
       throw ApiException.unauthenticated("a bearer access token is required (Authorization: Bearer <token>)");
     }
-    return verifier.verify(authz.trim().substring(scheme.length()).trim(), Instant.now());
+    return verifier.principal(authz.trim().substring(scheme.length()).trim(), Instant.now());
   }
 
   private static JsonNode readBody(RoutingContext ctx, ApiDocument.Operation op, BodyValidator validator) {
