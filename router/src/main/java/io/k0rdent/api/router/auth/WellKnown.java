@@ -10,7 +10,8 @@ import io.vertx.ext.web.Router;
 /**
  * Open discovery documents: RFC 8414 authorization-server metadata at
  * {@code /.well-known/oauth-authorization-server} and the RFC 7517 JWK Set of our signing keys at
- * {@code /.well-known/jwks.json}. Both are rendered once.
+ * {@code /.well-known/jwks.json} and {@code /v1/regions/global/auth/jwks} (beside the other auth
+ * endpoints). Both are rendered once.
  */
 public final class WellKnown {
 
@@ -31,9 +32,12 @@ public final class WellKnown {
   }
 
   public void mount(Router router) {
-    router.route("/.well-known/oauth-authorization-server").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> ctx.response()
-        .putHeader("Content-Type", "application/json").putHeader("Cache-Control", "max-age=300").end(metadata));
-    router.route("/.well-known/jwks.json").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> ctx.response()
-        .putHeader("Content-Type", "application/jwk-set+json").putHeader("Cache-Control", "max-age=300").end(jwks));
+    router.route("/.well-known/oauth-authorization-server").method(HttpMethod.GET).method(HttpMethod.HEAD)
+        .handler(ctx -> ctx.response().putHeader("Content-Type", "application/json")
+            .putHeader("Cache-Control", "max-age=300").end(metadata));
+    for (String path : new String[] {"/.well-known/jwks.json", "/v1/regions/global/auth/jwks"}) {
+      router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> ctx.response()
+          .putHeader("Content-Type", "application/jwk-set+json").putHeader("Cache-Control", "max-age=300").end(jwks));
+    }
   }
 }

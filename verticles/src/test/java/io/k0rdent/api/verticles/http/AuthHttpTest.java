@@ -285,6 +285,9 @@ class AuthHttpTest {
     List<?> keys = jwks.json().getJsonArray("keys").getList();
     assertThat(keys).hasSize(1);
     assertThat(jwks.body()).doesNotContain("\"d\"");
+    Res alias = api.send("GET", "/v1/regions/global/auth/jwks", null);
+    assertThat(alias.status()).isEqualTo(200);
+    assertThat(alias.json()).isEqualTo(jwks.json());
     assertThat(api.send("GET", "/openapi.json", null).status()).isEqualTo(200);
   }
 }
