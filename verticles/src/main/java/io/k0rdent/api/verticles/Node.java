@@ -129,10 +129,6 @@ public final class Node {
     return services;
   }
 
-  public Vertx vertx() {
-    return vertx;
-  }
-
   /** Starts a node; the future fails (and everything started is released) when any step fails. */
   public static Future<Node> start(Settings settings, Mode mode) {
     Settings.Http http = settings.http();
@@ -201,7 +197,7 @@ public final class Node {
     if (db.url() == null || db.url().isBlank()) {
       return Future.succeededFuture(new InMemoryStore());
     }
-    PgSettings pg = new PgSettings(db.url(), db.schema(), db.poolSize());
+    PgSettings pg = PgSettings.from(db);
     return vertx.<Void>executeBlocking(() -> {
       Migrations.migrate(pg);
       return null;

@@ -112,7 +112,7 @@ public final class Main implements Runnable {
     @Override
     public Integer call() {
       Settings s = withDatabase(config, "migrate");
-      Migrations.migrate(new PgSettings(s.database().url(), s.database().schema(), s.database().poolSize()));
+      Migrations.migrate(PgSettings.from(s.database()));
       System.out.println("migrations applied");
       return 0;
     }

@@ -14,7 +14,6 @@ import com.nimbusds.jwt.SignedJWT;
 import io.k0rdent.api.core.auth.AccessTokenIssuer;
 import io.k0rdent.api.core.auth.PrincipalType;
 import io.k0rdent.api.core.auth.SigningKeys;
-import io.k0rdent.api.verticles.contract.ContractSchemas;
 import io.k0rdent.api.verticles.testsupport.Api;
 import io.k0rdent.api.verticles.testsupport.Api.Res;
 import io.k0rdent.api.verticles.testsupport.TestNode;
@@ -26,35 +25,16 @@ import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The token endpoint (RFC 6749 §4.4, both body encodings, Basic and body client authentication, OAuth
  * errors) and bearer-token checking on API routes (RFC 6750 §3: every bad token is a 401 with
  * {@code WWW-Authenticate}, none a 5xx).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AuthHttpTest {
+class AuthHttpTest extends NodeHttpTest {
 
-  static final ContractSchemas CONTRACT = ContractSchemas.load();
   static final String TOKEN = "/v1/regions/global/auth/token";
-  static final String ORGS = "/v1/regions/global/organizations";
-  TestNode node;
-  Api api;
-
-  @BeforeAll
-  void start() {
-    node = TestNode.start();
-    api = node.arc;
-  }
-
-  @AfterAll
-  void stop() {
-    node.close();
-  }
 
   private Res form(String body, String... headers) {
     String[] h = new String[2 + headers.length];

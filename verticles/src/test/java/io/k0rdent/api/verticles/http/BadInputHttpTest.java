@@ -2,45 +2,26 @@ package io.k0rdent.api.verticles.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.k0rdent.api.verticles.contract.ContractSchemas;
 import io.k0rdent.api.verticles.testsupport.Api;
 import io.k0rdent.api.verticles.testsupport.Api.Res;
-import io.k0rdent.api.verticles.testsupport.TestNode;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Every kind of bad input the foundation issue lists answers a clear 4xx in the contract's error format,
  * and leaves what is stored untouched.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BadInputHttpTest {
+class BadInputHttpTest extends NodeHttpTest {
 
-  static final ContractSchemas CONTRACT = ContractSchemas.load();
-  static final String ORGS = "/v1/regions/global/organizations";
-  static final String PROJECTS = "/v1/regions/global/projects";
-  TestNode node;
-  Api api;
-  String token;
   String org;
 
   @BeforeAll
-  void start() {
-    node = TestNode.start();
-    api = node.arc;
-    token = node.token();
+  void createBaseOrganization() {
     org = "base-" + UUID.randomUUID().toString().substring(0, 8);
     assertThat(api.post(ORGS, token, new JsonObject().put("id", org).put("displayName", "Base")).status())
         .isEqualTo(201);
-  }
-
-  @AfterAll
-  void stop() {
-    node.close();
   }
 
   private Res raw(String method, String path, String body, String contentType, String... more) {

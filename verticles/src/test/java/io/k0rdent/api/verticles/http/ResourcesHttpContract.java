@@ -2,10 +2,8 @@ package io.k0rdent.api.verticles.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.k0rdent.api.verticles.contract.ContractSchemas;
 import io.k0rdent.api.verticles.testsupport.Api;
 import io.k0rdent.api.verticles.testsupport.Api.Res;
-import io.k0rdent.api.verticles.testsupport.TestNode;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -16,43 +14,15 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Organizations and projects end to end over HTTP (operations createOrganization .. deleteProject), run
  * against each store adapter by a subclass. Every response body of these operations is validated against
  * strict versions of the upstream contract's schemas.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class ResourcesHttpContract {
+abstract class ResourcesHttpContract extends NodeHttpTest {
 
-  static final ContractSchemas CONTRACT = ContractSchemas.load();
-  static final String ORGS = "/v1/regions/global/organizations";
-  static final String PROJECTS = "/v1/regions/global/projects";
-
-  TestNode node;
-  Api api;
-  String token;
-
-  /** Starts the node under test. */
-  abstract TestNode startNode();
-
-  @BeforeAll
-  void start() {
-    node = startNode();
-    api = node.arc;
-    token = node.token();
-  }
-
-  @AfterAll
-  void stop() {
-    if (node != null) {
-      node.close();
-    }
-  }
 
   static String unique(String prefix) {
     return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);

@@ -26,6 +26,12 @@ import java.util.regex.Pattern;
  */
 public record PgSettings(String url, String schema, int poolSize) {
 
+  /** The settings of the configured database ({@code database.url}, {@code .schema}, {@code .poolSize}). */
+  public static PgSettings from(io.k0rdent.api.verticles.config.Settings.Database db) {
+    return new PgSettings(db.url(), db.schema(), db.poolSize());
+  }
+
+
   private static final Pattern SCHEMA = Pattern.compile("^[a-z_][a-z0-9_]{0,62}$");
   private static final Pattern USER_INFO = Pattern.compile("^[a-zA-Z]+://([^@/?#]*)@");
 
