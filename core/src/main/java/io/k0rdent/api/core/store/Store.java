@@ -2,13 +2,17 @@ package io.k0rdent.api.core.store;
 
 import io.k0rdent.api.core.resource.Organization;
 import io.k0rdent.api.core.resource.Project;
+import io.k0rdent.api.core.resource.ServiceAccount;
 import io.vertx.core.Future;
 
 /**
  * The source of truth: PostgreSQL in production, an in-memory adapter for dev mode and unit tests.
  *
  * <p>Referential rules every adapter enforces: a project's {@code organizationId} must name an existing
- * organization (else 400 on create), and an organization with projects cannot be deleted (409).
+ * organization (else 400 on create), and an organization with projects cannot be deleted (409). A service
+ * account's or API key's {@code organizationId} must exist (400 naming {@code scopeId}), and, when
+ * scoped to a project, the project too (400); an organization or project they point at cannot be deleted
+ * (409 {@code FAILED_PRECONDITION}). Deleting a service account deletes its credentials.
  */
 public interface Store {
 
@@ -17,6 +21,20 @@ public interface Store {
 
   /** Projects; list filters: {@code organizationId}. */
   ResourceStore<Project> projects();
+
+  /**
+   * Service accounts; list filters: {@code organizationId}, {@code scope}, {@code scopeId},
+   * {@code status}. {@link ResourceStore#update} replaces {@code displayName, description, roles, status}.
+   */
+  ResourceStore<ServiceAccount> serviceAccounts();
+
+  CredentialStore credentials();
+
+  ApiKeyStore apiKeys();
+
+  RevocationStore revocations();
+
+  RoleSetStore roleSets();
 
   IdempotencyStore idempotency();
 

@@ -180,4 +180,44 @@ final class InMemoryResourceStore<T extends Resource> implements ResourceStore<T
   boolean exists(String id) {
     return byId.containsKey(id);
   }
+
+  /** The stored resource or null; caller holds the lock. */
+  T find(String id) {
+    return byId.get(id);
+  }
+
+  /** Stored resources; caller holds the lock and does not keep the view. */
+  java.util.Collection<T> all() {
+    return byId.values();
+  }
+
+  /** Replaces a stored resource as is (same version, same ordering key); caller holds the lock. */
+  void replace(T r) {
+    if (byId.containsKey(r.id())) {
+      byId.put(r.id(), r);
+      ordered.put(cursor(r), r);
+    }
+  }
+
+  /** Inserts without the create checks (caller checked); caller holds the lock. */
+  void insert(T r) {
+    byId.put(r.id(), r);
+    uids.add(r.uid());
+    ordered.put(cursor(r), r);
+  }
+
+  /** Removes every resource matching {@code which}; caller holds the lock. */
+  void removeIf(java.util.function.Predicate<T> which) {
+    List<T> gone = new ArrayList<>();
+    for (T r : byId.values()) {
+      if (which.test(r)) {
+        gone.add(r);
+      }
+    }
+    for (T r : gone) {
+      byId.remove(r.id());
+      uids.remove(r.uid());
+      ordered.remove(cursor(r));
+    }
+  }
 }

@@ -98,6 +98,31 @@ public final class PgStore implements Store {
 
   /** Idempotency records in table {@code idempotency_keys}. */
   @Override
+  public ResourceStore<io.k0rdent.api.core.resource.ServiceAccount> serviceAccounts() {
+    throw new UnsupportedOperationException("TODO(issue 3): service accounts in PostgreSQL");
+  }
+
+  @Override
+  public io.k0rdent.api.core.store.CredentialStore credentials() {
+    throw new UnsupportedOperationException("TODO(issue 3): credentials in PostgreSQL");
+  }
+
+  @Override
+  public io.k0rdent.api.core.store.ApiKeyStore apiKeys() {
+    throw new UnsupportedOperationException("TODO(issue 3): API keys in PostgreSQL");
+  }
+
+  @Override
+  public io.k0rdent.api.core.store.RevocationStore revocations() {
+    throw new UnsupportedOperationException("TODO(issue 3): revocations in PostgreSQL");
+  }
+
+  @Override
+  public io.k0rdent.api.core.store.RoleSetStore roleSets() {
+    throw new UnsupportedOperationException("TODO(issue 3): role sets in PostgreSQL");
+  }
+
+  @Override
   public IdempotencyStore idempotency() {
     return idempotency;
   }
