@@ -5,6 +5,7 @@ import io.k0rdent.api.core.auth.AccessTokenIssuer;
 import io.k0rdent.api.core.auth.AccessTokenVerifier;
 import io.k0rdent.api.core.auth.Principal;
 import io.k0rdent.api.core.auth.PrincipalType;
+import io.k0rdent.api.core.auth.RoleSets;
 import io.k0rdent.api.core.auth.SigningKeys;
 import java.time.Duration;
 import java.time.Instant;
@@ -45,8 +46,9 @@ public class TokenVerifyBenchmark {
     issuer = new AccessTokenIssuer(keys, "http://bench", "k0rdent-api", Duration.ofMinutes(15));
     verifier = new AccessTokenVerifier(keys, "http://bench", "k0rdent-api");
     cached = new io.k0rdent.api.core.auth.VerifiedTokens(t -> verifier.verify(t, Instant.now()), 10_000);
-    token = issuer.issue("sa@provider.iam", PrincipalType.SERVICE_ACCOUNT, "sa@provider.iam", "provider",
-        "organization", "provider", Instant.now()).token();
+    token = issuer.issue(new AccessTokenIssuer.Claims("sa@provider.iam", PrincipalType.SERVICE_ACCOUNT,
+        "sa@provider.iam", "provider", "organization", "provider", "cred-bench", RoleSets.idOf(List.of("admin"))),
+        Instant.now()).token();
   }
 
   /** Baseline: parse the compact JWS and its claims, no signature check. */
@@ -68,7 +70,8 @@ public class TokenVerifyBenchmark {
 
   @Benchmark
   public String sign() {
-    return issuer.issue("sa@provider.iam", PrincipalType.SERVICE_ACCOUNT, "sa@provider.iam", "provider",
-        "organization", "provider", Instant.now()).token();
+    return issuer.issue(new AccessTokenIssuer.Claims("sa@provider.iam", PrincipalType.SERVICE_ACCOUNT,
+        "sa@provider.iam", "provider", "organization", "provider", "cred-bench", RoleSets.idOf(List.of("admin"))),
+        Instant.now()).token();
   }
 }

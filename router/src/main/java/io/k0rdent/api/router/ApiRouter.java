@@ -2,13 +2,19 @@ package io.k0rdent.api.router;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.k0rdent.api.core.auth.AccessTokenVerifier;
+import io.k0rdent.api.core.auth.ActiveTokens;
 import io.k0rdent.api.core.auth.Principal;
 import io.k0rdent.api.core.auth.VerifiedTokens;
 import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.router.auth.IntrospectEndpoint;
+import io.k0rdent.api.router.auth.OAuth;
+import io.k0rdent.api.router.auth.RevokeEndpoint;
 import io.k0rdent.api.router.auth.TokenEndpoint;
 import io.k0rdent.api.router.auth.WellKnown;
+import io.k0rdent.api.router.resources.ApiKeysApi;
 import io.k0rdent.api.router.resources.OrganizationsApi;
 import io.k0rdent.api.router.resources.ProjectsApi;
+import io.k0rdent.api.router.resources.ServiceAccountsApi;
 import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -41,7 +47,9 @@ public final class ApiRouter {
 
   private final Face face;
   private final ApiServices services;
-  private final VerifiedTokens verifier;
+  private final ActiveTokens tokens;
+  /** The OAuth endpoints: their own body handling and OAuth-format errors. */
+  private static final java.util.Set<String> OAUTH_OPERATIONS = java.util.Set.of("mintToken", "introspectToken", "revokeToken");
   private final Idempotency idempotency;
   private final Map<io.vertx.ext.web.Route, String> templates = new java.util.IdentityHashMap<>();
   private final Map<String, java.util.SortedSet<String>> allowed = new java.util.LinkedHashMap<>();
@@ -52,7 +60,7 @@ public final class ApiRouter {
     this.face = face;
     this.services = services;
     AccessTokenVerifier full = new AccessTokenVerifier(services.signingKeys(), services.issuer(), services.audience());
-    this.verifier = new VerifiedTokens(token -> full.verify(token, Instant.now()), VerifiedTokens.DEFAULT_CAPACITY);
+    this.tokens = new ActiveTokens(full, services.iam().checks(), services.iam().state(), VerifiedTokens.DEFAULT_CAPACITY);
     this.idempotency = new Idempotency(services.store().idempotency(), services.idempotencyTtl());
   }
 
@@ -60,7 +68,7 @@ public final class ApiRouter {
   public static Map<String, BodyValidator> validators(ApiDocument doc) {
     Map<String, BodyValidator> v = new HashMap<>();
     for (ApiDocument.Operation op : doc.operations()) {
-      if (op.requestSchema() != null && !"mintToken".equals(op.operationId())) {
+      if (op.requestSchema() != null && !OAUTH_OPERATIONS.contains(op.operationId())) {
         v.computeIfAbsent(op.requestSchema(), s -> BodyValidator.create(doc, s));
       }
     }
@@ -92,8 +100,13 @@ public final class ApiRouter {
     handlers.putAll(new OrganizationsApi(services.store(), services.pageTokens(),
         services.providerOrganizationId()).handlers());
     handlers.putAll(new ProjectsApi(services.store(), services.pageTokens()).handlers());
+    handlers.putAll(new ServiceAccountsApi(services).handlers());
+    handlers.putAll(new ApiKeysApi(services).handlers());
     handlers.putAll(extra);
-    Map<String, Handler<RoutingContext>> raw = Map.of("mintToken", new TokenEndpoint(services)::handle);
+    Map<String, Handler<RoutingContext>> raw = Map.of(
+        "mintToken", new TokenEndpoint(services)::handle,
+        "introspectToken", new IntrospectEndpoint(services, tokens)::handle,
+        "revokeToken", new RevokeEndpoint(services, tokens)::handle);
 
     for (ApiDocument.Operation op : doc.operations()) {
       if (!face.serves(op.visibility())) {
@@ -122,7 +135,7 @@ public final class ApiRouter {
         BodyValidator validator = op.requestSchema() == null ? null : validators.get(op.requestSchema());
         route.handler(ctx -> run(ctx, op, h, validator));
       }
-      route.failureHandler("mintToken".equals(op.operationId()) ? TokenEndpoint::failure : HttpErrors::failureHandler);
+      route.failureHandler(OAUTH_OPERATIONS.contains(op.operationId()) ? OAuth::failure : HttpErrors::failureHandler);
     }
 
     new WellKnown(services).mount(router);
@@ -186,19 +199,8 @@ public final class ApiRouter {
   private void run(RoutingContext ctx, ApiDocument.Operation op, OperationHandler handler, BodyValidator validator) {
     Future<Reply> result;
     try {
-      Principal principal = op.secured() ? authenticate(ctx) : null;
-      if (op.permission() != null && !services.authorizer().isAllowed(principal, op.permission(), ctx.normalizedPath())) {
-        throw ApiException.permissionDenied("the caller may not " + op.permission());
-      }
-      JsonNode body = validator == null ? null : readBody(ctx, op, validator);
-      Call call = new Call(ctx, principal, body);
-      String key = op.method().equals("POST") ? ctx.request().getHeader(Idempotency.HEADER) : null;
-      if (key != null && principal != null) {
-        String hash = Idempotency.requestHash(op.method(), stripSlash(ctx.normalizedPath()), body);
-        result = idempotency.run(principal.subject(), key, hash, () -> handler.handle(call));
-      } else {
-        result = handler.handle(call);
-      }
+      Future<Principal> principal = op.secured() ? authenticate(ctx) : Future.succeededFuture();
+      result = principal.compose(p -> afterAuthentication(ctx, op, handler, validator, p));
     } catch (RuntimeException e) {
       result = Future.failedFuture(e);
     }
@@ -211,14 +213,50 @@ public final class ApiRouter {
     });
   }
 
-  private Principal authenticate(RoutingContext ctx) {
+  private Future<Reply> afterAuthentication(RoutingContext ctx, ApiDocument.Operation op, OperationHandler handler,
+                                            BodyValidator validator, Principal principal) {
+    if (op.permission() != null && !services.authorizer().isAllowed(principal, op.permission(), ctx.normalizedPath())) {
+      if (op.path().endsWith("}")) {
+        // One resource the caller may not touch: as if it did not exist (ARCHITECTURE.md §6).
+        throw ApiException.notFound(kindOf(op.path()), lastSegment(ctx.normalizedPath()));
+      }
+      throw ApiException.permissionDenied("the caller may not " + op.permission());
+    }
+    JsonNode body = validator == null ? null : readBody(ctx, op, validator);
+    Call call = new Call(ctx, principal, body);
+    String key = op.method().equals("POST") ? ctx.request().getHeader(Idempotency.HEADER) : null;
+    if (key != null && principal != null) {
+      String hash = Idempotency.requestHash(op.method(), stripSlash(ctx.normalizedPath()), body);
+      return idempotency.run(principal.subject(), key, hash, () -> handler.handle(call));
+    }
+    return handler.handle(call);
+  }
+
+  private static final Map<String, String> KINDS = Map.of("organizations", "organization", "projects", "project",
+      "service-accounts", "service account", "credentials", "credential", "apikeys", "API key");
+
+  /** The resource kind of a path template ending in a parameter: the collection segment before it. */
+  static String kindOf(String template) {
+    String[] parts = template.split("/");
+    String collection = parts.length > 1 ? parts[parts.length - 2] : "";
+    return KINDS.getOrDefault(collection, "resource");
+  }
+
+  private static String lastSegment(String path) {
+    String p = stripSlash(path);
+    String last = p.substring(p.lastIndexOf('/') + 1);
+    int colon = last.indexOf(':');
+    return colon > 0 ? last.substring(0, colon) : last;
+  }
+
+  private Future<Principal> authenticate(RoutingContext ctx) {
     String authz = ctx.request().getHeader("Authorization");
     String scheme = authz == null ? "" : authz.trim().split(" ", 2)[0];
     if (!scheme.equalsIgnoreCase("Bearer")) {
       // No bearer credentials at all: RFC 6750 §3.1, no error code in the challenge.
       throw ApiException.unauthenticated("a bearer access token is required (Authorization: Bearer <token>)");
     }
-    return verifier.principal(authz.trim().substring(scheme.length()).trim(), Instant.now());
+    return tokens.check(authz.trim().substring(scheme.length()).trim(), Instant.now());
   }
 
   private static JsonNode readBody(RoutingContext ctx, ApiDocument.Operation op, BodyValidator validator) {

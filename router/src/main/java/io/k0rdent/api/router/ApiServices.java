@@ -1,8 +1,12 @@
 package io.k0rdent.api.router;
 
+import io.k0rdent.api.core.auth.AuthState;
 import io.k0rdent.api.core.auth.Authorizer;
 import io.k0rdent.api.core.auth.ClientRegistry;
+import io.k0rdent.api.core.auth.CredentialChecks;
+import io.k0rdent.api.core.auth.SecretHasher;
 import io.k0rdent.api.core.auth.SigningKeys;
+import io.k0rdent.api.router.auth.RateLimits;
 import io.k0rdent.api.core.store.Store;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -18,11 +22,28 @@ import java.time.Duration;
  * @param bodyLimitBytes   largest accepted request body; larger ones answer 413
  * @param idempotencyTtl   how long an {@code Idempotency-Key} replays its first answer
  * @param version          the product version, shown in our OpenAPI documents
+ * @param iam              credentials, revocations and limits of the auth service
  */
 public record ApiServices(Store store, Authorizer authorizer, ClientRegistry clients, SigningKeys signingKeys,
                           PageTokens pageTokens, MeterRegistry meters, String providerOrganizationId,
                           String issuer, String audience,
-                          Duration tokenTtl, long bodyLimitBytes, Duration idempotencyTtl, String version) {
+                          Duration tokenTtl, long bodyLimitBytes, Duration idempotencyTtl, String version, Iam iam) {
+
+  /**
+   * The auth service's shared parts.
+   *
+   * @param state                 live credential state, revocations, role sets
+   * @param checks                the credential rules over {@code state}
+   * @param hasher                keyed hashing of new secrets
+   * @param rateLimits            per-client and per-address limits of the OAuth endpoints
+   * @param credentialMaxLifetime default and longest lifetime of a service-account credential
+   * @param apiKeyMaxLifetime     default and longest lifetime of an API key
+   */
+  public record Iam(AuthState state, CredentialChecks checks, SecretHasher hasher, RateLimits rateLimits,
+                    Duration credentialMaxLifetime, Duration apiKeyMaxLifetime) {
+    /** 365 days. */
+    public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofDays(365);
+  }
 
   /** 1 MiB. */
   public static final long DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;

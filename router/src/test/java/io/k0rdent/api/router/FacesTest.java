@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.k0rdent.api.core.auth.AccessTokenIssuer;
+import io.k0rdent.api.core.auth.AuthState;
 import io.k0rdent.api.core.auth.ClientRegistry;
+import io.k0rdent.api.core.auth.CredentialChecks;
+import io.k0rdent.api.core.auth.DirectAuthState;
+import io.k0rdent.api.router.auth.RateLimits;
 import io.k0rdent.api.core.auth.Grant;
 import io.k0rdent.api.core.auth.PolicyEngine;
 import io.k0rdent.api.core.auth.PrincipalType;
@@ -59,13 +63,20 @@ class FacesTest {
     SigningKeys keys = SigningKeys.fromJwks(List.of(SigningKeys.generateJwk()));
     PolicyEngine policy = new PolicyEngine();
     policy.setGrants("admin@test", List.of(Grant.PLATFORM_ADMIN));
-    ApiServices services = new ApiServices(new InMemoryStore(), policy,
-        new ClientRegistry(new SecretHasher(Secrets.randomBytes())), keys, new PageTokens(Secrets.randomBytes()),
+    InMemoryStore store = new InMemoryStore();
+    SecretHasher hasher = new SecretHasher(Secrets.randomBytes());
+    ClientRegistry clients = new ClientRegistry();
+    clients.register(new ClientRegistry.Client("admin@test", hasher.hash("unused"), "admin@test",
+        PrincipalType.SERVICE_ACCOUNT, "provider", "organization", "provider", "cred-admin", List.of("admin")));
+    AuthState state = new DirectAuthState(vertx, store, 60_000);
+    String roleSet = state.roleSetId(List.of("admin")).toCompletionStage().toCompletableFuture().get();
+    ApiServices services = new ApiServices(store, policy, clients, keys, new PageTokens(Secrets.randomBytes()),
         new SimpleMeterRegistry(), "provider", "http://test", "k0rdent-api", Duration.ofMinutes(15), 1 << 20,
-        Duration.ofHours(1), "test");
+        Duration.ofHours(1), "test", new ApiServices.Iam(state, new CredentialChecks(state, clients, hasher), hasher,
+            RateLimits.defaults(), Duration.ofDays(365), Duration.ofDays(365)));
     token = new AccessTokenIssuer(keys, "http://test", "k0rdent-api", Duration.ofMinutes(15))
-        .issue("admin@test", PrincipalType.SERVICE_ACCOUNT, "admin@test", "provider", "organization", "provider",
-            Instant.now()).token();
+        .issue(new AccessTokenIssuer.Claims("admin@test", PrincipalType.SERVICE_ACCOUNT, "admin@test", "provider",
+            "organization", "provider", "cred-admin", roleSet), Instant.now()).token();
     Map<String, OperationHandler> extra = Map.of("listServers",
         call -> Future.succeededFuture(Reply.ok(new JsonObject().put("servers", List.of()))));
     var validators = ApiRouter.validators(doc);

@@ -1,7 +1,10 @@
 package io.k0rdent.api.verticles;
 
 import com.hazelcast.core.HazelcastInstance;
+import io.k0rdent.api.core.auth.AuthState;
 import io.k0rdent.api.core.auth.ClientRegistry;
+import io.k0rdent.api.core.auth.CredentialChecks;
+import io.k0rdent.api.core.auth.DirectAuthState;
 import io.k0rdent.api.core.auth.Grant;
 import io.k0rdent.api.core.auth.PolicyEngine;
 import io.k0rdent.api.core.auth.PrincipalType;
@@ -19,6 +22,7 @@ import io.k0rdent.api.router.ApiServices;
 import io.k0rdent.api.router.BodyValidator;
 import io.k0rdent.api.router.OpenApiUi;
 import io.k0rdent.api.router.PageTokens;
+import io.k0rdent.api.router.auth.RateLimits;
 import io.k0rdent.api.verticles.cluster.HazelcastSetup;
 import io.k0rdent.api.verticles.config.Settings;
 import io.k0rdent.api.verticles.http.HttpVerticle;
@@ -63,6 +67,8 @@ public final class Node {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   /** The bootstrap service account's credential id: its secret reads {@code plt_cs_cred-bootstrap_...}. */
   public static final String BOOTSTRAP_CREDENTIAL_ID = "cred-bootstrap";
+  /** How often credential usage ({@code lastUsedAt}) is written. */
+  static final long USAGE_FLUSH_MILLIS = 5_000;
 
   /** How the bootstrap secret is chosen when none is configured. */
   public enum Mode {
@@ -225,14 +231,20 @@ public final class Node {
       SecretHasher hasher = new SecretHasher(pepper);
       SigningKeys keys = SigningKeys.fromJwks(List.of(keyF.result()));
       PageTokens pageTokens = new PageTokens(decodeKey(pagingF.result(), "paging.hmac-key"));
-      ClientRegistry clients = new ClientRegistry(hasher);
+      ClientRegistry clients = new ClientRegistry();
       PolicyEngine policy = new PolicyEngine();
       return bootstrapCredential(store, settings.bootstrap(), mode, hasher).compose(cred ->
           seedProvider(store, settings.bootstrap().organizationId()).compose(v -> {
             String providerOrg = settings.bootstrap().organizationId();
             clients.register(new ClientRegistry.Client(cred.clientId(), cred.hash(), cred.clientId(),
-                PrincipalType.SERVICE_ACCOUNT, providerOrg, "organization", providerOrg, BOOTSTRAP_CREDENTIAL_ID));
+                PrincipalType.SERVICE_ACCOUNT, providerOrg, "organization", providerOrg, BOOTSTRAP_CREDENTIAL_ID,
+                List.of(Grant.PLATFORM_ADMIN.role())));
             policy.setGrants(cred.clientId(), List.of(Grant.PLATFORM_ADMIN));
+            AuthState authState = new DirectAuthState(vertx, store, USAGE_FLUSH_MILLIS);
+            Settings.Auth a = settings.auth();
+            ApiServices.Iam iam = new ApiServices.Iam(authState, new CredentialChecks(authState, clients, hasher),
+                hasher, new RateLimits(a.rateLimitPerClient(), a.rateLimitPerAddress()),
+                Duration.ofDays(a.credentialMaxLifetimeDays()), Duration.ofDays(a.apiKeyMaxLifetimeDays()));
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             new JvmMemoryMetrics().bindTo(registry);
             new JvmGcMetrics().bindTo(registry);
@@ -241,7 +253,7 @@ public final class Node {
             ApiServices services = new ApiServices(store, policy, clients, keys, pageTokens, registry, providerOrg,
                 issuer,
                 settings.auth().audience(), Duration.ofSeconds(settings.auth().tokenTtlSeconds()),
-                settings.http().bodyLimitBytes(), ApiServices.DEFAULT_IDEMPOTENCY_TTL, OpenApiUi.productVersion());
+                settings.http().bodyLimitBytes(), ApiServices.DEFAULT_IDEMPOTENCY_TTL, OpenApiUi.productVersion(), iam);
             ApiDocument doc = routes.doc();
             Map<String, BodyValidator> validators = routes.validators();
             int instances = settings.http().instances() > 0 ? settings.http().instances()
@@ -249,8 +261,8 @@ public final class Node {
             String host = settings.http().host();
             List<String> deployments = new ArrayList<>();
             java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
-            return vertx.deployVerticle(() -> new HttpVerticle(services, doc, validators, host, arcPort, atlasPort,
-                    settings.http().shutdownTimeoutSeconds()), new DeploymentOptions().setInstances(instances))
+            return authState.roleSetId(List.of(Grant.PLATFORM_ADMIN.role())).compose(rs -> vertx.deployVerticle(() -> new HttpVerticle(services, doc, validators, host, arcPort, atlasPort,
+                    settings.http().shutdownTimeoutSeconds()), new DeploymentOptions().setInstances(instances)))
                 .compose(id -> {
                   deployments.add(id);
                   return vertx.deployVerticle(new ManagementVerticle(store, hazelcast, registry, host, managementPort,

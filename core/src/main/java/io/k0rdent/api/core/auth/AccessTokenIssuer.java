@@ -15,8 +15,10 @@ import java.util.UUID;
 
 /**
  * Mints access tokens: JWTs per RFC 9068 ({@code typ: at+jwt}, claims {@code iss, aud, sub, client_id,
- * exp, iat, jti}) plus the contract's {@code principal_type, tenant_id, scope, scope_id}. Not shared
- * across threads: create one per verticle instance.
+ * exp, iat, jti}) plus the contract's {@code principal_type, tenant_id, scope, scope_id, credential_id}
+ * and {@code role_set}, the id of the token's roles ({@link RoleSets}): no role or permission list, so a
+ * token stays under 1 KB whatever its principal holds. Not shared across threads: create one per
+ * verticle instance.
  */
 public final class AccessTokenIssuer {
 
@@ -46,24 +48,29 @@ public final class AccessTokenIssuer {
     }
   }
 
-  /** Signs a token for {@code subject}; {@code now} is the issue time (seconds precision). */
-  public Issued issue(String subject, PrincipalType type, String clientId, String tenantId, String scope,
-                      String scopeId, Instant now) {
+  /** What a token says about its principal. */
+  public record Claims(String subject, PrincipalType type, String clientId, String tenantId, String scope,
+                       String scopeId, String credentialId, String roleSetId) {}
+
+  /** Signs a token; {@code now} is the issue time (seconds precision). */
+  public Issued issue(Claims c, Instant now) {
     Instant iat = Instant.ofEpochSecond(now.getEpochSecond());
     Instant exp = iat.plus(ttl);
     String jti = UUID.randomUUID().toString();
     JWTClaimsSet claims = new JWTClaimsSet.Builder()
         .issuer(issuer)
         .audience(audience)
-        .subject(subject)
-        .claim("client_id", clientId)
+        .subject(c.subject())
+        .claim("client_id", c.clientId())
         .issueTime(Date.from(iat))
         .expirationTime(Date.from(exp))
         .jwtID(jti)
-        .claim("principal_type", type.claim())
-        .claim("tenant_id", tenantId)
-        .claim("scope", scope)
-        .claim("scope_id", scopeId)
+        .claim("principal_type", c.type().claim())
+        .claim("tenant_id", c.tenantId())
+        .claim("scope", c.scope())
+        .claim("scope_id", c.scopeId())
+        .claim("credential_id", c.credentialId())
+        .claim("role_set", c.roleSetId())
         .build();
     JWSHeader header = new JWSHeader.Builder(SigningKeys.ALGORITHM).type(TYPE).keyID(key.getKeyID()).build();
     SignedJWT jwt = new SignedJWT(header, claims);

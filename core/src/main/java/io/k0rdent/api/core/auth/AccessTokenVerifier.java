@@ -112,11 +112,15 @@ public final class AccessTokenVerifier {
       PrincipalType type = PrincipalType.fromClaim(c.getStringClaim("principal_type"));
       String sub = c.getSubject();
       String jti = c.getJWTID();
-      if (type == null || sub == null || jti == null) {
+      String roleSet = c.getStringClaim("role_set");
+      String credential = c.getStringClaim("credential_id");
+      if (type == null || sub == null || jti == null || roleSet == null
+          || (credential == null && type != PrincipalType.USER)) {
         throw invalid("the access token lacks required claims");
       }
       return new Principal(sub, type, c.getStringClaim("tenant_id"), c.getStringClaim("scope"),
-          c.getStringClaim("scope_id"), c.getStringClaim("client_id"), jti, exp.toInstant());
+          c.getStringClaim("scope_id"), c.getStringClaim("client_id"), jti, iat.toInstant(), exp.toInstant(),
+          credential, roleSet, null);
     } catch (ParseException e) {
       throw invalid("the access token's claims have the wrong types");
     }

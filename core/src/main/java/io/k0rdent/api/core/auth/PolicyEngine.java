@@ -9,7 +9,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The {@link Authorizer} in its first form: grants per subject, held in memory. Only the {@code admin}
  * role (every action) at {@code platform} scope is understood so far; any other principal, role or scope
  * is denied (fail closed). Users, roles, groups and policies arrive with the authorization issue, which
- * compiles them into this engine.
+ * compiles them into this engine. A grant counts only when its role is among the token's roles
+ * ({@link Principal#roles}), so a narrowed token or an API key with a role ceiling never acts with more.
  */
 public final class PolicyEngine implements Authorizer {
 
@@ -31,8 +32,12 @@ public final class PolicyEngine implements Authorizer {
     if (principal == null || action == null) {
       return false;
     }
+    // A token acts with at most the roles it was minted with (an API key's ceiling, scope narrowing).
+    if (principal.roles() == null) {
+      return false;
+    }
     for (Grant g : grants(principal.subject())) {
-      if ("platform".equals(g.scopeType()) && ADMIN_ROLES.contains(g.role())) {
+      if ("platform".equals(g.scopeType()) && ADMIN_ROLES.contains(g.role()) && principal.roles().contains(g.role())) {
         return true;
       }
     }

@@ -1,12 +1,23 @@
 package io.k0rdent.api.core.auth;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * An authenticated caller, as its access token describes it (claims of RFC 9068 §2.2 plus the
- * contract's): {@code sub} (a service account's clientId, a user id), {@code principal_type},
- * {@code tenant_id} (organization), {@code scope} (organization|folder|project) and {@code scope_id},
- * {@code client_id}, {@code jti} and {@code exp}.
+ * contract's): {@code sub} (a service account's clientId, or the user an API key acts for),
+ * {@code principal_type}, {@code tenant_id} (organization), {@code scope} (organization|project) and
+ * {@code scope_id}, {@code client_id}, {@code jti}, {@code iat}, {@code exp}, {@code credential_id} (the
+ * credential or API key it was minted with) and {@code role_set} (the id of its roles, see
+ * {@link RoleSets}). {@code roles} is null until resolved from the role set ({@link #withRoles}).
  */
 public record Principal(String subject, PrincipalType type, String tenantId, String scope, String scopeId,
-                        String clientId, String tokenId, Instant expiresAt) {}
+                        String clientId, String tokenId, Instant issuedAt, Instant expiresAt, String credentialId,
+                        String roleSetId, List<String> roles) {
+
+  /** The same principal with its effective roles resolved. */
+  public Principal withRoles(List<String> resolved) {
+    return new Principal(subject, type, tenantId, scope, scopeId, clientId, tokenId, issuedAt, expiresAt,
+        credentialId, roleSetId, List.copyOf(resolved));
+  }
+}

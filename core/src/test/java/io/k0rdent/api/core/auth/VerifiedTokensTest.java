@@ -18,7 +18,8 @@ class VerifiedTokensTest {
   private final AccessTokenVerifier verifier = new AccessTokenVerifier(keys, "http://t", "aud");
 
   private String token(Instant now) {
-    return issuer.issue("sa@x", PrincipalType.SERVICE_ACCOUNT, "sa@x", "org", "organization", "org", now).token();
+    return issuer.issue(new AccessTokenIssuer.Claims("sa@x", PrincipalType.SERVICE_ACCOUNT, "sa@x", "org", "organization",
+        "org", "cred-x", RoleSets.EMPTY), now).token();
   }
 
   @Test

@@ -1,201 +1,220 @@
 package io.k0rdent.api.router.auth;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.k0rdent.api.core.auth.AccessTokenIssuer;
-import io.k0rdent.api.core.auth.ClientRegistry;
+import io.k0rdent.api.core.auth.AuthState;
+import io.k0rdent.api.core.auth.CredentialChecks;
+import io.k0rdent.api.core.auth.CredentialChecks.Grantee;
+import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.store.Store;
+import io.k0rdent.api.router.ApiDocument;
 import io.k0rdent.api.router.ApiServices;
-import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Base64;
-import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code POST /v1/regions/global/auth/token} (upstream {@code mintToken}), the OAuth 2.0 token endpoint.
- * Grants: {@code client_credentials} (RFC 6749 §4.4). Body: {@code application/x-www-form-urlencoded}
- * (RFC 6749 §3.2) or JSON (the contract). Client authentication: HTTP Basic or {@code client_id} and
- * {@code client_secret} in the body (§2.3.1), not both. Success: {@code {access_token, token_type:
- * "Bearer", expires_in}} with {@code Cache-Control: no-store} (§5.1). Errors in OAuth's format (§5.2):
- * {@code invalid_request}, {@code unsupported_grant_type}, {@code invalid_scope} → 400;
- * {@code invalid_client} → 401 with {@code WWW-Authenticate}. One instance per verticle (its signer is
- * thread-confined).
+ * Grants: {@code client_credentials} (RFC 6749 §4.4; service accounts and configured clients) and the
+ * contract's {@code api_key}. Body: form-encoded or JSON ({@link OAuth#params}). Optional
+ * {@code scope_narrowing} ({@code {scope, scopeId, roles}}; a JSON string in a form body) may only ask
+ * for less: a project inside the credential's organization, a subset of its roles.
+ * Success: {@code {access_token, token_type: "Bearer", expires_in}} with {@code Cache-Control: no-store}
+ * (§5.1). Errors (§5.2): {@code invalid_request}, {@code unsupported_grant_type}, {@code invalid_scope},
+ * {@code invalid_grant} (API key) → 400; {@code invalid_client} → 401 with {@code WWW-Authenticate};
+ * {@code slow_down} → 429 with {@code Retry-After}; {@code temporarily_unavailable} → 503. One instance
+ * per verticle (its signer is thread-confined).
  */
 public final class TokenEndpoint {
 
-  /** Parameters this endpoint reads; others are ignored. */
-  private static final java.util.Set<String> KNOWN =
-      java.util.Set.of("grant_type", "client_id", "client_secret", "scope", "scope_narrowing");
-  private final ClientRegistry clients;
+  private static final Set<String> KNOWN =
+      Set.of("grant_type", "client_id", "client_secret", "api_key", "scope", "scope_narrowing");
+  private static final Set<String> OBJECTS = Set.of("scope_narrowing");
+
+  private final ApiServices.Iam iam;
+  private final Store store;
   private final AccessTokenIssuer issuer;
 
   public TokenEndpoint(ApiServices services) {
-    this.clients = services.clients();
+    this.iam = services.iam();
+    this.store = services.store();
     this.issuer = new AccessTokenIssuer(services.signingKeys(), services.issuer(), services.audience(),
         services.tokenTtl());
   }
 
-  /** An OAuth error answer. */
-  private static final class OAuthError extends RuntimeException {
-    final int status;
-    final String code;
+  public void handle(RoutingContext ctx) {
+    Instant now = Instant.now();
+    String address = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
+    Future<Grantee> grantee;
+    Map<String, String> params;
+    try {
+      limit(iam.rateLimits().address(address));
+      params = OAuth.params(ctx, KNOWN, OBJECTS);
+      String grant = params.get("grant_type");
+      if (grant == null || grant.isEmpty()) {
+        throw new OAuth.Error(400, "invalid_request", "grant_type is required");
+      }
+      if (params.get("scope") != null && !params.get("scope").isBlank()) {
+        throw new OAuth.Error(400, "invalid_scope", "OAuth scopes are not used here; narrow a token with scope_narrowing");
+      }
+      CredentialChecks checks = iam.checks();
+      if ("client_credentials".equals(grant)) {
+        OAuth.ClientAuth client = OAuth.clientAuth(ctx, params);
+        if (client.clientId() == null || client.secret() == null) {
+          throw new OAuth.Error(401, "invalid_client", "client authentication is required");
+        }
+        limit(iam.rateLimits().client(client.clientId()));
+        grantee = checks.clientCredentials(client.clientId(), client.secret(), now).map(g -> {
+          if (g == null) {
+            throw new OAuth.Error(401, "invalid_client", "unknown client, wrong or expired secret, or disabled account");
+          }
+          return g;
+        });
+      } else if ("api_key".equals(grant)) {
+        String key = params.get("api_key");
+        if (key == null || key.isEmpty()) {
+          throw new OAuth.Error(400, "invalid_request", "api_key is required for the api_key grant");
+        }
+        String keyId = CredentialChecks.idIn(key, CredentialChecks.API_KEY_PREFIX);
+        limit(iam.rateLimits().client(keyId == null ? null : "apikey:" + keyId));
+        grantee = checks.apiKey(key, now).map(g -> {
+          if (g == null) {
+            throw new OAuth.Error(400, "invalid_grant", "the API key is unknown, wrong, disabled or expired");
+          }
+          return g;
+        });
+      } else {
+        throw new OAuth.Error(400, "unsupported_grant_type", "grant_type '" + grant + "' is not supported");
+      }
+    } catch (RuntimeException e) {
+      OAuth.fail(ctx, e);
+      return;
+    }
+    String narrowing = params.get("scope_narrowing");
+    grantee
+        .compose(g -> narrow(g, narrowing))
+        .compose(g -> iam.state().roleSetId(g.roles()).map(roleSet -> {
+          AccessTokenIssuer.Claims c = g.claims();
+          AccessTokenIssuer.Issued t = issuer.issue(new AccessTokenIssuer.Claims(c.subject(), c.type(), c.clientId(),
+              c.tenantId(), c.scope(), c.scopeId(), c.credentialId(), roleSet), now);
+          if (g.usageKind() != null) {
+            iam.state().recordUse(g.usageKind(), g.usageId(), now, address);
+          }
+          return t;
+        }))
+        .onSuccess(t -> OAuth.ok(ctx, new JsonObject().put("access_token", t.token()).put("token_type", "Bearer")
+            .put("expires_in", t.expiresInSeconds())))
+        .onFailure(e -> OAuth.fail(ctx, e));
+  }
 
-    OAuthError(int status, String code, String description) {
-      super(description, null, false, false);
-      this.status = status;
-      this.code = code;
+  private static void limit(long retryAfterSeconds) {
+    if (retryAfterSeconds > 0) {
+      throw new OAuth.Error(429, "slow_down", "too many requests; retry after " + retryAfterSeconds + " s",
+          retryAfterSeconds);
     }
   }
 
-  public void handle(RoutingContext ctx) {
-    try {
-      Map<String, String> params = params(ctx);
-      String grant = params.get("grant_type");
-      if (grant == null || grant.isEmpty()) {
-        throw new OAuthError(400, "invalid_request", "grant_type is required");
-      }
-      if (!"client_credentials".equals(grant)) {
-        throw new OAuthError(400, "unsupported_grant_type", "grant_type '" + grant + "' is not supported");
-      }
-      String clientId = params.get("client_id");
-      String secret = params.get("client_secret");
-      String basic = ctx.request().getHeader("Authorization");
-      boolean usedBasic = false;
-      if (basic != null && basic.regionMatches(true, 0, "Basic ", 0, 6)) {
-        if (secret != null) {
-          throw new OAuthError(400, "invalid_request", "use one client authentication method, not both");
-        }
-        String[] pair = decodeBasic(basic.substring(6).trim());
-        if (clientId != null && !clientId.equals(pair[0])) {
-          throw new OAuthError(400, "invalid_request", "client_id in the body differs from the Basic credentials");
-        }
-        clientId = pair[0];
-        secret = pair[1];
-        usedBasic = true;
-      }
-      if (clientId == null || secret == null) {
-        throw new OAuthError(401, "invalid_client", "client authentication is required");
-      }
-      if (params.get("scope") != null && !params.get("scope").isBlank()) {
-        throw new OAuthError(400, "invalid_scope", "OAuth scopes are not used here; narrow a token with scope_narrowing");
-      }
-      if (params.containsKey("scope_narrowing")) {
-        throw new OAuthError(400, "invalid_scope", "scope_narrowing is not supported yet");
-      }
-      ClientRegistry.Client client = clients.authenticate(clientId, secret);
-      if (client == null) {
-        throw new OAuthError(401, "invalid_client", "unknown client or wrong secret");
-      }
-      AccessTokenIssuer.Issued t = issuer.issue(client.subject(), client.type(), client.clientId(),
-          client.tenantId(), client.scope(), client.scopeId(), Instant.now());
-      ctx.response().setStatusCode(200)
-          .putHeader("Content-Type", "application/json")
-          .putHeader("Cache-Control", "no-store")
-          .putHeader("Pragma", "no-cache")
-          .end(new JsonObject().put("access_token", t.token()).put("token_type", "Bearer")
-              .put("expires_in", t.expiresInSeconds()).toBuffer());
-      if (usedBasic) {
-        ctx.put("k0rdent.basic", true);
-      }
-    } catch (OAuthError e) {
-      var resp = ctx.response().setStatusCode(e.status)
-          .putHeader("Content-Type", "application/json")
-          .putHeader("Cache-Control", "no-store")
-          .putHeader("Pragma", "no-cache");
-      if (e.status == 401) {
-        resp.putHeader("WWW-Authenticate", "Basic realm=\"k0rdent\", charset=\"UTF-8\"");
-      }
-      resp.end(new JsonObject().put("error", e.code).put("error_description", e.getMessage()).toBuffer());
-    }
+  private static OAuth.Error badNarrowing(String why) {
+    return new OAuth.Error(400, "invalid_request", "scope_narrowing: " + why);
   }
 
   /**
-   * Failure handler of the token route: what fails before {@link #handle} runs (a body over the limit, an
-   * unreadable body) answers in OAuth's format too (RFC 6749 §5.2), never the API envelope.
+   * The grantee after {@code scope_narrowing} (JSON text, or null): roles must be a subset of the
+   * grantee's; the scope the credential's own, or a project of its organization when it is
+   * organization-wide. Asking for more is {@code invalid_scope}.
    */
-  public static void failure(RoutingContext ctx) {
-    io.k0rdent.api.core.error.ApiException e = io.k0rdent.api.router.HttpErrors.toApiException(ctx.failure(),
-        ctx.statusCode(), ctx);
-    if (ctx.response().headWritten()) {
-      return;
+  private Future<Grantee> narrow(Grantee g, String narrowing) {
+    if (narrowing == null) {
+      return Future.succeededFuture(g);
     }
-    ctx.response().setStatusCode(e.status())
-        .putHeader("Content-Type", "application/json")
-        .putHeader("Cache-Control", "no-store")
-        .end(new JsonObject().put("error", "invalid_request").put("error_description", e.getMessage()).toBuffer());
+    JsonNode n;
+    try {
+      n = ApiDocument.JSON.readTree(narrowing);
+    } catch (java.io.IOException e) {
+      throw badNarrowing("must be a JSON object");
+    }
+    if (n == null || !n.isObject()) {
+      throw badNarrowing("must be a JSON object");
+    }
+    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+      String f = it.next();
+      if (!Set.of("scope", "scopeId", "roles").contains(f)) {
+        throw badNarrowing("unknown member '" + f + "' (scope, scopeId, roles)");
+      }
+    }
+    List<String> roles = g.roles();
+    if (n.has("roles") && !n.get("roles").isNull()) {
+      if (!n.get("roles").isArray()) {
+        throw badNarrowing("roles must be an array of role names");
+      }
+      List<String> asked = new ArrayList<>();
+      for (JsonNode r : n.get("roles")) {
+        if (!r.isTextual()) {
+          throw badNarrowing("roles must be an array of role names");
+        }
+        if (!g.roles().contains(r.textValue())) {
+          throw new OAuth.Error(400, "invalid_scope", "role '" + r.textValue() + "' is not held by the credential");
+        }
+        if (!asked.contains(r.textValue())) {
+          asked.add(r.textValue());
+        }
+      }
+      roles = asked;
+    }
+    String scope = text(n, "scope");
+    String scopeId = text(n, "scopeId");
+    AccessTokenIssuer.Claims c = g.claims();
+    List<String> narrowedRoles = roles;
+    if (scope == null) {
+      if (scopeId != null) {
+        throw badNarrowing("scopeId needs scope");
+      }
+      return Future.succeededFuture(new Grantee(c, narrowedRoles, g.usageKind(), g.usageId()));
+    }
+    if (scope.equals("organization")) {
+      if (!"organization".equals(c.scope()) || (scopeId != null && !scopeId.equals(c.scopeId()))) {
+        throw new OAuth.Error(400, "invalid_scope", "the token cannot be wider than the credential's scope");
+      }
+      return Future.succeededFuture(new Grantee(c, narrowedRoles, g.usageKind(), g.usageId()));
+    }
+    if (!scope.equals("project")) {
+      throw new OAuth.Error(400, "invalid_scope", "scope must be organization or project");
+    }
+    if (scopeId == null) {
+      throw badNarrowing("scope project needs scopeId");
+    }
+    if ("project".equals(c.scope())) {
+      if (!scopeId.equals(c.scopeId())) {
+        throw new OAuth.Error(400, "invalid_scope", "the credential is confined to project '" + c.scopeId() + "'");
+      }
+      return Future.succeededFuture(new Grantee(c, narrowedRoles, g.usageKind(), g.usageId()));
+    }
+    return store.projects().get(scopeId)
+        .recover(e -> e instanceof ApiException a && a.status() == 404
+            ? Future.succeededFuture() : Future.failedFuture(e))
+        .map(p -> {
+          if (p == null || !p.organizationId().equals(c.tenantId())) {
+            throw new OAuth.Error(400, "invalid_scope", "project '" + scopeId + "' is not within the credential's organization");
+          }
+          return new Grantee(new AccessTokenIssuer.Claims(c.subject(), c.type(), c.clientId(), c.tenantId(), "project",
+              scopeId, c.credentialId(), null), narrowedRoles, g.usageKind(), g.usageId());
+        });
   }
 
-  private static Map<String, String> params(RoutingContext ctx) {
-    String type = ctx.request().getHeader("Content-Type");
-    String media = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
-    String text;
-    try {
-      text = io.k0rdent.api.router.Bodies.utf8(ctx);
-    } catch (io.k0rdent.api.core.error.ApiException e) {
-      throw new OAuthError(400, "invalid_request", "the body is not valid UTF-8");
+  private static String text(JsonNode n, String field) {
+    JsonNode v = n.get(field);
+    if (v == null || v.isNull()) {
+      return null;
     }
-    Map<String, String> out = new HashMap<>();
-    if (media.equals("application/x-www-form-urlencoded")) {
-      Map<String, List<String>> decoded;
-      try {
-        decoded = new QueryStringDecoder(text, StandardCharsets.UTF_8, false).parameters();
-      } catch (IllegalArgumentException e) {
-        throw new OAuthError(400, "invalid_request", "the form body is malformed");
-      }
-      for (var e : decoded.entrySet()) {
-        if (e.getValue().size() > 1) {
-          throw new OAuthError(400, "invalid_request", "parameter " + e.getKey() + " is repeated");
-        }
-        out.put(e.getKey(), e.getValue().get(0));
-      }
-      return out;
+    if (!v.isTextual()) {
+      throw badNarrowing(field + " must be a string");
     }
-    if (media.equals("application/json")) {
-      com.fasterxml.jackson.databind.JsonNode json;
-      try {
-        json = io.k0rdent.api.router.ApiDocument.JSON.readTree(text);
-      } catch (java.io.IOException e) {
-        throw new OAuthError(400, "invalid_request", "the body is not a JSON object (or repeats a member)");
-      }
-      if (json == null || !json.isObject()) {
-        throw new OAuthError(400, "invalid_request", "the body is not a JSON object");
-      }
-      for (var it = json.fields(); it.hasNext(); ) {
-        var e = it.next();
-        if (e.getValue().isNull()) {
-          continue;
-        }
-        if (e.getKey().equals("scope_narrowing")) {
-          out.put(e.getKey(), "");
-        } else if (e.getValue().isTextual()) {
-          out.put(e.getKey(), e.getValue().textValue());
-        } else if (KNOWN.contains(e.getKey())) {
-          throw new OAuthError(400, "invalid_request", e.getKey() + " must be a string");
-        }
-        // Other members are ignored, as RFC 6749 §3.2 says of unrecognised parameters.
-      }
-      return out;
-    }
-    throw new OAuthError(400, "invalid_request",
-        "Content-Type must be application/x-www-form-urlencoded or application/json");
-  }
-
-  /** RFC 7617 Basic credentials, each part form-urlencoded per RFC 6749 §2.3.1. */
-  private static String[] decodeBasic(String b64) {
-    try {
-      String pair = new String(Base64.getDecoder().decode(b64), StandardCharsets.UTF_8);
-      int colon = pair.indexOf(':');
-      if (colon < 0) {
-        throw new OAuthError(401, "invalid_client", "malformed Basic credentials");
-      }
-      return new String[] {URLDecoder.decode(pair.substring(0, colon), StandardCharsets.UTF_8),
-          URLDecoder.decode(pair.substring(colon + 1), StandardCharsets.UTF_8)};
-    } catch (IllegalArgumentException e) {
-      throw new OAuthError(401, "invalid_client", "malformed Basic credentials");
-    }
+    return v.textValue();
   }
 }

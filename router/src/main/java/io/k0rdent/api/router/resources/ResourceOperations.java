@@ -164,7 +164,7 @@ public final class ResourceOperations<T extends Resource> {
     });
   }
 
-  private static int pageSize(String raw) {
+  static int pageSize(String raw) {
     if (raw == null) {
       return DEFAULT_PAGE_SIZE;
     }

@@ -99,6 +99,10 @@ public final class ConfigLoader {
     check(s.database().url() == null || s.database().url().isBlank() || isPostgresUrl(s.database().url()),
         "database.url must look like postgresql://user:password@host:5432/database");
     check(s.auth().tokenTtlSeconds() > 0, "auth.tokenTtlSeconds must be positive");
+    check(s.auth().credentialMaxLifetimeDays() > 0, "auth.credentialMaxLifetimeDays must be positive");
+    check(s.auth().apiKeyMaxLifetimeDays() > 0, "auth.apiKeyMaxLifetimeDays must be positive");
+    check(s.auth().rateLimitPerClient() >= 0, "auth.rateLimitPerClient must be 0 (off) or more");
+    check(s.auth().rateLimitPerAddress() >= 0, "auth.rateLimitPerAddress must be 0 (off) or more");
     check(io.k0rdent.api.core.resource.Slugs.isValid(s.bootstrap().organizationId()),
         "bootstrap.organizationId must be a slug");
     check(s.bootstrap().clientId() == null || CLIENT_ID.matcher(s.bootstrap().clientId()).matches(),

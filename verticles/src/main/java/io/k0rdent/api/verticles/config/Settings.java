@@ -15,8 +15,13 @@ public record Settings(Http http, Database database, Auth auth, Bootstrap bootst
   /** PostgreSQL; {@code url} null means the in-memory store. */
   public record Database(String url, String schema, int poolSize) {}
 
-  /** Token issuing; {@code pepper} base64url. */
-  public record Auth(String issuer, String audience, int tokenTtlSeconds, String pepper) {}
+  /**
+   * Token issuing; {@code pepper} base64url. Lifetimes in days (default and maximum of new credentials
+   * and API keys); rate limits in requests per second per node (0 = off).
+   */
+  public record Auth(String issuer, String audience, int tokenTtlSeconds, String pepper,
+                     int credentialMaxLifetimeDays, int apiKeyMaxLifetimeDays, long rateLimitPerClient,
+                     long rateLimitPerAddress) {}
 
   /** The provider organization and its bootstrap service account credential. */
   public record Bootstrap(String organizationId, String clientId, String clientSecret) {}

@@ -13,6 +13,7 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import io.k0rdent.api.core.auth.AccessTokenIssuer;
 import io.k0rdent.api.core.auth.PrincipalType;
+import io.k0rdent.api.core.auth.RoleSets;
 import io.k0rdent.api.core.auth.SigningKeys;
 import io.k0rdent.api.verticles.testsupport.Api;
 import io.k0rdent.api.verticles.testsupport.Api.Res;
@@ -195,7 +196,9 @@ class AuthHttpTest extends NodeHttpTest {
         .subject(TestNode.CLIENT_ID).claim("client_id", TestNode.CLIENT_ID).issueTime(Date.from(now))
         .expirationTime(Date.from(now.plusSeconds(300))).jwtID(UUID.randomUUID().toString())
         .claim("principal_type", "service_account").claim("tenant_id", "provider")
-        .claim("scope", "organization").claim("scope_id", "provider");
+        .claim("scope", "organization").claim("scope_id", "provider")
+        .claim("credential_id", io.k0rdent.api.verticles.Node.BOOTSTRAP_CREDENTIAL_ID)
+        .claim("role_set", RoleSets.idOf(List.of("admin")));
   }
 
   @Test
@@ -241,17 +244,33 @@ class AuthHttpTest extends NodeHttpTest {
   }
 
   @Test
-  void tokensOfAnUnknownPrincipalAreDenied() throws Exception {
-    ECKey ours = node.node().services().signingKeys().current();
+  void tokensOfAnUnknownPrincipalAreRefused() throws Exception {
+    // Validly signed, but no credential or account stands behind it: not active, so 401, not 403.
     String other = new AccessTokenIssuer(node.node().services().signingKeys(), node.node().issuer(), "k0rdent-api",
-        Duration.ofMinutes(5)).issue("someone@acme.iam", PrincipalType.SERVICE_ACCOUNT, "someone@acme.iam", "acme",
-        "organization", "acme", Instant.now()).token();
-    assertThat(ours).isNotNull();
+        Duration.ofMinutes(5)).issue(new AccessTokenIssuer.Claims("someone@acme.iam", PrincipalType.SERVICE_ACCOUNT,
+        "someone@acme.iam", "acme", "organization", "acme", "cred-nobody", RoleSets.idOf(List.of("admin"))),
+        Instant.now()).token();
     Res r = api.get(ORGS, other);
+    assertThat(r.status()).isEqualTo(401);
+    CONTRACT.assertValid("listOrganizations", 401, r.body());
+    assertThat(api.post(ORGS, other, new JsonObject().put("id", "sneaky")).status()).isEqualTo(401);
+    assertThat(api.get(ORGS + "/sneaky", node.token()).status()).isEqualTo(404);
+  }
+
+  @Test
+  void anAdministratorWithoutTheAdminRoleInItsTokenIsDenied() {
+    // A configured client whose grants say admin but whose token roles do not carry it.
+    String id = "no-roles-" + java.util.UUID.randomUUID().toString().substring(0, 6) + "@provider.iam";
+    String secret = "plt_cs_cred-noroles_" + "y".repeat(40);
+    var services = node.node().services();
+    services.clients().register(new io.k0rdent.api.core.auth.ClientRegistry.Client(id, services.iam().hasher().hash(secret),
+        id, PrincipalType.SERVICE_ACCOUNT, "provider", "organization", "provider", "cred-noroles", List.of()));
+    ((io.k0rdent.api.core.auth.PolicyEngine) services.authorizer())
+        .setGrants(id, List.of(io.k0rdent.api.core.auth.Grant.PLATFORM_ADMIN));
+    String t = api.clientCredentialsToken(id, secret);
+    Res r = api.get(ORGS, t);
     assertThat(r.status()).isEqualTo(403);
     CONTRACT.assertValid("listOrganizations", 403, r.body());
-    assertThat(api.post(ORGS, other, new JsonObject().put("id", "sneaky")).status()).isEqualTo(403);
-    assertThat(api.get(ORGS + "/sneaky", node.token()).status()).isEqualTo(404);
   }
 
   @Test

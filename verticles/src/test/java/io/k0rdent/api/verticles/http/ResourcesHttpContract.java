@@ -244,12 +244,7 @@ abstract class ResourcesHttpContract extends NodeHttpTest {
   @Test
   void idempotencyKeysArePrivateToThePrincipal() {
     String other = "other-admin-" + UUID.randomUUID().toString().substring(0, 6) + "@provider.iam";
-    ((io.k0rdent.api.core.auth.PolicyEngine) node.node().services().authorizer())
-        .setGrants(other, List.of(io.k0rdent.api.core.auth.Grant.PLATFORM_ADMIN));
-    String otherToken = new io.k0rdent.api.core.auth.AccessTokenIssuer(node.node().services().signingKeys(),
-        node.node().issuer(), "k0rdent-api", java.time.Duration.ofMinutes(5))
-        .issue(other, io.k0rdent.api.core.auth.PrincipalType.SERVICE_ACCOUNT, other, "provider", "organization",
-            "provider", java.time.Instant.now()).token();
+    String otherToken = node.adminToken(other);
     String key = UUID.randomUUID().toString();
     JsonObject body = new JsonObject().put("displayName", "generated id");
     Res mine = api.post(ORGS, token, body, "Idempotency-Key", key);

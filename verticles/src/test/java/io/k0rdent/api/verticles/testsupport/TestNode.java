@@ -70,6 +70,22 @@ public final class TestNode implements AutoCloseable {
     return "http://127.0.0.1:" + node.managementPort();
   }
 
+  /**
+   * A token of another configured platform administrator, {@code clientId} (registered on first use, as
+   * the bootstrap account is): minted through the token endpoint like any client's.
+   */
+  public String adminToken(String clientId) {
+    String secret = "plt_cs_cred-" + Integer.toHexString(clientId.hashCode() & 0xfffffff) + "_" + "x".repeat(40);
+    var services = node.services();
+    services.clients().register(new io.k0rdent.api.core.auth.ClientRegistry.Client(clientId,
+        services.iam().hasher().hash(secret), clientId, io.k0rdent.api.core.auth.PrincipalType.SERVICE_ACCOUNT,
+        services.providerOrganizationId(), "organization", services.providerOrganizationId(),
+        "cred-" + Integer.toHexString(clientId.hashCode() & 0xfffffff), java.util.List.of("admin")));
+    ((io.k0rdent.api.core.auth.PolicyEngine) services.authorizer())
+        .setGrants(clientId, java.util.List.of(io.k0rdent.api.core.auth.Grant.PLATFORM_ADMIN));
+    return arc.clientCredentialsToken(clientId, secret);
+  }
+
   /** A fresh access token of the bootstrap service account. */
   public String token() {
     return arc.clientCredentialsToken(CLIENT_ID, CLIENT_SECRET);

@@ -1,0 +1,58 @@
+package io.k0rdent.api.core.auth;
+
+import io.k0rdent.api.core.error.ApiException;
+import io.vertx.core.Future;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The one answer to "is this access token good now, and what may it do", for API calls and for
+ * introspection alike: the signature and claims are verified once per token ({@link VerifiedTokens});
+ * then on every call the {@code jti} must not be revoked, what minted it must still be good
+ * ({@link CredentialChecks#live}) and its role set must resolve. Not thread-safe (its verifier is
+ * thread-confined): one per verticle instance.
+ */
+public final class ActiveTokens {
+
+  private final VerifiedTokens verified;
+  private final CredentialChecks checks;
+  private final AuthState state;
+
+  public ActiveTokens(AccessTokenVerifier verifier, CredentialChecks checks, AuthState state, int capacity) {
+    this.verified = new VerifiedTokens(t -> verifier.verify(t, Instant.now()), capacity);
+    this.checks = checks;
+    this.state = state;
+  }
+
+  private static ApiException inactive() {
+    return new ApiException(401, "INVALID_TOKEN", "the access token is no longer active", List.of());
+  }
+
+  /**
+   * The principal of {@code token}, roles resolved. Fails 401 {@code INVALID_TOKEN} when the token is
+   * not acceptable or no longer active, 503 when that cannot be decided (never a guess either way).
+   */
+  public Future<Principal> check(String token, Instant now) {
+    Principal p;
+    try {
+      p = verified.principal(token, now);
+    } catch (ApiException e) {
+      return Future.failedFuture(e);
+    }
+    if (state.isRevoked(p.tokenId())) {
+      return Future.failedFuture(inactive());
+    }
+    return checks.live(p, now).compose(live -> {
+      if (!live) {
+        return Future.failedFuture(inactive());
+      }
+      return state.roleSet(p.roleSetId()).compose(roles -> roles == null
+          ? Future.failedFuture(inactive()) : Future.succeededFuture(p.withRoles(roles)));
+    });
+  }
+
+  /** The verified claims of {@code token} without the liveness checks; throws 401 when unacceptable. */
+  public Principal claims(String token, Instant now) {
+    return verified.principal(token, now);
+  }
+}

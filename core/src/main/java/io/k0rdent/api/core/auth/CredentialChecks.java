@@ -1,0 +1,180 @@
+package io.k0rdent.api.core.auth;
+
+import io.k0rdent.api.core.resource.ApiKey;
+import io.vertx.core.Future;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The credential rules, in one place, for the token endpoint (is this secret good, and what may its
+ * token do) and for every later use of a token (is what minted it still good). Answers from
+ * {@link AuthState}; thread-safe; never blocks.
+ *
+ * <p>Secrets: service-account client secrets read {@code plt_cs_<credentialId>_<random>} and API keys
+ * {@code plt_sk_<keyId>_<random>}, so the stored hash is found by id and compared in constant time
+ * ({@link SecretHasher#matches}); unknown ids cost the same one HMAC as known ones.
+ */
+public final class CredentialChecks {
+
+  /** Prefix of service-account client secrets. */
+  public static final String CLIENT_SECRET_PREFIX = "plt_cs_";
+  /** Prefix of API key secrets. */
+  public static final String API_KEY_PREFIX = "plt_sk_";
+
+  /**
+   * Who a good credential mints tokens for, with its roles (before any narrowing).
+   *
+   * @param usageKind what {@link AuthState#recordUse} records, or null (configured clients)
+   */
+  public record Grantee(AccessTokenIssuer.Claims claims, List<String> roles, AuthState.Kind usageKind,
+                        String usageId) {}
+
+  private final AuthState state;
+  private final ClientRegistry configured;
+  private final SecretHasher hasher;
+  private final String dummyHash;
+
+  public CredentialChecks(AuthState state, ClientRegistry configured, SecretHasher hasher) {
+    this.state = state;
+    this.configured = configured;
+    this.hasher = hasher;
+    this.dummyHash = hasher.hash("\u0000");
+  }
+
+  /** The id inside {@code prefix<id>_<random>}, or null when the secret has another shape. */
+  public static String idIn(String secret, String prefix) {
+    if (secret == null || !secret.startsWith(prefix)) {
+      return null;
+    }
+    int end = secret.indexOf('_', prefix.length());
+    return end <= prefix.length() ? null : secret.substring(prefix.length(), end);
+  }
+
+  /**
+   * {@code client_credentials} (RFC 6749 §4.4): the grantee when {@code secret} is a current secret of
+   * client {@code clientId} (a configured client, or an active service account with an unexpired
+   * credential); null otherwise (the caller answers {@code invalid_client}).
+   */
+  public Future<Grantee> clientCredentials(String clientId, String secret, Instant now) {
+    ClientRegistry.Client c = configured.byClientId(clientId);
+    if (c != null) {
+      if (!hasher.matches(secret, c.secretHash())) {
+        return Future.succeededFuture();
+      }
+      return Future.succeededFuture(new Grantee(new AccessTokenIssuer.Claims(c.subject(), c.type(), c.clientId(),
+          c.tenantId(), c.scope(), c.scopeId(), c.credentialId(), null), c.roles(), null, null));
+    }
+    String credentialId = idIn(secret, CLIENT_SECRET_PREFIX);
+    if (credentialId == null) {
+      hasher.matches(secret == null ? "" : secret, dummyHash);
+      return Future.succeededFuture();
+    }
+    return state.credential(credentialId).compose(cred -> {
+      if (!hasher.matches(secret, cred == null ? dummyHash : cred.secretHash()) || cred == null
+          || !cred.activeAt(now)) {
+        return Future.succeededFuture();
+      }
+      return state.serviceAccount(cred.serviceAccountId()).map(sa -> {
+        if (sa == null || !sa.active() || !sa.clientId().equals(clientId)) {
+          return null;
+        }
+        return new Grantee(new AccessTokenIssuer.Claims(sa.clientId(), PrincipalType.SERVICE_ACCOUNT, sa.clientId(),
+            sa.organizationId(), sa.scope(), sa.scopeId(), cred.id(), null), sa.roles(), AuthState.Kind.CREDENTIAL,
+            cred.id());
+      });
+    });
+  }
+
+  /**
+   * The {@code api_key} grant: the grantee when {@code secret} is the current secret of an active,
+   * unexpired key (or its previous secret within the rotation grace period) whose creator is still
+   * active; null otherwise ({@code invalid_grant}). Roles: the key's roles ∩ the creator's current roles,
+   * or the creator's roles when the key names none.
+   */
+  public Future<Grantee> apiKey(String secret, Instant now) {
+    String keyId = idIn(secret, API_KEY_PREFIX);
+    if (keyId == null) {
+      hasher.matches(secret == null ? "" : secret, dummyHash);
+      return Future.succeededFuture();
+    }
+    return state.apiKey(keyId).compose(key -> {
+      boolean current = hasher.matches(secret, key == null ? dummyHash : key.secretHash());
+      boolean previous = key != null && key.previousSecretHash() != null && key.previousSecretExpiresAt() != null
+          && now.isBefore(key.previousSecretExpiresAt()) && hasher.matches(secret, key.previousSecretHash());
+      if (key == null || !(current || previous) || !ApiKey.ACTIVE.equals(key.statusAt(now))) {
+        return Future.succeededFuture();
+      }
+      return currentRoles(key.createdBy(), PrincipalType.fromClaim(key.creatorType())).map(creatorRoles -> {
+        if (creatorRoles == null) {
+          return null;
+        }
+        List<String> roles = key.roles().isEmpty() ? creatorRoles : intersection(key.roles(), creatorRoles);
+        return new Grantee(new AccessTokenIssuer.Claims(key.createdBy(), PrincipalType.API_KEY, key.id(),
+            key.organizationId(), key.scope(), key.scopeId(), key.id(), null), roles, AuthState.Kind.API_KEY, key.id());
+      });
+    });
+  }
+
+  /** The elements of {@code a} also in {@code b}, in {@code a}'s order. */
+  public static List<String> intersection(List<String> a, List<String> b) {
+    List<String> out = new ArrayList<>();
+    for (String r : a) {
+      if (b.contains(r) && !out.contains(r)) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The roles principal {@code subject} of {@code type} holds now, or null when it is unknown or not
+   * active. Service accounts: configured clients' roles, or the stored account's (its id is the part of
+   * the client id before {@code @}). Users arrive with identity providers: none is active yet.
+   */
+  public Future<List<String>> currentRoles(String subject, PrincipalType type) {
+    if (type != PrincipalType.SERVICE_ACCOUNT || subject == null) {
+      return Future.succeededFuture();
+    }
+    ClientRegistry.Client c = configured.bySubject(subject);
+    if (c != null) {
+      return Future.succeededFuture(c.roles());
+    }
+    int at = subject.indexOf('@');
+    if (at <= 0) {
+      return Future.succeededFuture();
+    }
+    return state.serviceAccount(subject.substring(0, at))
+        .map(sa -> sa != null && sa.active() && sa.clientId().equals(subject) ? sa.roles() : null);
+  }
+
+  /**
+   * Whether what minted the token of {@code p} is still good at {@code now}: the credential exists and is
+   * unexpired and its service account is active (client_credentials); the key exists, is active and
+   * unexpired, and its creator is active (api_key). Revocation by {@code jti} is checked separately.
+   */
+  public Future<Boolean> live(Principal p, Instant now) {
+    if (p.type() == PrincipalType.SERVICE_ACCOUNT) {
+      ClientRegistry.Client c = configured.byClientId(p.subject());
+      if (c != null) {
+        return Future.succeededFuture(c.credentialId().equals(p.credentialId()));
+      }
+      return state.credential(p.credentialId()).compose(cred -> {
+        if (cred == null || !cred.activeAt(now)) {
+          return Future.succeededFuture(false);
+        }
+        return state.serviceAccount(cred.serviceAccountId())
+            .map(sa -> sa != null && sa.active() && sa.clientId().equals(p.subject()));
+      });
+    }
+    if (p.type() == PrincipalType.API_KEY) {
+      return state.apiKey(p.credentialId()).compose(key -> {
+        if (key == null || !ApiKey.ACTIVE.equals(key.statusAt(now)) || !key.createdBy().equals(p.subject())) {
+          return Future.succeededFuture(false);
+        }
+        return currentRoles(key.createdBy(), PrincipalType.fromClaim(key.creatorType())).map(r -> r != null);
+      });
+    }
+    return Future.succeededFuture(false);
+  }
+}

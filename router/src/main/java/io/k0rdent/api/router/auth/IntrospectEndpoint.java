@@ -1,0 +1,96 @@
+package io.k0rdent.api.router.auth;
+
+import io.k0rdent.api.core.auth.ActiveTokens;
+import io.k0rdent.api.core.auth.Authorizer;
+import io.k0rdent.api.core.auth.Principal;
+import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.router.ApiServices;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code POST /v1/regions/global/auth/introspect} (upstream {@code introspectToken}, RFC 7662). The
+ * caller authenticates ({@link TokenCallers}). An active token answers {@code active: true} with
+ * {@code sub, iss, aud, exp, iat, jti, client_id, token_type, tenant_id, scope, scope_id, roles,
+ * principal_type, credential_id}; any other token — and a token of another organization than the caller's,
+ * unless the caller is a platform administrator ({@code auth.tokens.introspect}) — answers exactly
+ * {@code {"active":false}}. Undecidable (store or cache down): 503 {@code temporarily_unavailable}.
+ */
+public final class IntrospectEndpoint {
+
+  /** The permission that lets a caller introspect tokens of other organizations. */
+  public static final String CROSS_TENANT_PERMISSION = "auth.tokens.introspect";
+  private static final Set<String> KNOWN = Set.of("token", "token_type_hint", "client_id", "client_secret");
+
+  private final ActiveTokens tokens;
+  private final TokenCallers callers;
+  private final Authorizer authorizer;
+  private final String issuer;
+  private final String audience;
+
+  public IntrospectEndpoint(ApiServices services, ActiveTokens tokens) {
+    this.tokens = tokens;
+    this.callers = new TokenCallers(services, tokens);
+    this.authorizer = services.authorizer();
+    this.issuer = services.issuer();
+    this.audience = services.audience();
+  }
+
+  public void handle(RoutingContext ctx) {
+    Instant now = Instant.now();
+    Future<JsonObject> answer;
+    try {
+      callers.limitAddress(ctx);
+      Map<String, String> params = OAuth.params(ctx, KNOWN, Set.of());
+      String token = params.get("token");
+      if (token == null || token.isEmpty()) {
+        throw new OAuth.Error(400, "invalid_request", "token is required");
+      }
+      answer = callers.caller(ctx, params, now).compose(caller -> tokens.check(token, now)
+          .map(p -> visibleTo(caller, p) ? active(p) : inactive())
+          .recover(e -> e instanceof ApiException a && a.status() == 401
+              ? Future.succeededFuture(inactive()) : Future.failedFuture(e)));
+    } catch (RuntimeException e) {
+      OAuth.fail(ctx, e);
+      return;
+    }
+    answer.onSuccess(body -> OAuth.ok(ctx, body)).onFailure(e -> OAuth.fail(ctx, e));
+  }
+
+  private boolean visibleTo(Principal caller, Principal token) {
+    return (caller.tenantId() != null && caller.tenantId().equals(token.tenantId()))
+        || authorizer.isAllowed(caller, CROSS_TENANT_PERMISSION, "organizations/" + token.tenantId());
+  }
+
+  private static JsonObject inactive() {
+    return new JsonObject().put("active", false);
+  }
+
+  private JsonObject active(Principal p) {
+    JsonObject o = new JsonObject().put("active", true)
+        .put("sub", p.subject())
+        .put("iss", issuer)
+        .put("aud", audience)
+        .put("exp", p.expiresAt().getEpochSecond())
+        .put("iat", p.issuedAt().getEpochSecond())
+        .put("jti", p.tokenId())
+        .put("token_type", "Bearer")
+        .put("tenant_id", p.tenantId())
+        .put("scope", p.scope())
+        .put("scope_id", p.scopeId())
+        .put("roles", new JsonArray(p.roles()))
+        .put("principal_type", p.type().claim());
+    if (p.clientId() != null) {
+      o.put("client_id", p.clientId());
+    }
+    if (p.credentialId() != null) {
+      o.put("credential_id", p.credentialId());
+    }
+    return o;
+  }
+}

@@ -1,0 +1,71 @@
+package io.k0rdent.api.router.auth;
+
+import io.k0rdent.api.core.auth.ActiveTokens;
+import io.k0rdent.api.core.auth.AuthState;
+import io.k0rdent.api.core.auth.Authorizer;
+import io.k0rdent.api.core.auth.Principal;
+import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.router.ApiServices;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code POST /v1/regions/global/auth/revoke} (upstream {@code revokeToken}, RFC 7009). The caller
+ * authenticates ({@link TokenCallers}) and may revoke its own tokens (same {@code sub}); a platform
+ * administrator ({@code auth.tokens.revoke}) any. Unknown, malformed, expired and already revoked tokens
+ * answer 200 {@code {"revoked": true}} as well (§2.2); another principal's token is 403
+ * {@code unauthorized_client} (§2.1). {@code token_type_hint} is accepted and not needed.
+ */
+public final class RevokeEndpoint {
+
+  /** The permission that lets a caller revoke other principals' tokens. */
+  public static final String ANY_TOKEN_PERMISSION = "auth.tokens.revoke";
+  private static final Set<String> KNOWN = Set.of("token", "token_type_hint", "client_id", "client_secret");
+
+  private final ActiveTokens tokens;
+  private final TokenCallers callers;
+  private final Authorizer authorizer;
+  private final AuthState state;
+
+  public RevokeEndpoint(ApiServices services, ActiveTokens tokens) {
+    this.tokens = tokens;
+    this.callers = new TokenCallers(services, tokens);
+    this.authorizer = services.authorizer();
+    this.state = services.iam().state();
+  }
+
+  public void handle(RoutingContext ctx) {
+    Instant now = Instant.now();
+    Future<Void> done;
+    try {
+      callers.limitAddress(ctx);
+      Map<String, String> params = OAuth.params(ctx, KNOWN, Set.of());
+      String token = params.get("token");
+      if (token == null || token.isEmpty()) {
+        throw new OAuth.Error(400, "invalid_request", "token is required");
+      }
+      done = callers.caller(ctx, params, now).compose(caller -> {
+        Principal target;
+        try {
+          target = tokens.claims(token, now);
+        } catch (ApiException e) {
+          return Future.succeededFuture(); // not a token of ours that could still be used: nothing to do
+        }
+        if (!target.subject().equals(caller.subject())
+            && !authorizer.isAllowed(caller, ANY_TOKEN_PERMISSION, "organizations/" + target.tenantId())) {
+          throw new OAuth.Error(403, "unauthorized_client", "the token belongs to another principal");
+        }
+        return state.isRevoked(target.tokenId()) ? Future.succeededFuture()
+            : state.revoke(target.tokenId(), target.expiresAt());
+      });
+    } catch (RuntimeException e) {
+      OAuth.fail(ctx, e);
+      return;
+    }
+    done.onSuccess(v -> OAuth.ok(ctx, new JsonObject().put("revoked", true))).onFailure(e -> OAuth.fail(ctx, e));
+  }
+}

@@ -1,0 +1,220 @@
+package io.k0rdent.api.router.resources;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.k0rdent.api.core.auth.AuthState;
+import io.k0rdent.api.core.auth.Authorizer;
+import io.k0rdent.api.core.auth.CredentialChecks;
+import io.k0rdent.api.core.auth.Principal;
+import io.k0rdent.api.core.auth.PrincipalType;
+import io.k0rdent.api.core.auth.Secrets;
+import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.resource.ApiKey;
+import io.k0rdent.api.core.resource.Clock;
+import io.k0rdent.api.core.resource.Slugs;
+import io.k0rdent.api.core.store.Store;
+import io.k0rdent.api.router.ApiServices;
+import io.k0rdent.api.router.Call;
+import io.k0rdent.api.router.OperationHandler;
+import io.k0rdent.api.router.Reply;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * Handlers of the API-key operations (upstream {@code createApiKey}, {@code listApiKeys},
+ * {@code getApiKey}, {@code updateApiKey}, {@code deleteApiKey}, {@code rotateApiKey}). A principal sees
+ * and manages its own keys; a platform administrator ({@link #ADMIN_PERMISSION} on the key's organization)
+ * any; every other key answers 404, as if it did not exist. Tokens minted with an API key may not create
+ * or rotate keys (403): a leaked key cannot breed new ones or lock its owner out. Secrets are
+ * {@code plt_sk_<id>_<random>}, shown only by create and rotate.
+ */
+public final class ApiKeysApi {
+
+  public static final String COLLECTION = "/v1/regions/global/iam/apikeys";
+  /** The permission to manage other principals' keys in an organization. */
+  public static final String ADMIN_PERMISSION = "iam.apikeys.admin";
+
+  private final Store store;
+  private final ApiServices.Iam iam;
+  private final Authorizer authorizer;
+  private final ResourceOperations<ApiKey> ops;
+
+  public ApiKeysApi(ApiServices services) {
+    this.store = services.store();
+    this.iam = services.iam();
+    this.authorizer = services.authorizer();
+    this.ops = new ResourceOperations<>("API key", COLLECTION, "apiKeys", store.apiKeys(), services.pageTokens(),
+        k -> {
+          JsonObject o = ResourceOperations.names(new JsonObject(), k.displayName(), k.description())
+              .put("organizationId", k.organizationId()).put("scope", k.scope()).put("scopeId", k.scopeId())
+              .put("roles", IamFields.array(k.roles())).put("status", k.statusAt(Instant.now()));
+          IamFields.putTime(o, "expiresAt", k.expiresAt());
+          o.put("createdBy", k.createdBy());
+          IamFields.putTime(o, "lastRotatedAt", k.lastRotatedAt());
+          IamFields.putTime(o, "lastUsedAt", k.lastUsedAt());
+          if (k.lastUsedIp() != null) {
+            o.put("lastUsedIp", k.lastUsedIp());
+          }
+          return o;
+        });
+  }
+
+  /** operationId → handler. */
+  public Map<String, OperationHandler> handlers() {
+    return Map.of(
+        "createApiKey", this::create,
+        "listApiKeys", this::list,
+        "getApiKey", call -> visible(call).compose(k -> ops.get(call)),
+        "updateApiKey", this::update,
+        "deleteApiKey", call -> visible(call).compose(k -> ops.delete(call))
+            .compose(r -> iam.state().changed(AuthState.Kind.API_KEY, k(call)).map(r)),
+        "rotateApiKey", this::rotate);
+  }
+
+  private static String k(Call call) {
+    return call.pathId("API key");
+  }
+
+  private boolean isAdmin(Principal p, String organizationId) {
+    return authorizer.isAllowed(p, ADMIN_PERMISSION, "organizations/" + organizationId);
+  }
+
+  /** The key of the path when the caller may see it; else 404 (no enumeration). */
+  private Future<ApiKey> visible(Call call) {
+    String id = k(call);
+    return store.apiKeys().get(id).map(key -> {
+      if (!key.createdBy().equals(call.principal().subject()) && !isAdmin(call.principal(), key.organizationId())) {
+        throw ApiException.notFound("API key", id);
+      }
+      return key;
+    });
+  }
+
+  private static void refuseKeyTokens(Principal p, String what) {
+    if (p.type() == PrincipalType.API_KEY) {
+      throw ApiException.permissionDenied("a token minted with an API key cannot " + what);
+    }
+  }
+
+  /** 422 unless the caller holds every role in {@code roles}. */
+  private static void checkHeld(Principal p, List<String> roles) {
+    for (String r : roles) {
+      if (p.roles() == null || !p.roles().contains(r)) {
+        throw ApiException.unprocessable("ROLE_NOT_HELD", "role '" + r + "' is not held by the caller");
+      }
+    }
+  }
+
+  private static String secretFor(String id) {
+    return CredentialChecks.API_KEY_PREFIX + id + "_" + Secrets.random256();
+  }
+
+  private Future<Reply> create(Call call) {
+    Principal p = call.principal();
+    refuseKeyTokens(p, "create API keys");
+    String id = call.text("id") == null ? Slugs.generate("apikey") : call.text("id");
+    String scope = call.text("scope");
+    String scopeId = call.text("scopeId");
+    List<String> roles = IamFields.roles(call.body());
+    Instant now = Clock.now();
+    Instant expiresAt = IamFields.expiresAt(call.body(), now, iam.apiKeyMaxLifetime());
+    checkHeld(p, roles == null ? List.of() : roles);
+    String secret = secretFor(id);
+    return IamFields.organizationOf(store, scope, scopeId).compose(org -> {
+      if (!org.equals(p.tenantId()) && !isAdmin(p, org)) {
+        throw ApiException.invalidField("scopeId", "the caller has no access to " + scope + " '" + scopeId + "'");
+      }
+      return ops.create(new ApiKey(id, UUID.randomUUID(), org, scope, scopeId, roles, ApiKey.ACTIVE, expiresAt,
+          p.subject(), p.type().claim(), iam.hasher().hash(secret), null, null, null, null, null,
+          call.text("displayName"), call.text("description"), now, now, 1));
+    }).compose(reply -> iam.state().changed(AuthState.Kind.API_KEY, id).map(reply))
+        .map(reply -> {
+          reply.body().put("secret", secret);
+          return reply.withHeader("Cache-Control", "no-store");
+        });
+  }
+
+  private Future<Reply> list(Call call) {
+    Principal p = call.principal();
+    String status = IamFields.oneOf(call, "status", ApiKey.ACTIVE, ApiKey.DISABLED, ApiKey.EXPIRED);
+    Map<String, String> filters = new HashMap<>();
+    filters.put("scope", IamFields.oneOf(call, "scope", "organization", "project"));
+    filters.put("scopeId", IamFields.slug(call, "scopeId"));
+    String createdBy = call.query("createdBy");
+    if (createdBy == null || !isAdmin(p, p.tenantId())) {
+      filters.put("createdBy", p.subject());
+    } else if (!createdBy.equals("*")) {
+      filters.put("createdBy", createdBy);
+    }
+    return ops.list(call, filters).map(reply -> {
+      if (status != null) {
+        // status is partly derived (expired), so it filters the page rather than the query
+        JsonArray kept = new JsonArray();
+        reply.body().getJsonArray("apiKeys").forEach(o -> {
+          if (status.equals(((JsonObject) o).getString("status"))) {
+            kept.add(o);
+          }
+        });
+        reply.body().put("apiKeys", kept);
+      }
+      return reply;
+    });
+  }
+
+  private Future<Reply> update(Call call) {
+    Principal p = call.principal();
+    JsonNode body = call.body();
+    List<String> roles = IamFields.roles(body);
+    if (roles != null) {
+      checkHeld(p, roles);
+    }
+    return visible(call).compose(x -> ops.update(call, cur -> {
+      if (!cur.unexpiredAt(Instant.now())) {
+        throw ApiException.conflict("FAILED_PRECONDITION", "API key '" + cur.id() + "' has expired; create a new one");
+      }
+      String displayName = ResourceOperations.merge(body, "displayName", cur.displayName());
+      String description = ResourceOperations.merge(body, "description", cur.description());
+      String status = call.text("status") == null ? cur.status() : call.text("status");
+      List<String> newRoles = roles == null ? cur.roles() : roles;
+      if (Objects.equals(displayName, cur.displayName()) && Objects.equals(description, cur.description())
+          && newRoles.equals(cur.roles()) && status.equals(cur.status())) {
+        return cur;
+      }
+      return cur.withChanges(displayName, description, newRoles, status, Clock.now());
+    })).compose(reply -> iam.state().changed(AuthState.Kind.API_KEY, k(call)).map(reply));
+  }
+
+  private Future<Reply> rotate(Call call) {
+    Principal p = call.principal();
+    refuseKeyTokens(p, "rotate API keys");
+    JsonNode grace = call.body() == null ? null : call.body().get("gracePeriodSeconds");
+    long graceSeconds = grace == null || grace.isNull() ? 0 : grace.asLong();
+    String id = k(call);
+    String secret = secretFor(id);
+    String hash = iam.hasher().hash(secret);
+    List<Instant> previousUntil = new ArrayList<>(1);
+    return visible(call).compose(x -> ops.update(call, cur -> {
+      Instant now = Clock.now();
+      if (!ApiKey.ACTIVE.equals(cur.statusAt(now))) {
+        throw ApiException.conflict("FAILED_PRECONDITION", "API key '" + id + "' is " + cur.statusAt(now)
+            + "; only active keys can be rotated");
+      }
+      Instant until = now.plusSeconds(graceSeconds);
+      previousUntil.clear();
+      previousUntil.add(until);
+      return cur.rotated(hash, until, now);
+    })).compose(reply -> iam.state().changed(AuthState.Kind.API_KEY, id).map(reply))
+        .map(reply -> {
+          reply.body().put("secret", secret);
+          IamFields.putTime(reply.body(), "previousSecretExpiresAt", previousUntil.get(0));
+          return new Reply(200, reply.body(), Map.of("ETag", reply.headers().get("ETag"), "Cache-Control", "no-store"));
+        });
+  }
+}
