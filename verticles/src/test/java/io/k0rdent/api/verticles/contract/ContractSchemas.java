@@ -184,6 +184,9 @@ public final class ContractSchemas {
      *       the error envelope {@code error} with its {@code code} and {@code message}; the item array of
      *       {@code listOrganizations}/{@code listProjects} ({@code nextPageToken} is absent on the last
      *       page);</li>
+     *   <li>IAM: {@code ServiceAccount} and {@code ApiKey} gain {@code organizationId} and {@code etag};
+     *       an active introspection answer gains {@code client_id} (RFC 9068) and {@code token_type}
+     *       (RFC 7662); what we always send of them and of {@code ServiceAccountCredential};</li>
      *   <li>extra error statuses (docs/spec-deviations.md): 409 (duplicate id, or an organization with
      *       projects), 413, 415 and 422 (Idempotency-Key reused) on the creates, 412 ({@code If-Match}
      *       mismatch) on updates and deletes, 400 (bad {@code pageSize} or {@code pageToken}) on lists.</li>
@@ -193,9 +196,21 @@ public final class ContractSchemas {
       Map<String, Map<String, String>> ext = new LinkedHashMap<>();
       ext.put("Organization", ordered("createdAt", DATE_TIME, "updatedAt", DATE_TIME, "etag", STRING));
       ext.put("Project", ordered("etag", STRING));
+      ext.put("ServiceAccount", ordered("organizationId", STRING, "etag", STRING));
+      ext.put("ApiKey", ordered("organizationId", STRING, "etag", STRING));
+      ext.put("ActiveIntrospectionResponse", ordered("client_id", STRING, "token_type", STRING));
       Map<String, List<String>> always = new LinkedHashMap<>();
       always.put("Organization", List.of("selfLink", "uid", "id", "createdAt", "updatedAt", "etag"));
       always.put("Project", List.of("selfLink", "uid", "id", "organizationId", "createdAt", "updatedAt", "etag"));
+      always.put("ServiceAccount", List.of("selfLink", "uid", "id", "displayName", "organizationId", "clientId", "scope",
+          "scopeId", "roles", "status", "createdBy", "activeCredentialCount", "createdAt", "updatedAt", "etag"));
+      always.put("ServiceAccountCredential", List.of("selfLink", "uid", "id", "serviceAccountId", "status", "expiresAt",
+          "createdBy", "createdAt"));
+      always.put("ApiKey", List.of("selfLink", "uid", "id", "displayName", "organizationId", "scope", "scopeId", "roles",
+          "status", "expiresAt", "createdBy", "createdAt", "updatedAt", "etag"));
+      always.put("listServiceAccounts:200", List.of("serviceAccounts"));
+      always.put("listApiKeys:200", List.of("apiKeys"));
+      always.put("listServiceAccountCredentials:200", List.of("credentials"));
       always.put("Error", List.of("error"));
       always.put("Error/error", List.of("code", "message", "details"));
       always.put("listOrganizations:200", List.of("organizations"));
@@ -209,6 +224,17 @@ public final class ContractSchemas {
       statuses.put("createProject", Set.of(409, 413, 415, 422));
       statuses.put("updateProject", Set.of(409, 412, 413, 415));
       statuses.put("deleteProject", Set.of(412));
+      statuses.put("listServiceAccounts", Set.of(400));
+      statuses.put("createServiceAccount", Set.of(413, 415));
+      statuses.put("updateServiceAccount", Set.of(412, 413, 415));
+      statuses.put("deleteServiceAccount", Set.of(412));
+      statuses.put("listServiceAccountCredentials", Set.of(400));
+      statuses.put("createServiceAccountCredential", Set.of(415));
+      statuses.put("listApiKeys", Set.of(400));
+      statuses.put("createApiKey", Set.of(413, 415));
+      statuses.put("updateApiKey", Set.of(412, 413, 415));
+      statuses.put("deleteApiKey", Set.of(412));
+      statuses.put("rotateApiKey", Set.of(415));
       return new Rules(ext, always, statuses);
     }
 

@@ -308,6 +308,11 @@ class ContractSchemasTest {
     k.put("status", "active");
     k.put("createdAt", TS);
     k.put("createdBy", "user-xyz789");
+    k.put("organizationId", "acme");
+    k.putArray("roles");
+    k.put("expiresAt", TS);
+    k.put("updatedAt", TS);
+    k.put("etag", "\"1-abcdef12\"");
     return k;
   }
 

@@ -1,0 +1,547 @@
+package io.k0rdent.api.verticles.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.k0rdent.api.verticles.testsupport.Api;
+import io.k0rdent.api.verticles.testsupport.Api.Res;
+import io.k0rdent.api.verticles.testsupport.TestNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Service accounts, their credentials, API keys, and the token, introspection and revocation endpoints
+ * end to end over HTTP, run against each store adapter by a subclass. Bodies of contract operations are
+ * validated against the strict upstream schemas.
+ */
+abstract class IamHttpContract extends NodeHttpTest {
+
+  static final String SAS = "/v1/regions/global/iam/service-accounts";
+  static final String KEYS = "/v1/regions/global/iam/apikeys";
+  static final String TOKEN = "/v1/regions/global/auth/token";
+  static final String INTROSPECT = "/v1/regions/global/auth/introspect";
+  static final String REVOKE = "/v1/regions/global/auth/revoke";
+
+  static String unique(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  Res checked(String operationId, Res r) {
+    CONTRACT.assertValid(operationId, r.status(), r.body());
+    return r;
+  }
+
+  /** A service account at organization scope of {@code org}, with {@code roles}. */
+  JsonObject createAccount(String org, String... roles) {
+    Res r = checked("createServiceAccount", api.post(SAS, token, new JsonObject().put("id", unique("sa"))
+        .put("displayName", "Pipeline").put("scope", "organization").put("scopeId", org)
+        .put("roles", new JsonArray(List.of(roles)))));
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    return r.json();
+  }
+
+  JsonObject createCredential(String accountId) {
+    Res r = checked("createServiceAccountCredential", api.post(SAS + "/" + accountId + "/credentials", token,
+        new JsonObject()));
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    return r.json();
+  }
+
+  Res mint(String form) {
+    return api.send("POST", TOKEN, form, "Content-Type", "application/x-www-form-urlencoded");
+  }
+
+  Res mintJson(JsonObject body) {
+    return api.send("POST", TOKEN, body.encode(), "Content-Type", "application/json");
+  }
+
+  String clientToken(String clientId, String secret) {
+    return api.clientCredentialsToken(clientId, secret);
+  }
+
+  String keyToken(String secret) {
+    Res r = mint("grant_type=api_key&api_key=" + Api.enc(secret));
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    return r.json().getString("access_token");
+  }
+
+  /** Introspection as the bootstrap administrator (HTTP Basic). */
+  JsonObject introspect(String accessToken) {
+    Res r = api.send("POST", INTROSPECT, new JsonObject().put("token", accessToken).encode(),
+        "Content-Type", "application/json", "Authorization", basic(TestNode.CLIENT_ID, TestNode.CLIENT_SECRET));
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    assertThat(r.header("Cache-Control")).isEqualTo("no-store");
+    return r.json();
+  }
+
+  static String basic(String id, String secret) {
+    return "Basic " + Base64.getEncoder().encodeToString((Api.enc(id) + ":" + Api.enc(secret))
+        .getBytes(StandardCharsets.UTF_8));
+  }
+
+  static JsonObject claims(String jwt) {
+    return new JsonObject(new String(Base64.getUrlDecoder().decode(jwt.split("\\.")[1]), StandardCharsets.UTF_8));
+  }
+
+  static final JsonObject INACTIVE = new JsonObject().put("active", false);
+
+  @Test
+  void serviceAccountLifecycle() {
+    JsonObject sa = createAccount("provider", "compute.viewer", "storage.reader");
+    String id = sa.getString("id");
+    assertThat(sa.getString("clientId")).isEqualTo(id + "@provider.iam");
+    assertThat(sa.getString("status")).isEqualTo("active");
+    assertThat(sa.getJsonArray("roles").getList()).containsExactly("compute.viewer", "storage.reader");
+    assertThat(sa.getInteger("activeCredentialCount")).isZero();
+    assertThat(sa.getString("createdBy")).isEqualTo(TestNode.CLIENT_ID);
+
+    Res got = checked("getServiceAccount", api.get(SAS + "/" + id, token));
+    assertThat(got.json()).isEqualTo(sa);
+    Res patched = checked("updateServiceAccount", api.patch(SAS + "/" + id, token,
+        new JsonObject().put("roles", new JsonArray().add("compute.viewer")).put("status", "disabled")));
+    assertThat(patched.status()).isEqualTo(200);
+    assertThat(patched.json().getJsonArray("roles").getList()).containsExactly("compute.viewer");
+    assertThat(patched.json().getString("status")).isEqualTo("disabled");
+    assertThat(patched.json().getString("clientId")).isEqualTo(sa.getString("clientId"));
+
+    Res list = checked("listServiceAccounts", api.get(SAS + "?status=disabled&organizationId=provider", token));
+    assertThat(list.json().getJsonArray("serviceAccounts").stream().map(o -> ((JsonObject) o).getString("id")))
+        .contains(id);
+    assertThat(checked("listServiceAccounts", api.get(SAS + "?status=active", token)).json()
+        .getJsonArray("serviceAccounts").stream().map(o -> ((JsonObject) o).getString("id"))).doesNotContain(id);
+    assertThat(api.get(SAS + "?status=sleeping", token).status()).isEqualTo(400);
+    assertThat(api.patch(SAS + "/" + id, token, new JsonObject()).status()).isEqualTo(400);
+    assertThat(api.patch(SAS + "/" + id, token, new JsonObject().put("clientId", "x@y.iam")).status()).isEqualTo(400);
+
+    assertThat(checked("deleteServiceAccount", api.delete(SAS + "/" + id, token)).status()).isEqualTo(204);
+    assertThat(checked("getServiceAccount", api.get(SAS + "/" + id, token)).status()).isEqualTo(404);
+  }
+
+  @Test
+  void createRefusesBadScopesAndFields() {
+    JsonObject base = new JsonObject().put("displayName", "x").put("scope", "project").put("scopeId", "no-such-project");
+    Res missing = api.post(SAS, token, base);
+    assertThat(missing.status()).as(missing.body()).isEqualTo(400);
+    assertThat(missing.body()).contains("scopeId");
+    assertThat(api.post(SAS, token, base.copy().put("scope", "folder")).status()).isEqualTo(400);
+    assertThat(api.post(SAS, token, base.copy().put("scope", "organization").put("scopeId", "no-such-org")).status())
+        .isEqualTo(400);
+    assertThat(api.post(SAS, token, base.copy().put("scope", "organization").put("scopeId", "provider")
+        .put("roles", new JsonArray().add("Not A Role"))).status()).isEqualTo(400);
+    assertThat(api.post(SAS, token, base.copy().put("scope", "organization").put("scopeId", "provider")
+        .put("status", "active")).status()).isEqualTo(400);
+
+    String org = unique("org");
+    assertThat(api.post(ORGS, token, new JsonObject().put("id", org)).status()).isEqualTo(201);
+    String project = unique("proj");
+    assertThat(api.post(PROJECTS, token, new JsonObject().put("id", project).put("organizationId", org)).status())
+        .isEqualTo(201);
+    Res scoped = checked("createServiceAccount", api.post(SAS, token, new JsonObject().put("displayName", "p")
+        .put("scope", "project").put("scopeId", project)));
+    assertThat(scoped.status()).isEqualTo(201);
+    assertThat(scoped.json().getString("clientId")).endsWith("@" + org + ".iam");
+    assertThat(scoped.json().getString("id")).startsWith("sa-");
+    // the project and its organization cannot go while the account points at them
+    assertThat(api.delete(PROJECTS + "/" + project, token).status()).isEqualTo(409);
+    assertThat(api.delete(ORGS + "/" + org, token).status()).isEqualTo(409);
+  }
+
+  @Test
+  void credentialsMintTokensUntilDeleted() {
+    JsonObject sa = createAccount("provider", "compute.viewer");
+    String id = sa.getString("id");
+    JsonObject cred = createCredential(id);
+    String secret = cred.getString("clientSecret");
+    assertThat(secret).startsWith("plt_cs_" + cred.getString("id") + "_");
+    assertThat(secret.length() - ("plt_cs_" + cred.getString("id") + "_").length()).isGreaterThanOrEqualTo(43);
+    assertThat(cred.getString("status")).isEqualTo("active");
+    assertThat(Instant.parse(cred.getString("expiresAt"))).isAfter(Instant.now().plusSeconds(364L * 86400));
+
+    // form + body credentials, form + Basic, JSON
+    String t1 = clientToken(sa.getString("clientId"), secret);
+    Res basic = api.send("POST", TOKEN, "grant_type=client_credentials", "Content-Type",
+        "application/x-www-form-urlencoded", "Authorization", basic(sa.getString("clientId"), secret));
+    assertThat(basic.status()).as(basic.body()).isEqualTo(200);
+    Res json = mintJson(new JsonObject().put("grant_type", "client_credentials")
+        .put("client_id", sa.getString("clientId")).put("client_secret", secret));
+    assertThat(json.status()).isEqualTo(200);
+    assertThat(t1.length()).isLessThan(1024);
+
+    JsonObject claims = claims(t1);
+    assertThat(claims.getString("sub")).isEqualTo(sa.getString("clientId"));
+    assertThat(claims.getString("credential_id")).isEqualTo(cred.getString("id"));
+    assertThat(claims.containsKey("roles")).isFalse();
+
+    JsonObject active = introspect(t1);
+    CONTRACT.assertValid("introspectToken", 200, active.encode());
+    assertThat(active.getBoolean("active")).isTrue();
+    assertThat(active.getString("principal_type")).isEqualTo("service_account");
+    assertThat(active.getString("tenant_id")).isEqualTo("provider");
+    assertThat(active.getString("scope")).isEqualTo("organization");
+    assertThat(active.getString("credential_id")).isEqualTo(cred.getString("id"));
+    assertThat(active.getJsonArray("roles").getList()).containsExactly("compute.viewer");
+
+    // a wrong secret, another account's client id, an unknown credential id
+    assertThat(mint("grant_type=client_credentials&client_id=" + Api.enc(sa.getString("clientId"))
+        + "&client_secret=" + Api.enc(secret + "x")).status()).isEqualTo(401);
+    assertThat(mint("grant_type=client_credentials&client_id=" + Api.enc("other@provider.iam")
+        + "&client_secret=" + Api.enc(secret)).status()).isEqualTo(401);
+    assertThat(mint("grant_type=client_credentials&client_id=" + Api.enc(sa.getString("clientId"))
+        + "&client_secret=plt_cs_cred-nope_" + "a".repeat(43)).status()).isEqualTo(401);
+
+    Res listed = checked("listServiceAccountCredentials", api.get(SAS + "/" + id + "/credentials", token));
+    assertThat(listed.body()).doesNotContain(secret).doesNotContain("clientSecret");
+    assertThat(checked("getServiceAccount", api.get(SAS + "/" + id, token)).json().getInteger("activeCredentialCount"))
+        .isEqualTo(1);
+
+    assertThat(checked("deleteServiceAccountCredential",
+        api.delete(SAS + "/" + id + "/credentials/" + cred.getString("id"), token)).status()).isEqualTo(204);
+    assertThat(introspect(t1)).isEqualTo(INACTIVE);
+    Res refused = mint("grant_type=client_credentials&client_id=" + Api.enc(sa.getString("clientId"))
+        + "&client_secret=" + Api.enc(secret));
+    assertThat(refused.status()).isEqualTo(401);
+    assertThat(refused.json().getString("error")).isEqualTo("invalid_client");
+    assertThat(api.get(SAS + "/" + id + "/credentials/" + cred.getString("id"), token).status()).isEqualTo(404);
+  }
+
+  @Test
+  void disablingTheAccountDeactivatesItsTokensUntilReEnabled() {
+    JsonObject sa = createAccount("provider");
+    String secret = createCredential(sa.getString("id")).getString("clientSecret");
+    String t = clientToken(sa.getString("clientId"), secret);
+    assertThat(introspect(t).getBoolean("active")).isTrue();
+    assertThat(api.patch(SAS + "/" + sa.getString("id"), token, new JsonObject().put("status", "disabled")).status())
+        .isEqualTo(200);
+    assertThat(introspect(t)).isEqualTo(INACTIVE);
+    assertThat(mint("grant_type=client_credentials&client_id=" + Api.enc(sa.getString("clientId"))
+        + "&client_secret=" + Api.enc(secret)).status()).isEqualTo(401);
+    assertThat(api.patch(SAS + "/" + sa.getString("id"), token, new JsonObject().put("status", "active")).status())
+        .isEqualTo(200);
+    assertThat(introspect(t).getBoolean("active")).isTrue();
+    // deleting the account takes its credentials and tokens with it
+    assertThat(api.delete(SAS + "/" + sa.getString("id"), token).status()).isEqualTo(204);
+    assertThat(introspect(t)).isEqualTo(INACTIVE);
+  }
+
+  @Test
+  void atMostFiveActiveCredentialsAndLifetimesAreBounded() {
+    String id = createAccount("provider").getString("id");
+    for (int i = 0; i < 5; i++) {
+      createCredential(id);
+    }
+    Res sixth = checked("createServiceAccountCredential", api.post(SAS + "/" + id + "/credentials", token, new JsonObject()));
+    assertThat(sixth.status()).isEqualTo(409);
+    assertThat(api.get(SAS + "/" + id, token).json().getInteger("activeCredentialCount")).isEqualTo(5);
+
+    String other = createAccount("provider").getString("id");
+    Res tooLong = api.post(SAS + "/" + other + "/credentials", token,
+        new JsonObject().put("expiresAt", Instant.now().plusSeconds(400L * 86400).toString()));
+    assertThat(tooLong.status()).isEqualTo(422);
+    Res past = api.post(SAS + "/" + other + "/credentials", token, new JsonObject().put("expiresAt", "2020-01-01T00:00:00Z"));
+    assertThat(past.status()).isEqualTo(400);
+    assertThat(api.post(SAS + "/" + other + "/credentials", token, new JsonObject().put("expiresAt", "tomorrow")).status())
+        .isEqualTo(400);
+    assertThat(api.post(SAS + "/no-such-account/credentials", token, new JsonObject()).status()).isEqualTo(404);
+  }
+
+  @Test
+  void aCredentialStopsAtItsExpiry() throws Exception {
+    JsonObject sa = createAccount("provider");
+    Res r = api.post(SAS + "/" + sa.getString("id") + "/credentials", token,
+        new JsonObject().put("expiresAt", Instant.now().plusMillis(1500).toString()));
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    String t = clientToken(sa.getString("clientId"), r.json().getString("clientSecret"));
+    Thread.sleep(1700);
+    assertThat(introspect(t)).isEqualTo(INACTIVE);
+    assertThat(mint("grant_type=client_credentials&client_id=" + Api.enc(sa.getString("clientId")) + "&client_secret="
+        + Api.enc(r.json().getString("clientSecret"))).status()).isEqualTo(401);
+    Res listed = api.get(SAS + "/" + sa.getString("id") + "/credentials?status=expired", token);
+    assertThat(listed.json().getJsonArray("credentials").size()).isEqualTo(1);
+    assertThat(api.get(SAS + "/" + sa.getString("id"), token).json().getInteger("activeCredentialCount")).isZero();
+  }
+
+  @Test
+  void introspectionNeedsAnAuthenticatedCallerAndHidesEverythingElse() {
+    String body = new JsonObject().put("token", token).encode();
+    Res anon = api.send("POST", INTROSPECT, body, "Content-Type", "application/json");
+    assertThat(anon.status()).isEqualTo(401);
+    assertThat(anon.json().getString("error")).isEqualTo("invalid_client");
+    Res wrong = api.send("POST", INTROSPECT, body, "Content-Type", "application/json",
+        "Authorization", basic(TestNode.CLIENT_ID, "wrong-secret"));
+    assertThat(wrong.status()).isEqualTo(401);
+    Res badBearer = api.send("POST", INTROSPECT, body, "Content-Type", "application/json",
+        "Authorization", "Bearer not-a-token");
+    assertThat(badBearer.status()).isEqualTo(401);
+    assertThat(badBearer.json().getString("error")).isEqualTo("invalid_token");
+    // bearer caller, form body
+    Res form = api.send("POST", INTROSPECT, "token=" + Api.enc(token) + "&token_type_hint=access_token",
+        "Content-Type", "application/x-www-form-urlencoded", "Authorization", "Bearer " + token);
+    assertThat(form.status()).isEqualTo(200);
+    assertThat(form.json().getBoolean("active")).isTrue();
+    assertThat(introspect("garbage")).isEqualTo(INACTIVE);
+    Res noToken = api.send("POST", INTROSPECT, "{}", "Content-Type", "application/json",
+        "Authorization", "Bearer " + token);
+    assertThat(noToken.status()).isEqualTo(400);
+    assertThat(noToken.json().getString("error")).isEqualTo("invalid_request");
+
+    // a caller of another organization sees the bootstrap's token as inactive
+    String org = unique("org");
+    assertThat(api.post(ORGS, token, new JsonObject().put("id", org)).status()).isEqualTo(201);
+    JsonObject sa = createAccount(org);
+    String secret = createCredential(sa.getString("id")).getString("clientSecret");
+    Res foreign = api.send("POST", INTROSPECT, body, "Content-Type", "application/json",
+        "Authorization", basic(sa.getString("clientId"), secret));
+    assertThat(foreign.status()).isEqualTo(200);
+    assertThat(foreign.json()).isEqualTo(INACTIVE);
+  }
+
+  @Test
+  void revocation() {
+    JsonObject sa = createAccount("provider");
+    String secret = createCredential(sa.getString("id")).getString("clientSecret");
+    String t = clientToken(sa.getString("clientId"), secret);
+    String other = clientToken(sa.getString("clientId"), secret);
+    assertThat(api.get(SAS, t).status()).isEqualTo(403); // active but not an administrator
+
+    // another principal's token: refused
+    Res stranger = api.send("POST", REVOKE, new JsonObject().put("token", token).encode(),
+        "Content-Type", "application/json", "Authorization", "Bearer " + t);
+    assertThat(stranger.status()).isEqualTo(403);
+    assertThat(stranger.json().getString("error")).isEqualTo("unauthorized_client");
+
+    // its own token, by client credentials, form-encoded
+    Res own = api.send("POST", REVOKE, "token=" + Api.enc(t) + "&token_type_hint=access_token",
+        "Content-Type", "application/x-www-form-urlencoded", "Authorization", basic(sa.getString("clientId"), secret));
+    assertThat(own.status()).as(own.body()).isEqualTo(200);
+    assertThat(own.json()).isEqualTo(new JsonObject().put("revoked", true));
+    assertThat(introspect(t)).isEqualTo(INACTIVE);
+    assertThat(api.get(SAS, t).status()).isEqualTo(401);
+    assertThat(introspect(other).getBoolean("active")).isTrue();
+
+    // unknown, malformed, already revoked: 200
+    for (String junk : List.of(t, "garbage", "a.b.c")) {
+      Res r = api.send("POST", REVOKE, new JsonObject().put("token", junk).encode(), "Content-Type", "application/json",
+          "Authorization", "Bearer " + other);
+      assertThat(r.status()).isEqualTo(200);
+    }
+    // an administrator may revoke anyone's
+    Res admin = api.send("POST", REVOKE, new JsonObject().put("token", other).encode(), "Content-Type",
+        "application/json", "Authorization", "Bearer " + token);
+    assertThat(admin.status()).isEqualTo(200);
+    assertThat(introspect(other)).isEqualTo(INACTIVE);
+    assertThat(api.send("POST", REVOKE, "{}", "Content-Type", "application/json", "Authorization", "Bearer " + token)
+        .status()).isEqualTo(400);
+  }
+
+  @Test
+  void apiKeysActForTheirCreatorWithinTheirCeiling() {
+    Res refused = api.post(KEYS, token, new JsonObject().put("displayName", "k").put("scope", "organization")
+        .put("scopeId", "provider").put("roles", new JsonArray().add("compute.viewer")));
+    assertThat(refused.status()).as(refused.body()).isEqualTo(422);
+
+    Res created = checked("createApiKey", api.post(KEYS, token, new JsonObject().put("displayName", "CI key")
+        .put("scope", "organization").put("scopeId", "provider")));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    assertThat(created.header("Cache-Control")).isEqualTo("no-store");
+    JsonObject key = created.json();
+    String id = key.getString("id");
+    String secret = key.getString("secret");
+    assertThat(secret).startsWith("plt_sk_" + id + "_");
+    assertThat(key.getString("status")).isEqualTo("active");
+    assertThat(key.getString("createdBy")).isEqualTo(TestNode.CLIENT_ID);
+
+    String kt = keyToken(secret);
+    JsonObject c = claims(kt);
+    assertThat(c.getString("sub")).isEqualTo(TestNode.CLIENT_ID);
+    assertThat(c.getString("principal_type")).isEqualTo("api_key");
+    JsonObject active = introspect(kt);
+    CONTRACT.assertValid("introspectToken", 200, active.encode());
+    assertThat(active.getString("credential_id")).isEqualTo(id);
+    assertThat(active.getJsonArray("roles").getList()).containsExactly("admin");
+    // mirrors its creator: the platform administrator's rights
+    assertThat(api.get(ORGS, kt).status()).isEqualTo(200);
+    // but cannot breed keys or rotate them
+    assertThat(api.post(KEYS, kt, new JsonObject().put("displayName", "x").put("scope", "organization")
+        .put("scopeId", "provider")).status()).isEqualTo(403);
+    assertThat(api.post(KEYS + "/" + id + ":rotate", kt, new JsonObject()).status()).isEqualTo(403);
+
+    Res got = checked("getApiKey", api.get(KEYS + "/" + id, token));
+    assertThat(got.body()).doesNotContain(secret).doesNotContain("\"secret\"");
+    assertThat(checked("listApiKeys", api.get(KEYS, token)).json().getJsonArray("apiKeys").stream()
+        .map(o -> ((JsonObject) o).getString("id"))).contains(id);
+
+    // another principal sees nothing of it
+    JsonObject sa = createAccount("provider");
+    String st = clientToken(sa.getString("clientId"), createCredential(sa.getString("id")).getString("clientSecret"));
+    assertThat(checked("getApiKey", api.get(KEYS + "/" + id, st)).status()).isEqualTo(404);
+    assertThat(api.patch(KEYS + "/" + id, st, new JsonObject().put("status", "disabled")).status()).isEqualTo(404);
+    assertThat(api.delete(KEYS + "/" + id, st).status()).isEqualTo(404);
+    assertThat(api.post(KEYS + "/" + id + ":rotate", st, new JsonObject()).status()).isEqualTo(404);
+    assertThat(api.get(KEYS + "?createdBy=*", st).json().getJsonArray("apiKeys")).isEmpty();
+
+    // disabled: no new tokens, old ones inactive; re-enabled: back
+    Res disabled = checked("updateApiKey", api.patch(KEYS + "/" + id, token, new JsonObject().put("status", "disabled")));
+    assertThat(disabled.json().getString("status")).isEqualTo("disabled");
+    assertThat(introspect(kt)).isEqualTo(INACTIVE);
+    Res grant = mint("grant_type=api_key&api_key=" + Api.enc(secret));
+    assertThat(grant.status()).isEqualTo(400);
+    assertThat(grant.json().getString("error")).isEqualTo("invalid_grant");
+    assertThat(api.patch(KEYS + "/" + id, token, new JsonObject().put("status", "active")).status()).isEqualTo(200);
+    assertThat(introspect(kt).getBoolean("active")).isTrue();
+
+    assertThat(checked("deleteApiKey", api.delete(KEYS + "/" + id, token)).status()).isEqualTo(204);
+    assertThat(introspect(kt)).isEqualTo(INACTIVE);
+    assertThat(mint("grant_type=api_key&api_key=" + Api.enc(secret)).status()).isEqualTo(400);
+  }
+
+  @Test
+  void aKeyWithARoleCeilingActsWithLess() {
+    JsonObject key = api.post(KEYS, token, new JsonObject().put("displayName", "ceiling").put("scope", "organization")
+        .put("scopeId", "provider").put("roles", new JsonArray().add("admin"))).json();
+    String kt = keyToken(key.getString("secret"));
+    assertThat(introspect(kt).getJsonArray("roles").getList()).containsExactly("admin");
+    // narrowing away the admin role leaves a token that may do nothing
+    Res narrowed = mintJson(new JsonObject().put("grant_type", "api_key").put("api_key", key.getString("secret"))
+        .put("scope_narrowing", new JsonObject().put("roles", new JsonArray())));
+    assertThat(narrowed.status()).as(narrowed.body()).isEqualTo(200);
+    String nt = narrowed.json().getString("access_token");
+    assertThat(introspect(nt).getJsonArray("roles").getList()).isEmpty();
+    assertThat(api.get(ORGS, nt).status()).isEqualTo(403);
+  }
+
+  @Test
+  void rotationWithAndWithoutGrace() throws Exception {
+    JsonObject key = api.post(KEYS, token, new JsonObject().put("displayName", "rotating").put("scope", "organization")
+        .put("scopeId", "provider")).json();
+    String id = key.getString("id");
+    String first = key.getString("secret");
+    Res r1 = checked("rotateApiKey", api.post(KEYS + "/" + id + ":rotate", token, new JsonObject()));
+    assertThat(r1.status()).as(r1.body()).isEqualTo(200);
+    String second = r1.json().getString("secret");
+    assertThat(second).isNotEqualTo(first).startsWith("plt_sk_" + id + "_");
+    assertThat(mint("grant_type=api_key&api_key=" + Api.enc(first)).status()).isEqualTo(400);
+    keyToken(second);
+    assertThat(r1.json().getString("lastRotatedAt")).isNotNull();
+
+    Res r2 = checked("rotateApiKey", api.post(KEYS + "/" + id + ":rotate", token,
+        new JsonObject().put("gracePeriodSeconds", 2)));
+    String third = r2.json().getString("secret");
+    Instant until = Instant.parse(r2.json().getString("previousSecretExpiresAt"));
+    assertThat(until).isAfter(Instant.now());
+    keyToken(second);
+    keyToken(third);
+    Thread.sleep(Math.max(0, until.toEpochMilli() - System.currentTimeMillis()) + 200);
+    assertThat(mint("grant_type=api_key&api_key=" + Api.enc(second)).status()).isEqualTo(400);
+    assertThat(mint("grant_type=api_key&api_key=" + Api.enc(first)).status()).isEqualTo(400);
+    keyToken(third);
+    assertThat(api.post(KEYS + "/" + id + ":rotate", token, new JsonObject().put("gracePeriodSeconds", 301)).status())
+        .isEqualTo(400);
+    assertThat(api.patch(KEYS + "/" + id, token, new JsonObject().put("status", "disabled")).status()).isEqualTo(200);
+    assertThat(api.post(KEYS + "/" + id + ":rotate", token, new JsonObject()).status()).isEqualTo(409);
+  }
+
+  @Test
+  void expiredKeysAreTerminal() throws Exception {
+    Res created = api.post(KEYS, token, new JsonObject().put("displayName", "short").put("scope", "organization")
+        .put("scopeId", "provider").put("expiresAt", Instant.now().plusMillis(1200).toString()));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    String id = created.json().getString("id");
+    String kt = keyToken(created.json().getString("secret"));
+    Thread.sleep(1400);
+    assertThat(api.get(KEYS + "/" + id, token).json().getString("status")).isEqualTo("expired");
+    assertThat(introspect(kt)).isEqualTo(INACTIVE);
+    assertThat(mint("grant_type=api_key&api_key=" + Api.enc(created.json().getString("secret"))).status()).isEqualTo(400);
+    assertThat(api.patch(KEYS + "/" + id, token, new JsonObject().put("status", "active")).status()).isEqualTo(409);
+    assertThat(api.get(KEYS + "?status=expired", token).json().getJsonArray("apiKeys").stream()
+        .map(o -> ((JsonObject) o).getString("id"))).contains(id);
+  }
+
+  @Test
+  void scopeNarrowingOnlyNarrows() {
+    String org = unique("org");
+    assertThat(api.post(ORGS, token, new JsonObject().put("id", org)).status()).isEqualTo(201);
+    String project = unique("proj");
+    assertThat(api.post(PROJECTS, token, new JsonObject().put("id", project).put("organizationId", org)).status())
+        .isEqualTo(201);
+    String foreignProject = unique("proj");
+    assertThat(api.post(PROJECTS, token, new JsonObject().put("id", foreignProject).put("organizationId", "provider"))
+        .status()).isEqualTo(201);
+    JsonObject sa = createAccount(org, "compute.viewer", "storage.reader");
+    String secret = createCredential(sa.getString("id")).getString("clientSecret");
+    JsonObject grant = new JsonObject().put("grant_type", "client_credentials").put("client_id", sa.getString("clientId"))
+        .put("client_secret", secret);
+
+    Res ok = mintJson(grant.copy().put("scope_narrowing", new JsonObject().put("scope", "project")
+        .put("scopeId", project).put("roles", new JsonArray().add("storage.reader"))));
+    assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+    JsonObject in = introspect(ok.json().getString("access_token"));
+    assertThat(in.getString("scope")).isEqualTo("project");
+    assertThat(in.getString("scope_id")).isEqualTo(project);
+    assertThat(in.getJsonArray("roles").getList()).containsExactly("storage.reader");
+
+    // the same through a form body
+    Res form = mint("grant_type=client_credentials&client_id=" + Api.enc(sa.getString("clientId")) + "&client_secret="
+        + Api.enc(secret) + "&scope_narrowing=" + Api.enc(new JsonObject().put("roles",
+        new JsonArray().add("compute.viewer")).encode()));
+    assertThat(form.status()).as(form.body()).isEqualTo(200);
+
+    for (JsonObject wider : List.of(
+        new JsonObject().put("roles", new JsonArray().add("admin")),
+        new JsonObject().put("scope", "project").put("scopeId", foreignProject),
+        new JsonObject().put("scope", "project").put("scopeId", "no-such-project"),
+        new JsonObject().put("scope", "organization").put("scopeId", "provider"),
+        new JsonObject().put("scope", "folder").put("scopeId", "f"))) {
+      Res r = mintJson(grant.copy().put("scope_narrowing", wider));
+      assertThat(r.status()).as(wider.encode()).isEqualTo(400);
+      assertThat(r.json().getString("error")).as(wider.encode()).isEqualTo("invalid_scope");
+    }
+    for (Object malformed : List.of("x", new JsonObject().put("scopeId", project), new JsonObject().put("scope", "project"),
+        new JsonObject().put("extra", 1), new JsonObject().put("roles", "storage.reader"))) {
+      Res r = mintJson(grant.copy().put("scope_narrowing", malformed));
+      assertThat(r.status()).as(String.valueOf(malformed)).isEqualTo(400);
+      assertThat(r.json().getString("error")).isEqualTo("invalid_request");
+    }
+    // a project-scoped token cannot be widened back to its organization
+    JsonObject projectSa = api.post(SAS, token, new JsonObject().put("displayName", "p").put("scope", "project")
+        .put("scopeId", project)).json();
+    String ps = createCredential(projectSa.getString("id")).getString("clientSecret");
+    Res widen = mintJson(new JsonObject().put("grant_type", "client_credentials").put("client_id",
+        projectSa.getString("clientId")).put("client_secret", ps).put("scope_narrowing",
+        new JsonObject().put("scope", "organization").put("scopeId", org)));
+    assertThat(widen.json().getString("error")).isEqualTo("invalid_scope");
+  }
+
+  @Test
+  void tokensStaySmallWhateverTheRoles() {
+    List<String> roles = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      roles.add("service" + i + ".resource-with-a-long-name.verb-" + "x".repeat(60));
+    }
+    JsonObject sa = createAccount("provider", roles.toArray(String[]::new));
+    String t = clientToken(sa.getString("clientId"), createCredential(sa.getString("id")).getString("clientSecret"));
+    assertThat(t.length()).isLessThan(1024);
+    assertThat(introspect(t).getJsonArray("roles").getList()).containsExactlyInAnyOrderElementsOf(roles);
+  }
+
+  @Test
+  void lastUseIsRecordedInBatches() throws Exception {
+    JsonObject sa = createAccount("provider");
+    JsonObject cred = createCredential(sa.getString("id"));
+    assertThat(cred.containsKey("lastUsedAt")).isFalse();
+    clientToken(sa.getString("clientId"), cred.getString("clientSecret"));
+    String path = SAS + "/" + sa.getString("id") + "/credentials/" + cred.getString("id");
+    JsonObject seen = null;
+    for (int i = 0; i < 40 && (seen == null || !seen.containsKey("lastUsedAt")); i++) {
+      Thread.sleep(250);
+      seen = api.get(path, token).json();
+    }
+    assertThat(seen.getString("lastUsedAt")).isNotNull();
+    assertThat(seen.getString("lastUsedIp")).isEqualTo("127.0.0.1");
+  }
+}
