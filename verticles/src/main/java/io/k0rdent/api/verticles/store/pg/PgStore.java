@@ -1,5 +1,8 @@
 package io.k0rdent.api.verticles.store.pg;
 
+import static io.k0rdent.api.verticles.store.pg.PgResourceStore.Column.fixed;
+import static io.k0rdent.api.verticles.store.pg.PgResourceStore.Column.mutable;
+
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.resource.Organization;
 import io.k0rdent.api.core.resource.Project;
@@ -40,15 +43,17 @@ public final class PgStore implements Store {
   private PgStore(Pool pool) {
     this.pool = pool;
     this.organizations = new PgResourceStore<>(pool, new PgResourceStore.Table<>(
-        "organization", "organizations", List.of(), Map.of(),
-        PgStore::organization, o -> List.of(), Organization::displayName, Organization::description,
-        null,
-        id -> ApiException.conflict("FAILED_PRECONDITION",
+        "organization", "organizations",
+        List.of(mutable("display_name", Organization::displayName), mutable("description", Organization::description)),
+        Map.of(), PgStore::organization, null,
+        (id, constraint) -> ApiException.conflict("FAILED_PRECONDITION",
             "organization '" + id + "' still has projects; delete them first")));
     this.projects = new PgResourceStore<>(pool, new PgResourceStore.Table<>(
-        "project", "projects", List.of("organization_id"), Map.of("organizationId", "organization_id"),
-        PgStore::project, p -> List.of(p.organizationId()), Project::displayName, Project::description,
-        p -> ApiException.invalidField("organizationId",
+        "project", "projects",
+        List.of(fixed("organization_id", Project::organizationId), mutable("display_name", Project::displayName),
+            mutable("description", Project::description)),
+        Map.of("organizationId", "organization_id"), PgStore::project,
+        (p, constraint) -> ApiException.invalidField("organizationId",
             "organization '" + p.organizationId() + "' does not exist"),
         null));
     this.idempotency = new PgIdempotencyStore(pool);
