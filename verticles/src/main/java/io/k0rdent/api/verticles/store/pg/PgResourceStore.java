@@ -6,6 +6,7 @@ import io.k0rdent.api.core.store.ListQuery;
 import io.k0rdent.api.core.store.Page;
 import io.k0rdent.api.core.store.PageCursor;
 import io.k0rdent.api.core.store.ResourceStore;
+import io.k0rdent.api.core.store.Use;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -113,6 +114,43 @@ class PgResourceStore<T extends Resource> implements ResourceStore<T> {
   static Instant instant(Row row, String column) {
     OffsetDateTime v = row.getOffsetDateTime(column);
     return v == null ? null : v.toInstant();
+  }
+
+  /** A {@code text[]} column as a list (empty for NULL). */
+  static List<String> strings(Row row, String column) {
+    String[] v = row.getArrayOfStrings(column);
+    return v == null ? List.of() : List.of(v);
+  }
+
+  /** {@code strings} for binding to a {@code text[]} parameter. */
+  static String[] array(List<String> strings) {
+    return strings.toArray(String[]::new);
+  }
+
+  /**
+   * Sets {@code last_used_at}/{@code last_used_ip} of the rows of {@code table} named in {@code uses}, in one
+   * statement, unless that would move {@code last_used_at} back; ids gone are skipped.
+   */
+  static Future<Void> recordUse(Pool pool, String table, Map<String, Use> uses) {
+    if (uses.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    String[] ids = new String[uses.size()];
+    OffsetDateTime[] ats = new OffsetDateTime[uses.size()];
+    String[] ips = new String[uses.size()];
+    int i = 0;
+    for (var e : uses.entrySet()) {
+      ids[i] = e.getKey();
+      ats[i] = ts(e.getValue().at());
+      ips[i++] = e.getValue().ip();
+    }
+    String sql = "UPDATE " + table + " AS r SET last_used_at = u.at, last_used_ip = u.ip"
+        + " FROM unnest($1::text[], $2::timestamptz[], $3::text[]) AS u (id, at, ip)"
+        + " WHERE r.id = u.id AND (r.last_used_at IS NULL OR r.last_used_at <= u.at)";
+    Tuple args = Tuple.tuple().addArrayOfString(ids).addArrayOfOffsetDateTime(ats).addArrayOfString(ips);
+    return pool.preparedQuery(sql).execute(args)
+        .<Void>mapEmpty()
+        .recover(e -> Future.failedFuture(PgErrors.map(e)));
   }
 
   @Override
