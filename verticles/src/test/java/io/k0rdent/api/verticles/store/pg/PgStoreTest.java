@@ -8,6 +8,7 @@ import io.k0rdent.api.core.resource.Clock;
 import io.k0rdent.api.core.store.ListQuery;
 import io.k0rdent.api.core.store.Store;
 import io.k0rdent.api.core.store.StoreContract;
+import io.k0rdent.api.core.store.Use;
 import io.k0rdent.api.verticles.testsupport.PgTestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -68,7 +69,11 @@ class PgStoreTest extends StoreContract {
       for (Future<?> f : List.of(down.ping(), down.organizations().get("x"),
           down.organizations().create(org("x")), down.projects().list(new ListQuery(Map.of(), null, 5)),
           down.idempotency().reserve("p", "k", "h", Clock.now().plusSeconds(60)),
-          down.settings().getOrCreate("s", () -> "v"))) {
+          down.settings().getOrCreate("s", () -> "v"), down.serviceAccounts().get("x"),
+          down.credentials().createLimited(credential("c", "x", null), 5, Clock.now()),
+          down.credentials().activeCounts(List.of("x"), Clock.now()),
+          down.apiKeys().recordUse(Map.of("k", new Use(Clock.now(), "::1"))),
+          down.revocations().active(Clock.now()), down.roleSets().put("r", List.of("a")))) {
         ApiException e = awaitApiFailure(f, 503);
         assertThat(e.reason()).isEqualTo("UNAVAILABLE");
         assertThat(e.getMessage()).isEqualTo("the database is unavailable; retry later");
