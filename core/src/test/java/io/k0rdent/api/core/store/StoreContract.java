@@ -4,10 +4,13 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.resource.ApiKey;
 import io.k0rdent.api.core.resource.Clock;
 import io.k0rdent.api.core.resource.Organization;
 import io.k0rdent.api.core.resource.Project;
 import io.k0rdent.api.core.resource.Resource;
+import io.k0rdent.api.core.resource.ServiceAccount;
+import io.k0rdent.api.core.resource.ServiceAccountCredential;
 import io.vertx.core.Future;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -689,6 +693,565 @@ public abstract class StoreContract {
         awaitApiFailure(store.projects().get(pid), 404);
       }
     }
+  }
+
+  // ---------------------------------------------------------------- service accounts
+
+  protected static ServiceAccount serviceAccount(String id, String organizationId, String scope, String scopeId,
+                                                 Instant createdAt) {
+    return new ServiceAccount(id, UUID.randomUUID(), organizationId, ServiceAccount.clientIdOf(id, organizationId),
+        scope, scopeId, List.of("viewer"), ServiceAccount.ACTIVE, "SA " + id, "about " + id, "alice", createdAt,
+        createdAt, 1);
+  }
+
+  /** An organization-scoped service account created now. */
+  protected static ServiceAccount serviceAccount(String id, String organizationId) {
+    return serviceAccount(id, organizationId, "organization", organizationId, Clock.now());
+  }
+
+  private static void assertScopeIdViolation(Future<?> f, String description) {
+    ApiException e = awaitApiFailure(f, 400);
+    assertThat(e.reason()).isEqualTo("INVALID_ARGUMENT");
+    assertThat(e.getMessage()).isEqualTo(description);
+    assertThat(e.details()).singleElement().satisfies(d -> assertThat((List<?>) d.get("fieldViolations"))
+        .singleElement().isEqualTo(Map.of("field", "scopeId", "description", description)));
+  }
+
+  @Test
+  void serviceAccountsRoundTripEveryField() {
+    Instant t = Clock.now();
+    await(store.organizations().create(org("acme", t)));
+    await(store.projects().create(project("train", "acme", t)));
+    ServiceAccount sa = new ServiceAccount("ci", UUID.randomUUID(), "acme", ServiceAccount.clientIdOf("ci", "acme"),
+        "project", "train", List.of("writer", "admin", "viewer"), ServiceAccount.DISABLED, "CI ✓", "builds",
+        "user:alice", t, t.plusMillis(3), 1);
+    assertThat(await(store.serviceAccounts().create(sa))).isEqualTo(sa);
+    assertThat(await(store.serviceAccounts().get("ci"))).isEqualTo(sa);
+    ServiceAccount bare = new ServiceAccount("bare", UUID.randomUUID(), "acme", "bare@acme.iam", "organization",
+        "acme", List.of(), ServiceAccount.ACTIVE, null, null, null, t, t, 1);
+    assertThat(await(store.serviceAccounts().create(bare))).isEqualTo(bare);
+    assertThat(await(store.serviceAccounts().get("bare"))).isEqualTo(bare);
+
+    ApiException dup = awaitApiFailure(store.serviceAccounts().create(serviceAccount("ci", "acme")), 409);
+    assertThat(dup.reason()).isEqualTo("ALREADY_EXISTS");
+    assertThat(dup.getMessage()).isEqualTo("service account 'ci' already exists");
+    ApiException missing = awaitApiFailure(store.serviceAccounts().get("nope"), 404);
+    assertThat(missing.getMessage()).isEqualTo("service account 'nope' not found");
+    assertThat(await(store.serviceAccounts().get("ci"))).isEqualTo(sa);
+  }
+
+  @Test
+  void serviceAccountUpdateReplacesTheUpdatableFieldsAndKeepsTheRest() {
+    Instant t = Clock.now();
+    await(store.organizations().create(org("acme", t)));
+    await(store.organizations().create(org("other", t)));
+    await(store.projects().create(project("p", "other", t)));
+    ServiceAccount v1 = await(store.serviceAccounts().create(serviceAccount("sa", "acme")));
+    Instant later = t.plusSeconds(60);
+    ServiceAccount tampered = new ServiceAccount("sa", UUID.randomUUID(), "other", "x@other.iam", "project", "p",
+        List.of("b", "a"), ServiceAccount.DISABLED, "renamed", null, "mallory", later, later, 2);
+    ServiceAccount v2 = v1.withChanges("renamed", null, List.of("b", "a"), ServiceAccount.DISABLED, later);
+    assertThat(await(store.serviceAccounts().update(tampered))).isEqualTo(v2);
+    assertThat(await(store.serviceAccounts().get("sa"))).isEqualTo(v2);
+
+    ServiceAccount v3 = v2.withChanges(null, "d", List.of(), ServiceAccount.ACTIVE, later.plusMillis(1));
+    assertThat(await(store.serviceAccounts().update(v3))).isEqualTo(v3);
+    assertThat(await(store.serviceAccounts().get("sa"))).isEqualTo(v3);
+
+    ApiException stale = awaitApiFailure(store.serviceAccounts().update(v2.withChanges("x", null, List.of(),
+        ServiceAccount.ACTIVE, Clock.now())), 412);
+    assertThat(stale.getMessage()).isEqualTo("service account 'sa' was changed by another request");
+    awaitApiFailure(store.serviceAccounts().update(serviceAccount("ghost", "acme").withChanges("x", null, List.of(),
+        ServiceAccount.ACTIVE, Clock.now())), 404);
+    assertThat(await(store.serviceAccounts().get("sa"))).isEqualTo(v3);
+    // still acme's organization-scoped account: the project and the other organization are free
+    await(store.projects().delete("p", null));
+    await(store.organizations().delete("other", null));
+    awaitApiFailure(store.organizations().delete("acme", null), 409);
+  }
+
+  @Test
+  void serviceAccountDeleteChecksTheVersion() {
+    await(store.organizations().create(org("acme")));
+    ServiceAccount v1 = await(store.serviceAccounts().create(serviceAccount("sa", "acme")));
+    await(store.serviceAccounts().update(v1.withChanges("x", null, List.of(), ServiceAccount.ACTIVE, Clock.now())));
+    awaitApiFailure(store.serviceAccounts().delete("sa", 1L), 412);
+    await(store.serviceAccounts().delete("sa", 2L));
+    awaitApiFailure(store.serviceAccounts().get("sa"), 404);
+    awaitApiFailure(store.serviceAccounts().delete("sa", null), 404);
+  }
+
+  @Test
+  void listFiltersServiceAccounts() {
+    Instant t0 = Clock.now();
+    await(store.organizations().create(org("red", t0)));
+    await(store.organizations().create(org("blue", t0)));
+    await(store.projects().create(project("rp", "red", t0)));
+    await(store.projects().create(project("rq", "red", t0)));
+    List<ServiceAccount> all = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      String org = i % 3 == 0 ? "blue" : "red";
+      String scope = i % 3 == 1 ? "project" : "organization";
+      String scopeId = scope.equals("organization") ? org : (i % 2 == 0 ? "rp" : "rq");
+      String id = "sa-" + (char) ('a' + i);
+      Instant t = t0.plusMillis(i / 2);
+      all.add(await(store.serviceAccounts().create(new ServiceAccount(id, UUID.randomUUID(), org,
+          ServiceAccount.clientIdOf(id, org), scope, scopeId, List.of("viewer"),
+          i % 4 == 0 ? ServiceAccount.DISABLED : ServiceAccount.ACTIVE, null, null, "alice", t, t, 1))));
+    }
+    Map<Map<String, String>, Predicate<ServiceAccount>> cases = new LinkedHashMap<>();
+    cases.put(Map.of(), sa -> true);
+    cases.put(Map.of("organizationId", "red"), sa -> sa.organizationId().equals("red"));
+    cases.put(Map.of("organizationId", "blue"), sa -> sa.organizationId().equals("blue"));
+    cases.put(Map.of("scope", "project"), sa -> sa.scope().equals("project"));
+    cases.put(Map.of("scope", "organization"), sa -> sa.scope().equals("organization"));
+    cases.put(Map.of("scopeId", "rp"), sa -> sa.scopeId().equals("rp"));
+    cases.put(Map.of("scopeId", "red"), sa -> sa.scopeId().equals("red"));
+    cases.put(Map.of("status", "disabled"), sa -> !sa.active());
+    cases.put(Map.of("status", "active"), ServiceAccount::active);
+    cases.put(Map.of("organizationId", "red", "scope", "organization", "status", "active"),
+        sa -> sa.organizationId().equals("red") && sa.scope().equals("organization") && sa.active());
+    cases.put(Map.of("organizationId", "blue", "scopeId", "rq"), sa -> false);
+    cases.forEach((filters, which) -> {
+      List<ServiceAccount> expected = all.stream().filter(which).toList();
+      for (int limit : List.of(1, 2, 5, 12, 13)) {
+        assertThat(listAll(store.serviceAccounts()::list, filters, limit)).as("%s, limit %d", filters, limit)
+            .containsExactlyElementsOf(expected);
+      }
+    });
+    assertThat(all.stream().filter(sa -> !sa.active())).isNotEmpty();
+    assertThat(awaitFailure(store.serviceAccounts().list(new ListQuery(Map.of("createdBy", "alice"), null, 5))))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void serviceAccountsAndApiKeysNeedTheirOrganizationAndProject() {
+    await(store.organizations().create(org("red")));
+    await(store.organizations().create(org("blue")));
+    await(store.projects().create(project("bp", "blue")));
+    Instant t = Clock.now();
+    assertScopeIdViolation(store.serviceAccounts().create(serviceAccount("sa", "ghost")),
+        "organization 'ghost' does not exist");
+    assertScopeIdViolation(store.serviceAccounts().create(serviceAccount("sa", "red", "project", "nope", t)),
+        "project 'nope' does not exist");
+    // a project of another organization does not do
+    assertScopeIdViolation(store.serviceAccounts().create(serviceAccount("sa", "red", "project", "bp", t)),
+        "project 'bp' does not exist");
+    assertThat(awaitApiFailure(store.serviceAccounts().create(serviceAccount("sa", "ghost", "project", "bp", t)),
+        400).details().toString()).contains("scopeId");
+    awaitApiFailure(store.serviceAccounts().get("sa"), 404);
+    assertThat(await(store.serviceAccounts().list(query(10, null))).items()).isEmpty();
+
+    assertScopeIdViolation(store.apiKeys().create(apiKey("k", "ghost", "organization", "ghost", "alice", t)),
+        "organization 'ghost' does not exist");
+    assertScopeIdViolation(store.apiKeys().create(apiKey("k", "red", "project", "nope", "alice", t)),
+        "project 'nope' does not exist");
+    assertScopeIdViolation(store.apiKeys().create(apiKey("k", "red", "project", "bp", "alice", t)),
+        "project 'bp' does not exist");
+    awaitApiFailure(store.apiKeys().get("k"), 404);
+    assertThat(await(store.apiKeys().list(query(10, null))).items()).isEmpty();
+
+    // and the ids are free once the scope is right
+    await(store.serviceAccounts().create(serviceAccount("sa", "blue", "project", "bp", t)));
+    await(store.apiKeys().create(apiKey("k", "blue", "project", "bp", "alice", t)));
+  }
+
+  @Test
+  void deletingAnOrganizationOrProjectWithServiceAccountsOrApiKeysFailsWith409AndDeletesNothing() {
+    Instant t = Clock.now();
+    Organization o = await(store.organizations().create(org("o", t)));
+    Organization k = await(store.organizations().create(org("k", t)));
+    ServiceAccount sa = await(store.serviceAccounts().create(serviceAccount("sa", "o")));
+    ApiKey key = await(store.apiKeys().create(apiKey("key", "k", "organization", "k", "alice", t)));
+    for (String id : List.of("o", "k")) {
+      ApiException e = awaitApiFailure(store.organizations().delete(id, null), 409);
+      assertThat(e.reason()).isEqualTo("FAILED_PRECONDITION");
+      assertThat(e.getMessage())
+          .isEqualTo("organization '" + id + "' still has service accounts or API keys; delete them first");
+      awaitApiFailure(store.organizations().delete(id, 1L), 409);
+    }
+    assertThat(await(store.organizations().get("o"))).isEqualTo(o);
+    assertThat(await(store.organizations().get("k"))).isEqualTo(k);
+    assertThat(await(store.serviceAccounts().get("sa"))).isEqualTo(sa);
+    assertThat(await(store.apiKeys().get("key"))).isEqualTo(key);
+
+    Project p = await(store.projects().create(project("p", "o", t)));
+    Project q = await(store.projects().create(project("q", "k", t)));
+    ServiceAccount psa = await(store.serviceAccounts().create(serviceAccount("psa", "o", "project", "p", t)));
+    ApiKey pkey = await(store.apiKeys().create(apiKey("pkey", "k", "project", "q", "alice", t)));
+    for (String id : List.of("p", "q")) {
+      ApiException e = awaitApiFailure(store.projects().delete(id, null), 409);
+      assertThat(e.reason()).isEqualTo("FAILED_PRECONDITION");
+      assertThat(e.getMessage())
+          .isEqualTo("project '" + id + "' still has service accounts or API keys; delete them first");
+    }
+    assertThat(await(store.projects().get("p"))).isEqualTo(p);
+    assertThat(await(store.projects().get("q"))).isEqualTo(q);
+    assertThat(await(store.serviceAccounts().get("psa"))).isEqualTo(psa);
+    assertThat(await(store.apiKeys().get("pkey"))).isEqualTo(pkey);
+    // projects are reported first
+    assertThat(awaitApiFailure(store.organizations().delete("o", null), 409).getMessage())
+        .isEqualTo("organization 'o' still has projects; delete them first");
+
+    await(store.serviceAccounts().delete("psa", null));
+    await(store.apiKeys().delete("pkey", null));
+    await(store.projects().delete("p", null));
+    await(store.projects().delete("q", 1L));
+    awaitApiFailure(store.organizations().delete("o", null), 409);
+    await(store.serviceAccounts().delete("sa", null));
+    await(store.organizations().delete("o", null));
+    awaitApiFailure(store.organizations().delete("k", null), 409);
+    await(store.apiKeys().delete("key", 1L));
+    await(store.organizations().delete("k", 1L));
+  }
+
+  // ---------------------------------------------------------------- credentials
+
+  protected static ServiceAccountCredential credential(String id, String serviceAccountId, Instant expiresAt) {
+    Instant t = Clock.now();
+    return new ServiceAccountCredential(id, UUID.randomUUID(), serviceAccountId, "hash-" + id, expiresAt, "alice",
+        null, null, t, t, 1);
+  }
+
+  /** Creates organization {@code acme} and its service accounts {@code ids}. */
+  private void accounts(String... ids) {
+    await(store.organizations().create(org("acme")));
+    for (String id : ids) {
+      await(store.serviceAccounts().create(serviceAccount(id, "acme")));
+    }
+  }
+
+  @Test
+  void credentialsRoundTripAndListByServiceAccount() {
+    accounts("sa", "other");
+    Instant t = Clock.now();
+    ServiceAccountCredential c = new ServiceAccountCredential("c1", UUID.randomUUID(), "sa", "h1",
+        t.plusSeconds(3600), "user:alice", t.minusSeconds(5), "10.0.0.1", t, t.plusMillis(1), 1);
+    assertThat(await(store.credentials().createLimited(c, 5, t))).isEqualTo(c);
+    assertThat(await(store.credentials().get("c1"))).isEqualTo(c);
+    ServiceAccountCredential never = new ServiceAccountCredential("c2", UUID.randomUUID(), "sa", "h2", null, null,
+        null, null, t.plusMillis(1), t.plusMillis(1), 1);
+    assertThat(await(store.credentials().createLimited(never, 5, t))).isEqualTo(never);
+    ServiceAccountCredential others = await(store.credentials().createLimited(credential("c3", "other", null), 5, t));
+    assertThat(listAll(store.credentials()::list, Map.of("serviceAccountId", "sa"), 1)).containsExactly(c, never);
+    assertThat(listAll(store.credentials()::list, Map.of("serviceAccountId", "other"), 1)).containsExactly(others);
+    assertThat(listAll(store.credentials()::list, Map.of("serviceAccountId", "none"), 1)).isEmpty();
+
+    ApiException dup = awaitApiFailure(store.credentials().createLimited(credential("c1", "sa", null), 5, t), 409);
+    assertThat(dup.reason()).isEqualTo("ALREADY_EXISTS");
+    assertThat(dup.getMessage()).isEqualTo("credential 'c1' already exists");
+    assertThat(awaitApiFailure(store.credentials().get("nope"), 404).getMessage())
+        .isEqualTo("credential 'nope' not found");
+    awaitApiFailure(store.credentials().delete("c1", 2L), 412);
+    await(store.credentials().delete("c1", 1L));
+    awaitApiFailure(store.credentials().get("c1"), 404);
+    assertThat(listAll(store.credentials()::list, Map.of("serviceAccountId", "sa"), 5)).containsExactly(never);
+  }
+
+  @Test
+  void deletingAServiceAccountDeletesItsCredentials() {
+    accounts("sa", "keep");
+    Instant now = Clock.now();
+    for (int i = 0; i < 3; i++) {
+      await(store.credentials().createLimited(credential("sa-" + i, "sa", null), 5, now));
+    }
+    ServiceAccountCredential kept =
+        await(store.credentials().createLimited(credential("keep-0", "keep", null), 5, now));
+    await(store.serviceAccounts().delete("sa", null));
+    for (int i = 0; i < 3; i++) {
+      awaitApiFailure(store.credentials().get("sa-" + i), 404);
+    }
+    assertThat(await(store.credentials().list(query(10, null))).items()).containsExactly(kept);
+    assertThat(await(store.credentials().activeCounts(List.of("sa", "keep"), now))).isEqualTo(Map.of("keep", 1));
+    // a new account of the same id starts without credentials
+    await(store.serviceAccounts().create(serviceAccount("sa", "acme")));
+    assertThat(await(store.credentials().list(new ListQuery(Map.of("serviceAccountId", "sa"), null, 5))).items())
+        .isEmpty();
+  }
+
+  @Test
+  void credentialsOfAMissingServiceAccountFailWith404() {
+    Instant now = Clock.now();
+    ApiException e = awaitApiFailure(store.credentials().createLimited(credential("c", "ghost", null), 5, now), 404);
+    assertThat(e.reason()).isEqualTo("NOT_FOUND");
+    assertThat(e.getMessage()).isEqualTo("service account 'ghost' not found");
+    assertThat(awaitApiFailure(store.credentials().create(credential("c", "ghost", null)), 404).getMessage())
+        .isEqualTo("service account 'ghost' not found");
+    awaitApiFailure(store.credentials().get("c"), 404);
+  }
+
+  @Test
+  void createLimitedRefusesMoreThanMaxActiveCredentials() {
+    accounts("sa");
+    Instant now = Clock.now();
+    int max = ServiceAccountCredential.MAX_ACTIVE;
+    // neither an expired credential nor one expiring right now counts
+    await(store.credentials().createLimited(credential("expired", "sa", now.minusSeconds(1)), max, now));
+    await(store.credentials().createLimited(credential("ends-now", "sa", now), max, now));
+    for (int i = 0; i < max; i++) {
+      await(store.credentials().createLimited(credential("c" + i, "sa", i == 0 ? null : now.plusSeconds(60 * i)),
+          max, now));
+    }
+    ApiException e = awaitApiFailure(store.credentials().createLimited(credential("sixth", "sa", null), max, now),
+        409);
+    assertThat(e.reason()).isEqualTo("FAILED_PRECONDITION");
+    assertThat(e.getMessage()).isEqualTo("service account 'sa' already has 5 active credentials; delete one first");
+    awaitApiFailure(store.credentials().get("sixth"), 404);
+    assertThat(await(store.credentials().list(query(20, null))).items()).hasSize(max + 2);
+    // once one has expired (c1, at now + 60 s) there is room again
+    await(store.credentials().createLimited(credential("later", "sa", null), max, now.plusSeconds(60)));
+    awaitApiFailure(store.credentials().createLimited(credential("later2", "sa", null), max, now.plusSeconds(60)), 409);
+    // and after a delete
+    await(store.credentials().delete("c0", null));
+    await(store.credentials().createLimited(credential("sixth", "sa", null), max, now.plusSeconds(60)));
+    // the limit is the caller's
+    awaitApiFailure(store.credentials().createLimited(credential("x", "sa", null), 1, now), 409);
+  }
+
+  @Test
+  void concurrentCreateLimitedNeverExceedsTheLimit() throws Exception {
+    accounts("sa", "other", "hot");
+    Instant now = Clock.now();
+    int n = 20;
+    List<Future<ServiceAccountCredential>> results = concurrently(n, 8, i -> store.credentials()
+        .createLimited(credential("c" + i, i % 2 == 0 ? "sa" : "other", null), 5, now));
+    int[] won = new int[2];
+    for (int i = 0; i < n; i++) {
+      Future<ServiceAccountCredential> f = results.get(i);
+      if (f.succeeded()) {
+        won[i % 2]++;
+      } else {
+        assertThat(f.cause()).isInstanceOf(ApiException.class);
+        assertThat(((ApiException) f.cause()).status()).isEqualTo(409);
+        assertThat(((ApiException) f.cause()).reason()).isEqualTo("FAILED_PRECONDITION");
+      }
+    }
+    assertThat(won).containsExactly(5, 5);
+    assertThat(await(store.credentials().activeCounts(List.of("sa", "other"), now)))
+        .isEqualTo(Map.of("sa", 5, "other", 5));
+
+    // one account, all at once
+    List<Future<ServiceAccountCredential>> hot = concurrently(n, n, i -> store.credentials()
+        .createLimited(credential("hot-" + i, "hot", null), 5, now));
+    assertThat(hot.stream().filter(Future::succeeded)).hasSize(5);
+    assertThat(hot.stream().filter(Future::failed).map(f -> ((ApiException) f.cause()).status()))
+        .hasSize(n - 5).containsOnly(409);
+    assertThat(await(store.credentials().list(new ListQuery(Map.of("serviceAccountId", "hot"), null, 50))).items())
+        .hasSize(5);
+  }
+
+  @Test
+  void activeCountsCountsUnexpiredCredentialsPerAccount() {
+    accounts("a", "b", "none", "stale");
+    Instant now = Clock.now();
+    await(store.credentials().createLimited(credential("a1", "a", null), 5, now));
+    await(store.credentials().createLimited(credential("a2", "a", now.plusSeconds(10)), 5, now));
+    await(store.credentials().createLimited(credential("a3", "a", now.minusSeconds(10)), 5, now));
+    await(store.credentials().createLimited(credential("b1", "b", now.plusSeconds(20)), 5, now));
+    await(store.credentials().createLimited(credential("s1", "stale", now), 5, now));
+    assertThat(await(store.credentials().activeCounts(List.of("a", "b", "none", "stale", "ghost"), now)))
+        .isEqualTo(Map.of("a", 2, "b", 1));
+    assertThat(await(store.credentials().activeCounts(List.of("b"), now))).isEqualTo(Map.of("b", 1));
+    assertThat(await(store.credentials().activeCounts(Set.of("a", "b"), now.plusSeconds(15))))
+        .isEqualTo(Map.of("a", 1, "b", 1));
+    assertThat(await(store.credentials().activeCounts(List.of("a", "b"), now.minusSeconds(60))))
+        .isEqualTo(Map.of("a", 3, "b", 1));
+    assertThat(await(store.credentials().activeCounts(List.of(), now))).isEmpty();
+  }
+
+  @Test
+  void recordUseOfCredentialsNeverGoesBackNorChangesTheVersion() {
+    accounts("sa");
+    Instant now = Clock.now();
+    ServiceAccountCredential c1 = await(store.credentials().createLimited(credential("c1", "sa", null), 5, now));
+    ServiceAccountCredential c2 = await(store.credentials().createLimited(credential("c2", "sa", null), 5, now));
+    Instant t = now.plusSeconds(10);
+    await(store.credentials().recordUse(Map.of("c1", new Use(t, "10.0.0.1"), "c2", new Use(t.plusMillis(1), "::1"),
+        "ghost", new Use(t, "10.0.0.9"))));
+    ServiceAccountCredential used = await(store.credentials().get("c1"));
+    assertThat(used).isEqualTo(new ServiceAccountCredential("c1", c1.uid(), "sa", c1.secretHash(), null,
+        c1.createdBy(), t, "10.0.0.1", c1.createdAt(), c1.updatedAt(), 1));
+    assertThat(await(store.credentials().get("c2")).lastUsedAt()).isEqualTo(t.plusMillis(1));
+    assertThat(await(store.credentials().get("c2")).lastUsedIp()).isEqualTo("::1");
+    awaitApiFailure(store.credentials().get("ghost"), 404);
+
+    // an older use is ignored, a later one wins
+    await(store.credentials().recordUse(Map.of("c1", new Use(t.minusSeconds(1), "10.0.0.2"))));
+    assertThat(await(store.credentials().get("c1"))).isEqualTo(used);
+    await(store.credentials().recordUse(Map.of("c1", new Use(t.plusSeconds(1), "10.0.0.3"))));
+    ServiceAccountCredential later = await(store.credentials().get("c1"));
+    assertThat(later.lastUsedAt()).isEqualTo(t.plusSeconds(1));
+    assertThat(later.lastUsedIp()).isEqualTo("10.0.0.3");
+    assertThat(later.version()).isEqualTo(1);
+    assertThat(later.updatedAt()).isEqualTo(c1.updatedAt());
+    await(store.credentials().recordUse(Map.of()));
+    assertThat(await(store.credentials().get("c2")).version()).isEqualTo(c2.version());
+  }
+
+  // ---------------------------------------------------------------- API keys
+
+  protected static ApiKey apiKey(String id, String organizationId, String scope, String scopeId, String createdBy,
+                                 Instant createdAt) {
+    return new ApiKey(id, UUID.randomUUID(), organizationId, scope, scopeId, List.of("viewer"), ApiKey.ACTIVE,
+        createdAt.plusSeconds(86_400), createdBy, "user", "hash-" + id, null, null, null, null, null, "Key " + id,
+        "about " + id, createdAt, createdAt, 1);
+  }
+
+  @Test
+  void apiKeysRoundTripEveryField() {
+    Instant t = Clock.now();
+    await(store.organizations().create(org("acme", t)));
+    await(store.projects().create(project("train", "acme", t)));
+    ApiKey k = new ApiKey("k1", UUID.randomUUID(), "acme", "project", "train", List.of("writer", "admin"),
+        ApiKey.DISABLED, t.plusSeconds(3600), "user:alice", "service_account", "h-new", "h-old", t.plusSeconds(60),
+        t.minusSeconds(1), t.minusSeconds(2), "192.0.2.1", "CI key ✓", "for CI", t, t.plusMillis(2), 1);
+    assertThat(await(store.apiKeys().create(k))).isEqualTo(k);
+    assertThat(await(store.apiKeys().get("k1"))).isEqualTo(k);
+    ApiKey bare = new ApiKey("bare", UUID.randomUUID(), "acme", "organization", "acme", List.of(), ApiKey.ACTIVE,
+        null, "alice", "user", "h", null, null, null, null, null, null, null, t, t, 1);
+    assertThat(await(store.apiKeys().create(bare))).isEqualTo(bare);
+    assertThat(await(store.apiKeys().get("bare"))).isEqualTo(bare);
+
+    ApiException dup = awaitApiFailure(store.apiKeys().create(apiKey("k1", "acme", "organization", "acme", "a", t)),
+        409);
+    assertThat(dup.reason()).isEqualTo("ALREADY_EXISTS");
+    assertThat(dup.getMessage()).isEqualTo("API key 'k1' already exists");
+    assertThat(awaitApiFailure(store.apiKeys().get("nope"), 404).getMessage()).isEqualTo("API key 'nope' not found");
+  }
+
+  @Test
+  void apiKeyUpdateReplacesTheUpdatableFieldsAndKeepsTheRest() {
+    Instant t = Clock.now();
+    await(store.organizations().create(org("acme", t)));
+    await(store.organizations().create(org("other", t)));
+    ApiKey v1 = await(store.apiKeys().create(apiKey("k", "acme", "organization", "acme", "alice", t)));
+    await(store.apiKeys().recordUse(Map.of("k", new Use(t.plusSeconds(1), "10.0.0.1"))));
+    Instant later = t.plusSeconds(60);
+    // every field changed; the immutable ones and the usage fields keep their stored values
+    ApiKey tampered = new ApiKey("k", UUID.randomUUID(), "other", "project", "p", List.of("admin"), ApiKey.DISABLED,
+        later.plusSeconds(1), "mallory", "service_account", "h2", "h1", later.plusSeconds(30), later, null, null,
+        "renamed", "described", later, later, 2);
+    ApiKey expected = new ApiKey("k", v1.uid(), "acme", "organization", "acme", List.of("admin"), ApiKey.DISABLED,
+        v1.expiresAt(), "alice", "user", "h2", "h1", later.plusSeconds(30), later, t.plusSeconds(1), "10.0.0.1",
+        "renamed", "described", v1.createdAt(), later, 2);
+    assertThat(await(store.apiKeys().update(tampered))).isEqualTo(expected);
+    assertThat(await(store.apiKeys().get("k"))).isEqualTo(expected);
+
+    ApiKey rotated = expected.rotated("h3", later.plusSeconds(5), later.plusSeconds(1));
+    assertThat(await(store.apiKeys().update(rotated))).isEqualTo(rotated);
+    ApiKey v4 = rotated.withChanges(null, null, List.of(), ApiKey.ACTIVE, later.plusSeconds(2));
+    assertThat(await(store.apiKeys().update(v4))).isEqualTo(v4);
+    assertThat(await(store.apiKeys().get("k"))).isEqualTo(v4);
+    assertThat(v4.previousSecretHash()).isEqualTo("h2");
+
+    ApiException stale = awaitApiFailure(store.apiKeys().update(rotated.rotated("h9", null, Clock.now())), 412);
+    assertThat(stale.getMessage()).isEqualTo("API key 'k' was changed by another request");
+    awaitApiFailure(store.apiKeys().update(apiKey("ghost", "acme", "organization", "acme", "a", t)
+        .withChanges("x", null, List.of(), ApiKey.ACTIVE, Clock.now())), 404);
+    assertThat(await(store.apiKeys().get("k"))).isEqualTo(v4);
+    await(store.organizations().delete("other", null));
+  }
+
+  @Test
+  void listFiltersApiKeys() {
+    Instant t0 = Clock.now();
+    await(store.organizations().create(org("red", t0)));
+    await(store.organizations().create(org("blue", t0)));
+    await(store.projects().create(project("rp", "red", t0)));
+    List<ApiKey> all = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      String org = i % 3 == 0 ? "blue" : "red";
+      boolean inProject = i % 3 == 1;
+      ApiKey k = apiKey("k-" + (char) ('l' - i), org, inProject ? "project" : "organization", inProject ? "rp" : org,
+          i % 2 == 0 ? "alice" : "bob", t0.plusMillis(i / 3));
+      if (i % 4 == 0) {
+        k = new ApiKey(k.id(), k.uid(), k.organizationId(), k.scope(), k.scopeId(), k.roles(), ApiKey.DISABLED,
+            k.expiresAt(), k.createdBy(), k.creatorType(), k.secretHash(), null, null, null, null, null,
+            k.displayName(), k.description(), k.createdAt(), k.updatedAt(), 1);
+      }
+      all.add(await(store.apiKeys().create(k)));
+    }
+    all.sort(ORDER);
+    Map<Map<String, String>, Predicate<ApiKey>> cases = new LinkedHashMap<>();
+    cases.put(Map.of(), k -> true);
+    cases.put(Map.of("organizationId", "red"), k -> k.organizationId().equals("red"));
+    cases.put(Map.of("scope", "project"), k -> k.scope().equals("project"));
+    cases.put(Map.of("scopeId", "blue"), k -> k.scopeId().equals("blue"));
+    cases.put(Map.of("status", "disabled"), k -> k.status().equals(ApiKey.DISABLED));
+    cases.put(Map.of("createdBy", "bob"), k -> k.createdBy().equals("bob"));
+    cases.put(Map.of("createdBy", "alice", "organizationId", "red", "status", "active"),
+        k -> k.createdBy().equals("alice") && k.organizationId().equals("red") && k.status().equals(ApiKey.ACTIVE));
+    cases.put(Map.of("createdBy", "carol"), k -> false);
+    cases.forEach((filters, which) -> {
+      List<ApiKey> expected = all.stream().filter(which).toList();
+      for (int limit : List.of(1, 3, 12, 13)) {
+        assertThat(listAll(store.apiKeys()::list, filters, limit)).as("%s, limit %d", filters, limit)
+            .containsExactlyElementsOf(expected);
+      }
+    });
+    assertThat(awaitFailure(store.apiKeys().list(new ListQuery(Map.of("serviceAccountId", "x"), null, 5))))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void recordUseOfApiKeysNeverGoesBackNorChangesTheVersion() {
+    Instant t = Clock.now();
+    await(store.organizations().create(org("acme", t)));
+    ApiKey a = await(store.apiKeys().create(apiKey("a", "acme", "organization", "acme", "alice", t)));
+    ApiKey b = await(store.apiKeys().create(apiKey("b", "acme", "organization", "acme", "alice", t)));
+    Instant u = t.plusSeconds(5);
+    await(store.apiKeys().recordUse(Map.of("a", new Use(u, "10.0.0.1"), "ghost", new Use(u, "10.0.0.2"))));
+    ApiKey used = await(store.apiKeys().get("a"));
+    assertThat(used).isEqualTo(new ApiKey("a", a.uid(), "acme", "organization", "acme", a.roles(), a.status(),
+        a.expiresAt(), "alice", "user", a.secretHash(), null, null, null, u, "10.0.0.1", a.displayName(),
+        a.description(), a.createdAt(), a.updatedAt(), 1));
+    assertThat(await(store.apiKeys().get("b"))).isEqualTo(b);
+    await(store.apiKeys().recordUse(Map.of("a", new Use(u.minusMillis(1), "10.0.0.3"), "b", new Use(u, "::1"))));
+    assertThat(await(store.apiKeys().get("a"))).isEqualTo(used);
+    assertThat(await(store.apiKeys().get("b")).lastUsedIp()).isEqualTo("::1");
+    assertThat(await(store.apiKeys().get("b")).version()).isEqualTo(1);
+    // an update from the version read before the use still applies
+    ApiKey v2 = await(store.apiKeys().update(a.withChanges("x", null, a.roles(), a.status(), Clock.now())));
+    assertThat(v2.lastUsedAt()).isEqualTo(u);
+    assertThat(v2.lastUsedIp()).isEqualTo("10.0.0.1");
+  }
+
+  // ---------------------------------------------------------------- revocations, role sets
+
+  @Test
+  void revocationsKeepTheLaterExpiryAndDropExpiredOnes() {
+    Instant now = Clock.now();
+    RevocationStore r = store.revocations();
+    assertThat(await(r.active(now))).isEmpty();
+    await(r.revoke("a", now.plusSeconds(60)));
+    await(r.revoke("a", now.plusSeconds(30)));
+    await(r.revoke("b", now.plusSeconds(10)));
+    await(r.revoke("b", now.plusSeconds(20)));
+    await(r.revoke("gone", now.minusSeconds(1)));
+    await(r.revoke("ends-now", now));
+    assertThat(await(r.active(now))).isEqualTo(Map.of("a", now.plusSeconds(60), "b", now.plusSeconds(20)));
+    // the expired ones were dropped: an earlier "now" does not bring them back
+    assertThat(await(r.active(now.minusSeconds(5))))
+        .isEqualTo(Map.of("a", now.plusSeconds(60), "b", now.plusSeconds(20)));
+    assertThat(await(r.active(now.plusSeconds(20)))).isEqualTo(Map.of("a", now.plusSeconds(60)));
+    assertThat(await(r.active(now))).isEqualTo(Map.of("a", now.plusSeconds(60)));
+    // revoking again after the drop records it anew
+    await(r.revoke("b", now.plusSeconds(90)));
+    assertThat(await(r.active(now))).isEqualTo(Map.of("a", now.plusSeconds(60), "b", now.plusSeconds(90)));
+  }
+
+  @Test
+  void roleSetsKeepTheFirstRolesOfAnId() {
+    RoleSetStore rs = store.roleSets();
+    assertThat(await(rs.get("unknown"))).isEmpty();
+    await(rs.put("s1", List.of("admin", "viewer")));
+    await(rs.put("s1", List.of("other")));
+    assertThat(await(rs.get("s1"))).contains(List.of("admin", "viewer"));
+    await(rs.put("empty", List.of()));
+    assertThat(await(rs.get("empty"))).contains(List.of());
+    await(rs.put("s2", List.of("z", "a ✓")));
+    assertThat(await(rs.get("s2"))).contains(List.of("z", "a ✓"));
+    assertThat(await(rs.get("s1"))).contains(List.of("admin", "viewer"));
   }
 
   // ---------------------------------------------------------------- idempotency

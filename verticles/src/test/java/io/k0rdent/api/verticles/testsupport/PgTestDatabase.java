@@ -8,6 +8,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * A private, migrated schema ({@code t_<random>}) in the test PostgreSQL for one test class (or test).
@@ -22,6 +23,9 @@ public final class PgTestDatabase {
   public static final String DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test";
   private static final int POOL_SIZE = 4;
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** Every table of the migrations except Flyway's history. */
+  private static final List<String> TABLES = List.of("organizations", "projects", "service_accounts",
+      "service_account_credentials", "api_keys", "revoked_tokens", "role_sets", "idempotency_keys", "settings");
 
   private final PgSettings settings;
 
@@ -65,8 +69,7 @@ public final class PgTestDatabase {
 
   /** Empties every table of the schema (keeps Flyway's history). */
   public void truncate() {
-    exec("TRUNCATE " + settings.schema() + ".projects, " + settings.schema() + ".organizations, "
-        + settings.schema() + ".idempotency_keys, " + settings.schema() + ".settings");
+    exec("TRUNCATE " + String.join(", ", TABLES.stream().map(t -> settings.schema() + "." + t).toList()));
   }
 
   /** Drops the schema and everything in it. */

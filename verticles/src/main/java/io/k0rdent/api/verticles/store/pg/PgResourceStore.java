@@ -6,10 +6,12 @@ import io.k0rdent.api.core.store.ListQuery;
 import io.k0rdent.api.core.store.Page;
 import io.k0rdent.api.core.store.PageCursor;
 import io.k0rdent.api.core.store.ResourceStore;
+import io.k0rdent.api.core.store.Use;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -19,35 +21,54 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
- * A {@link ResourceStore} over one table with the columns {@code id, uid, [extra...], display_name,
- * description, created_at, updated_at, version}. Referential rules are the schema's foreign keys.
+ * A {@link ResourceStore} over one table with the columns {@code id, uid, [columns...], created_at,
+ * updated_at, version}; {@link #update} replaces the mutable ones. Referential rules are the schema's
+ * foreign keys. Kinds with more operations extend it.
  */
-final class PgResourceStore<T extends Resource> implements ResourceStore<T> {
+class PgResourceStore<T extends Resource> implements ResourceStore<T> {
+
+  /**
+   * A column besides {@code id, uid, created_at, updated_at, version}.
+   *
+   * @param name    column name
+   * @param mutable whether {@link #update} replaces it (else it keeps the value stored on create)
+   * @param value   the resource's value, as the client binds it ({@code String[]} for {@code text[]},
+   *                {@link OffsetDateTime} for {@code timestamptz})
+   */
+  record Column<T>(String name, boolean mutable, Function<T, Object> value) {
+    static <T> Column<T> fixed(String name, Function<T, Object> value) {
+      return new Column<>(name, false, value);
+    }
+
+    static <T> Column<T> mutable(String name, Function<T, Object> value) {
+      return new Column<>(name, true, value);
+    }
+  }
 
   /**
    * How a resource kind maps to its table.
    *
    * @param kind          name in messages ({@code organization})
    * @param table         table name
-   * @param extraColumns  immutable columns between {@code uid} and {@code display_name}
+   * @param columns       the columns between {@code uid} and {@code created_at}
    * @param filterColumns API filter name to column
    * @param fromRow       row to resource
-   * @param extraValues   values of {@code extraColumns}
-   * @param displayName   the resource's display name
-   * @param description   the resource's description
-   * @param onCreateFk    the error when an insert violates a foreign key, or null
-   * @param onDeleteFk    the error (given the id) when a delete violates a foreign key, or null
+   * @param onCreateFk    the error (given the resource and the violated constraint's name) when an insert
+   *                      violates a foreign key, or null
+   * @param onDeleteFk    the error (given the id and the violated constraint's name) when a delete violates
+   *                      a foreign key, or null
    */
-  record Table<T>(String kind, String table, List<String> extraColumns, Map<String, String> filterColumns,
-                  Function<Row, T> fromRow, Function<T, List<Object>> extraValues,
-                  Function<T, String> displayName, Function<T, String> description,
-                  Function<T, ApiException> onCreateFk, Function<String, ApiException> onDeleteFk) {}
+  record Table<T>(String kind, String table, List<Column<T>> columns, Map<String, String> filterColumns,
+                  Function<Row, T> fromRow, BiFunction<T, String, ApiException> onCreateFk,
+                  BiFunction<String, String, ApiException> onDeleteFk) {}
 
-  private final Pool pool;
+  final Pool pool;
   private final Table<T> t;
+  private final List<Column<T>> mutable;
   private final String columns;
   private final String insertSql;
   private final String getSql;
@@ -58,9 +79,10 @@ final class PgResourceStore<T extends Resource> implements ResourceStore<T> {
   PgResourceStore(Pool pool, Table<T> t) {
     this.pool = pool;
     this.t = t;
+    this.mutable = t.columns().stream().filter(Column::mutable).toList();
     List<String> cols = new ArrayList<>(List.of("id", "uid"));
-    cols.addAll(t.extraColumns());
-    cols.addAll(List.of("display_name", "description", "created_at", "updated_at", "version"));
+    t.columns().forEach(c -> cols.add(c.name()));
+    cols.addAll(List.of("created_at", "updated_at", "version"));
     this.columns = String.join(", ", cols);
     StringBuilder params = new StringBuilder();
     for (int i = 1; i <= cols.size(); i++) {
@@ -68,10 +90,17 @@ final class PgResourceStore<T extends Resource> implements ResourceStore<T> {
     }
     this.insertSql = "INSERT INTO " + t.table() + " (" + columns + ") VALUES (" + params + ") RETURNING " + columns;
     this.getSql = "SELECT " + columns + " FROM " + t.table() + " WHERE id = $1";
+    StringBuilder set = new StringBuilder();
+    int p = 2;
+    for (Column<T> c : mutable) {
+      set.append(c.name()).append(" = $").append(p++).append(", ");
+    }
+    String version = "$" + (p + 1);
+    set.append("updated_at = $").append(p).append(", version = ").append(version);
     // one round trip: the stored version (before the statement) tells 404 from 412 when nothing was updated
     this.updateSql = "WITH cur AS (SELECT version FROM " + t.table() + " WHERE id = $1), "
-        + "upd AS (UPDATE " + t.table() + " SET display_name = $2, description = $3, updated_at = $4, version = $5"
-        + " WHERE id = $1 AND version = $5 - 1 RETURNING " + columns + ") "
+        + "upd AS (UPDATE " + t.table() + " SET " + set + " WHERE id = $1 AND version = " + version + " - 1"
+        + " RETURNING " + columns + ") "
         + "SELECT (SELECT version FROM cur) AS current_version, upd.* FROM (VALUES (1)) AS one (x) LEFT JOIN upd ON true";
     this.deleteSql = "WITH cur AS (SELECT version FROM " + t.table() + " WHERE id = $1), "
         + "del AS (DELETE FROM " + t.table() + " WHERE id = $1 AND ($2::bigint IS NULL OR version = $2) RETURNING 1) "
@@ -87,18 +116,58 @@ final class PgResourceStore<T extends Resource> implements ResourceStore<T> {
     return v == null ? null : v.toInstant();
   }
 
+  /** A {@code text[]} column as a list (empty for NULL). */
+  static List<String> strings(Row row, String column) {
+    String[] v = row.getArrayOfStrings(column);
+    return v == null ? List.of() : List.of(v);
+  }
+
+  /** {@code strings} for binding to a {@code text[]} parameter. */
+  static String[] array(List<String> strings) {
+    return strings.toArray(String[]::new);
+  }
+
+  /**
+   * Sets {@code last_used_at}/{@code last_used_ip} of the rows of {@code table} named in {@code uses}, in one
+   * statement, unless that would move {@code last_used_at} back; ids gone are skipped.
+   */
+  static Future<Void> recordUse(Pool pool, String table, Map<String, Use> uses) {
+    if (uses.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    String[] ids = new String[uses.size()];
+    OffsetDateTime[] ats = new OffsetDateTime[uses.size()];
+    String[] ips = new String[uses.size()];
+    int i = 0;
+    for (var e : uses.entrySet()) {
+      ids[i] = e.getKey();
+      ats[i] = ts(e.getValue().at());
+      ips[i++] = e.getValue().ip();
+    }
+    String sql = "UPDATE " + table + " AS r SET last_used_at = u.at, last_used_ip = u.ip"
+        + " FROM unnest($1::text[], $2::timestamptz[], $3::text[]) AS u (id, at, ip)"
+        + " WHERE r.id = u.id AND (r.last_used_at IS NULL OR r.last_used_at <= u.at)";
+    Tuple args = Tuple.tuple().addArrayOfString(ids).addArrayOfOffsetDateTime(ats).addArrayOfString(ips);
+    return pool.preparedQuery(sql).execute(args)
+        .<Void>mapEmpty()
+        .recover(e -> Future.failedFuture(PgErrors.map(e)));
+  }
+
   @Override
   public Future<T> create(T r) {
+    return create(pool, r);
+  }
+
+  /** {@link #create} through {@code client} (e.g. a connection in a transaction). */
+  Future<T> create(SqlClient client, T r) {
     List<Object> values = new ArrayList<>();
     values.add(r.id());
     values.add(r.uid());
-    values.addAll(t.extraValues().apply(r));
-    values.add(t.displayName().apply(r));
-    values.add(t.description().apply(r));
+    t.columns().forEach(c -> values.add(c.value().apply(r)));
     values.add(ts(r.createdAt()));
     values.add(ts(r.updatedAt()));
     values.add(r.version());
-    return pool.preparedQuery(insertSql).execute(Tuple.tuple(values))
+    return client.preparedQuery(insertSql).execute(Tuple.tuple(values))
         .map(rows -> t.fromRow().apply(rows.iterator().next()))
         .recover(e -> Future.failedFuture(onCreateFailure(r, e)));
   }
@@ -113,7 +182,7 @@ final class PgResourceStore<T extends Resource> implements ResourceStore<T> {
       return ApiException.conflict("ALREADY_EXISTS", t.kind() + " '" + r.id() + "' already exists");
     }
     if (PgErrors.FOREIGN_KEY_VIOLATION.equals(state) && t.onCreateFk() != null) {
-      return t.onCreateFk().apply(r);
+      return t.onCreateFk().apply(r, PgErrors.constraint(e));
     }
     return PgErrors.map(e);
   }
@@ -129,8 +198,12 @@ final class PgResourceStore<T extends Resource> implements ResourceStore<T> {
 
   @Override
   public Future<T> update(T u) {
-    Tuple args = Tuple.of(u.id(), t.displayName().apply(u), t.description().apply(u), ts(u.updatedAt()), u.version());
-    return pool.preparedQuery(updateSql).execute(args)
+    List<Object> values = new ArrayList<>();
+    values.add(u.id());
+    mutable.forEach(c -> values.add(c.value().apply(u)));
+    values.add(ts(u.updatedAt()));
+    values.add(u.version());
+    return pool.preparedQuery(updateSql).execute(Tuple.tuple(values))
         .recover(e -> Future.failedFuture(PgErrors.map(e)))
         .compose(rows -> {
           Row row = rows.iterator().next();
@@ -153,7 +226,7 @@ final class PgResourceStore<T extends Resource> implements ResourceStore<T> {
     return pool.preparedQuery(deleteSql).execute(Tuple.of(id, expectedVersion))
         .recover(e -> Future.failedFuture(
             PgErrors.FOREIGN_KEY_VIOLATION.equals(PgErrors.sqlState(e)) && t.onDeleteFk() != null
-                ? t.onDeleteFk().apply(id)
+                ? t.onDeleteFk().apply(id, PgErrors.constraint(e))
                 : PgErrors.map(e)))
         .compose(rows -> {
           Row row = rows.iterator().next();

@@ -1,10 +1,18 @@
 package io.k0rdent.api.verticles.store.pg;
 
+import static io.k0rdent.api.verticles.store.pg.PgResourceStore.Column.fixed;
+import static io.k0rdent.api.verticles.store.pg.PgResourceStore.Column.mutable;
+
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.resource.Organization;
 import io.k0rdent.api.core.resource.Project;
+import io.k0rdent.api.core.resource.ServiceAccount;
+import io.k0rdent.api.core.store.ApiKeyStore;
+import io.k0rdent.api.core.store.CredentialStore;
 import io.k0rdent.api.core.store.IdempotencyStore;
 import io.k0rdent.api.core.store.ResourceStore;
+import io.k0rdent.api.core.store.RevocationStore;
+import io.k0rdent.api.core.store.RoleSetStore;
 import io.k0rdent.api.core.store.SettingsStore;
 import io.k0rdent.api.core.store.Store;
 import io.vertx.core.Future;
@@ -16,6 +24,8 @@ import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * The production {@link Store}: PostgreSQL through one pooled, pipelined Vert.x client with the
@@ -34,25 +44,63 @@ public final class PgStore implements Store {
   private final Pool pool;
   private final PgResourceStore<Organization> organizations;
   private final PgResourceStore<Project> projects;
+  private final PgResourceStore<ServiceAccount> serviceAccounts;
+  private final PgCredentialStore credentials;
+  private final PgApiKeyStore apiKeys;
+  private final PgRevocationStore revocations;
+  private final PgRoleSetStore roleSets;
   private final PgIdempotencyStore idempotency;
   private final PgSettingsStore settings;
 
   private PgStore(Pool pool) {
     this.pool = pool;
     this.organizations = new PgResourceStore<>(pool, new PgResourceStore.Table<>(
-        "organization", "organizations", List.of(), Map.of(),
-        PgStore::organization, o -> List.of(), Organization::displayName, Organization::description,
-        null,
-        id -> ApiException.conflict("FAILED_PRECONDITION",
-            "organization '" + id + "' still has projects; delete them first")));
+        "organization", "organizations",
+        List.of(mutable("display_name", Organization::displayName), mutable("description", Organization::description)),
+        Map.of(), PgStore::organization, null,
+        (id, constraint) -> ApiException.conflict("FAILED_PRECONDITION", "organization '" + id + "' still has "
+            + ("projects_organization_id_fkey".equals(constraint) ? "projects" : "service accounts or API keys")
+            + "; delete them first")));
     this.projects = new PgResourceStore<>(pool, new PgResourceStore.Table<>(
-        "project", "projects", List.of("organization_id"), Map.of("organizationId", "organization_id"),
-        PgStore::project, p -> List.of(p.organizationId()), Project::displayName, Project::description,
-        p -> ApiException.invalidField("organizationId",
+        "project", "projects",
+        List.of(fixed("organization_id", Project::organizationId), mutable("display_name", Project::displayName),
+            mutable("description", Project::description)),
+        Map.of("organizationId", "organization_id"), PgStore::project,
+        (p, constraint) -> ApiException.invalidField("organizationId",
             "organization '" + p.organizationId() + "' does not exist"),
-        null));
+        (id, constraint) -> ApiException.conflict("FAILED_PRECONDITION",
+            "project '" + id + "' still has service accounts or API keys; delete them first")));
+    this.serviceAccounts = new PgResourceStore<>(pool, new PgResourceStore.Table<>(
+        "service account", "service_accounts",
+        List.of(fixed("organization_id", ServiceAccount::organizationId),
+            fixed("client_id", ServiceAccount::clientId),
+            fixed("scope", ServiceAccount::scope),
+            fixed("scope_id", ServiceAccount::scopeId),
+            mutable("roles", sa -> PgResourceStore.array(sa.roles())),
+            mutable("status", ServiceAccount::status),
+            mutable("display_name", ServiceAccount::displayName),
+            mutable("description", ServiceAccount::description),
+            fixed("created_by", ServiceAccount::createdBy)),
+        Map.of("organizationId", "organization_id", "scope", "scope", "scopeId", "scope_id", "status", "status",
+            "projectId", "project_id"),
+        PgStore::serviceAccount, scopeFk(ServiceAccount::organizationId, ServiceAccount::scopeId), null));
+    this.credentials = new PgCredentialStore(pool);
+    this.apiKeys = new PgApiKeyStore(pool);
+    this.revocations = new PgRevocationStore(pool);
+    this.roleSets = new PgRoleSetStore(pool);
     this.idempotency = new PgIdempotencyStore(pool);
     this.settings = new PgSettingsStore(pool);
+  }
+
+  /**
+   * The create error of a service account or API key whose organization ({@code *_organization_fkey}) or
+   * project ({@code *_project_fkey}) is missing: 400 naming {@code scopeId}, as the in-memory store.
+   */
+  static <T> BiFunction<T, String, ApiException> scopeFk(Function<T, String> organizationId,
+                                                          Function<T, String> scopeId) {
+    return (r, constraint) -> constraint != null && constraint.endsWith("_project_fkey")
+        ? ApiException.invalidField("scopeId", "project '" + scopeId.apply(r) + "' does not exist")
+        : ApiException.invalidField("scopeId", "organization '" + organizationId.apply(r) + "' does not exist");
   }
 
   /**
@@ -84,6 +132,13 @@ public final class PgStore implements Store {
         PgResourceStore.instant(r, "updated_at"), r.getLong("version"));
   }
 
+  private static ServiceAccount serviceAccount(Row r) {
+    return new ServiceAccount(r.getString("id"), r.getUUID("uid"), r.getString("organization_id"),
+        r.getString("client_id"), r.getString("scope"), r.getString("scope_id"), PgResourceStore.strings(r, "roles"),
+        r.getString("status"), r.getString("display_name"), r.getString("description"), r.getString("created_by"),
+        PgResourceStore.instant(r, "created_at"), PgResourceStore.instant(r, "updated_at"), r.getLong("version"));
+  }
+
   /** Organizations in table {@code organizations}; list filters: none. */
   @Override
   public ResourceStore<Organization> organizations() {
@@ -96,32 +151,37 @@ public final class PgStore implements Store {
     return projects;
   }
 
+  /** Service accounts in table {@code service_accounts}; list filters as {@link Store#serviceAccounts()}. */
+  @Override
+  public ResourceStore<ServiceAccount> serviceAccounts() {
+    return serviceAccounts;
+  }
+
+  /** Credentials in table {@code service_account_credentials}. */
+  @Override
+  public CredentialStore credentials() {
+    return credentials;
+  }
+
+  /** API keys in table {@code api_keys}. */
+  @Override
+  public ApiKeyStore apiKeys() {
+    return apiKeys;
+  }
+
+  /** Revoked token ids in table {@code revoked_tokens}. */
+  @Override
+  public RevocationStore revocations() {
+    return revocations;
+  }
+
+  /** Role sets in table {@code role_sets}. */
+  @Override
+  public RoleSetStore roleSets() {
+    return roleSets;
+  }
+
   /** Idempotency records in table {@code idempotency_keys}. */
-  @Override
-  public ResourceStore<io.k0rdent.api.core.resource.ServiceAccount> serviceAccounts() {
-    throw new UnsupportedOperationException("TODO(issue 3): service accounts in PostgreSQL");
-  }
-
-  @Override
-  public io.k0rdent.api.core.store.CredentialStore credentials() {
-    throw new UnsupportedOperationException("TODO(issue 3): credentials in PostgreSQL");
-  }
-
-  @Override
-  public io.k0rdent.api.core.store.ApiKeyStore apiKeys() {
-    throw new UnsupportedOperationException("TODO(issue 3): API keys in PostgreSQL");
-  }
-
-  @Override
-  public io.k0rdent.api.core.store.RevocationStore revocations() {
-    throw new UnsupportedOperationException("TODO(issue 3): revocations in PostgreSQL");
-  }
-
-  @Override
-  public io.k0rdent.api.core.store.RoleSetStore roleSets() {
-    throw new UnsupportedOperationException("TODO(issue 3): role sets in PostgreSQL");
-  }
-
   @Override
   public IdempotencyStore idempotency() {
     return idempotency;

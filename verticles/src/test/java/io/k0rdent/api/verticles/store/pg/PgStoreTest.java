@@ -8,6 +8,7 @@ import io.k0rdent.api.core.resource.Clock;
 import io.k0rdent.api.core.store.ListQuery;
 import io.k0rdent.api.core.store.Store;
 import io.k0rdent.api.core.store.StoreContract;
+import io.k0rdent.api.core.store.Use;
 import io.k0rdent.api.verticles.testsupport.PgTestDatabase;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -68,7 +69,11 @@ class PgStoreTest extends StoreContract {
       for (Future<?> f : List.of(down.ping(), down.organizations().get("x"),
           down.organizations().create(org("x")), down.projects().list(new ListQuery(Map.of(), null, 5)),
           down.idempotency().reserve("p", "k", "h", Clock.now().plusSeconds(60)),
-          down.settings().getOrCreate("s", () -> "v"))) {
+          down.settings().getOrCreate("s", () -> "v"), down.serviceAccounts().get("x"),
+          down.credentials().createLimited(credential("c", "x", null), 5, Clock.now()),
+          down.credentials().activeCounts(List.of("x"), Clock.now()),
+          down.apiKeys().recordUse(Map.of("k", new Use(Clock.now(), "::1"))),
+          down.revocations().active(Clock.now()), down.roleSets().put("r", List.of("a")))) {
         ApiException e = awaitApiFailure(f, 503);
         assertThat(e.reason()).isEqualTo("UNAVAILABLE");
         assertThat(e.getMessage()).isEqualTo("the database is unavailable; retry later");
@@ -98,7 +103,8 @@ class PgStoreTest extends StoreContract {
     try (Connection c = DriverManager.getConnection(s.jdbcUrl(), s.user(), s.password());
          PreparedStatement ps = c.prepareStatement("SELECT table_name || '.' || column_name || '=' || collation_name"
              + " FROM information_schema.columns WHERE table_schema = ? AND data_type = 'text'"
-             + " AND column_name IN ('id', 'organization_id', 'principal', 'key', 'name') ORDER BY 1")) {
+             + " AND (column_name IN ('id', 'organization_id', 'principal', 'key', 'name', 'jti')"
+             + " OR column_name LIKE '%\\_id') ORDER BY 1")) {
       ps.setString(1, s.schema());
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
@@ -106,8 +112,12 @@ class PgStoreTest extends StoreContract {
         }
       }
     }
-    assertThat(found).containsExactly("idempotency_keys.key=C", "idempotency_keys.principal=C",
-        "organizations.id=C", "projects.id=C", "projects.organization_id=C", "settings.name=C");
+    assertThat(found).containsExactly("api_keys.id=C", "api_keys.organization_id=C",
+        "api_keys.project_id=C", "api_keys.scope_id=C", "idempotency_keys.key=C", "idempotency_keys.principal=C",
+        "organizations.id=C", "projects.id=C", "projects.organization_id=C", "revoked_tokens.jti=C", "role_sets.id=C",
+        "service_account_credentials.id=C", "service_account_credentials.service_account_id=C",
+        "service_accounts.client_id=C", "service_accounts.id=C", "service_accounts.organization_id=C",
+        "service_accounts.project_id=C", "service_accounts.scope_id=C", "settings.name=C");
   }
 
   @Test

@@ -1,0 +1,43 @@
+package io.k0rdent.api.verticles.store.pg;
+
+import io.k0rdent.api.core.store.RevocationStore;
+import io.vertx.core.Future;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Tuple;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/** {@link RevocationStore} over the {@code revoked_tokens} table. */
+final class PgRevocationStore implements RevocationStore {
+
+  private static final String REVOKE = "INSERT INTO revoked_tokens AS r (jti, expires_at) VALUES ($1, $2)"
+      + " ON CONFLICT (jti) DO UPDATE SET expires_at = GREATEST(r.expires_at, EXCLUDED.expires_at)";
+  // the SELECT sees the rows as before the DELETE; its condition leaves the expired ones out
+  private static final String ACTIVE = "WITH gone AS (DELETE FROM revoked_tokens WHERE expires_at <= $1)"
+      + " SELECT jti, expires_at FROM revoked_tokens WHERE expires_at > $1";
+
+  private final Pool pool;
+
+  PgRevocationStore(Pool pool) {
+    this.pool = pool;
+  }
+
+  @Override
+  public Future<Void> revoke(String jti, Instant expiresAt) {
+    return pool.preparedQuery(REVOKE).execute(Tuple.of(jti, PgResourceStore.ts(expiresAt)))
+        .<Void>mapEmpty()
+        .recover(e -> Future.failedFuture(PgErrors.map(e)));
+  }
+
+  @Override
+  public Future<Map<String, Instant>> active(Instant now) {
+    return pool.preparedQuery(ACTIVE).execute(Tuple.of(PgResourceStore.ts(now)))
+        .recover(e -> Future.failedFuture(PgErrors.map(e)))
+        .map(rows -> {
+          Map<String, Instant> active = new HashMap<>();
+          rows.forEach(r -> active.put(r.getString("jti"), PgResourceStore.instant(r, "expires_at")));
+          return Map.copyOf(active);
+        });
+  }
+}
