@@ -143,6 +143,10 @@ public final class Node {
     int managementPort = resolvePort(http.managementPort());
     String issuer = settings.auth().issuer() != null ? settings.auth().issuer()
         : "http://localhost:" + arcPort;
+    if (settings.auth().issuer() == null && !settings.hazelcast().members().isBlank()) {
+      LOG.warn("auth.issuer is not set: this node's tokens name {} as their issuer and the other members will "
+          + "refuse them; set auth.issuer (K0RDENT_AUTH_ISSUER) to the public URL every node shares", issuer);
+    }
 
     // Parse the API document and build the request validators while Hazelcast starts.
     CompletableFuture<Routes> routes = CompletableFuture.supplyAsync(Routes::load);
