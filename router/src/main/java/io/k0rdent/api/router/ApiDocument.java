@@ -34,7 +34,7 @@ public final class ApiDocument {
   /** One operation: HTTP method (upper case), OpenAPI path template, and what the document says of it. */
   public record Operation(String operationId, String method, String path, List<String> visibility,
                           String permission, boolean secured, List<String> requestContentTypes,
-                          String requestSchema) {}
+                          String requestSchema, boolean requestBodyRequired) {}
 
   private final ObjectNode root;
   private final List<Operation> operations;
@@ -84,7 +84,8 @@ public final class ApiDocument {
           }
         }
         ops.add(new Operation(op.path("operationId").asText(), m.getKey().toUpperCase(), p.getKey(),
-            List.copyOf(vis), op.path("x-permission").asText(null), secured, List.copyOf(types), schema));
+            List.copyOf(vis), op.path("x-permission").asText(null), secured, List.copyOf(types), schema,
+            op.path("requestBody").path("required").asBoolean(false)));
       }
     }
     return List.copyOf(ops);

@@ -261,6 +261,9 @@ public final class ApiRouter {
 
   private static JsonNode readBody(RoutingContext ctx, ApiDocument.Operation op, BodyValidator validator) {
     String type = ctx.request().getHeader("Content-Type");
+    if (!op.requestBodyRequired() && Bodies.get(ctx).length() == 0) {
+      return null; // an optional body, not sent
+    }
     String mediaType = type == null ? "" : type.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
     if (!op.requestContentTypes().contains(mediaType)) {
       throw new ApiException(415, "UNSUPPORTED_MEDIA_TYPE",

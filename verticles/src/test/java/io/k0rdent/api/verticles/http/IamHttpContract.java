@@ -248,6 +248,15 @@ abstract class IamHttpContract extends NodeHttpTest {
     assertThat(api.post(SAS + "/" + other + "/credentials", token, new JsonObject().put("expiresAt", "tomorrow")).status())
         .isEqualTo(400);
     assertThat(api.post(SAS + "/no-such-account/credentials", token, new JsonObject()).status()).isEqualTo(404);
+    // the body is optional: none at all, or an empty one with a JSON type
+    Res bare = api.send("POST", SAS + "/" + other + "/credentials", null, "Authorization", "Bearer " + token);
+    assertThat(bare.status()).as(bare.body()).isEqualTo(201);
+    Res empty = api.send("POST", SAS + "/" + other + "/credentials", "", "Authorization", "Bearer " + token,
+        "Content-Type", "application/json");
+    assertThat(empty.status()).as(empty.body()).isEqualTo(201);
+    Res xml = api.send("POST", SAS + "/" + other + "/credentials", "<x/>", "Authorization", "Bearer " + token,
+        "Content-Type", "application/xml");
+    assertThat(xml.status()).isEqualTo(415);
   }
 
   @Test
@@ -442,6 +451,8 @@ abstract class IamHttpContract extends NodeHttpTest {
     keyToken(third);
     assertThat(api.post(KEYS + "/" + id + ":rotate", token, new JsonObject().put("gracePeriodSeconds", 301)).status())
         .isEqualTo(400);
+    Res bare = api.send("POST", KEYS + "/" + id + ":rotate", null, "Authorization", "Bearer " + token);
+    assertThat(bare.status()).as(bare.body()).isEqualTo(200);
     assertThat(api.patch(KEYS + "/" + id, token, new JsonObject().put("status", "disabled")).status()).isEqualTo(200);
     assertThat(api.post(KEYS + "/" + id + ":rotate", token, new JsonObject()).status()).isEqualTo(409);
   }
