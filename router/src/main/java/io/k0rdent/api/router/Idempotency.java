@@ -20,10 +20,16 @@ import java.util.regex.Pattern;
  * same key and the same method, path and body (marked {@code Idempotent-Replayed: true}); the same key
  * with another request answers 422; a retry while the first is still running answers 409. A failed first
  * request frees the key, so the client may retry it after fixing the cause.
+ *
+ * <p>Secrets are never stored: the members named in {@link #SECRET_FIELDS} (a new client secret, a new
+ * API key) are left out of the stored answer, so a replay returns the resource without its secret (shown
+ * once means once) rather than keeping it in the database for the retention period.
  */
 public final class Idempotency {
 
   public static final String HEADER = "Idempotency-Key";
+  /** Top-level response members that carry a newly issued secret and are never stored. */
+  public static final java.util.Set<String> SECRET_FIELDS = java.util.Set.of("clientSecret", "secret");
   private static final Pattern KEY = Pattern.compile("[\\x21-\\x7e]{1,255}");
   private final IdempotencyStore store;
   private final Duration ttl;
@@ -84,9 +90,17 @@ public final class Idempotency {
         result = Future.failedFuture(ex);
       }
       return result.compose(
-          reply -> store.complete(principal, key, reply.status(),
-              reply.body() == null ? null : reply.body().encode(), reply.headers()).map(reply),
+          reply -> store.complete(principal, key, reply.status(), storable(reply.body()), reply.headers()).map(reply),
           err -> store.release(principal, key).transform(ignored -> Future.failedFuture(err)));
     });
+  }
+
+  private static String storable(JsonObject body) {
+    if (body == null) {
+      return null;
+    }
+    JsonObject copy = body.copy();
+    SECRET_FIELDS.forEach(copy::remove);
+    return copy.encode();
   }
 }

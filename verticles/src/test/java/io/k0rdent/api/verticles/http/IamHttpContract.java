@@ -260,6 +260,29 @@ abstract class IamHttpContract extends NodeHttpTest {
   }
 
   @Test
+  void idempotentRetriesNeverReplayOrStoreASecret() {
+    String id = createAccount("provider").getString("id");
+    String key = UUID.randomUUID().toString();
+    Res first = api.post(SAS + "/" + id + "/credentials", token, new JsonObject(), "Idempotency-Key", key);
+    Res retry = api.post(SAS + "/" + id + "/credentials", token, new JsonObject(), "Idempotency-Key", key);
+    assertThat(first.status()).isEqualTo(201);
+    assertThat(first.json().getString("clientSecret")).isNotNull();
+    assertThat(retry.status()).isEqualTo(201);
+    assertThat(retry.header("Idempotent-Replayed")).isEqualTo("true");
+    assertThat(retry.json().getString("id")).isEqualTo(first.json().getString("id"));
+    assertThat(retry.body()).doesNotContain("clientSecret").doesNotContain(first.json().getString("clientSecret"));
+    assertThat(api.get(SAS + "/" + id, token).json().getInteger("activeCredentialCount")).isEqualTo(1);
+    String key2 = UUID.randomUUID().toString();
+    Res k1 = api.post(KEYS, token, new JsonObject().put("displayName", "idem").put("scope", "organization")
+        .put("scopeId", "provider"), "Idempotency-Key", key2);
+    Res k2 = api.post(KEYS, token, new JsonObject().put("displayName", "idem").put("scope", "organization")
+        .put("scopeId", "provider"), "Idempotency-Key", key2);
+    assertThat(k1.json().getString("secret")).isNotNull();
+    assertThat(k2.body()).doesNotContain("\"secret\"");
+    assertThat(k2.json().getString("id")).isEqualTo(k1.json().getString("id"));
+  }
+
+  @Test
   void aCredentialStopsAtItsExpiry() throws Exception {
     JsonObject sa = createAccount("provider");
     Res r = api.post(SAS + "/" + sa.getString("id") + "/credentials", token,
