@@ -17,8 +17,9 @@ import java.util.UUID;
  * Mints access tokens: JWTs per RFC 9068 ({@code typ: at+jwt}, claims {@code iss, aud, sub, client_id,
  * exp, iat, jti}) plus the contract's {@code principal_type, tenant_id, scope, scope_id, credential_id}
  * and {@code role_set}, the id of the token's roles ({@link RoleSets}): no role or permission list, so a
- * token stays under 1 KB whatever its principal holds. Not shared across threads: create one per
- * verticle instance.
+ * token stays under 1 KB whatever its principal holds. Signatures are canonical (low S,
+ * {@link CanonicalJws#lowS}), the only form {@link AccessTokenVerifier} accepts. Not shared across
+ * threads: create one per verticle instance.
  */
 public final class AccessTokenIssuer {
 
@@ -79,6 +80,9 @@ public final class AccessTokenIssuer {
     } catch (JOSEException e) {
       throw new IllegalStateException("signing failed", e);
     }
-    return new Issued(jwt.serialize(), jti, exp, ttl.getSeconds());
+    String signed = jwt.serialize();
+    int dot = signed.lastIndexOf('.');
+    String token = signed.substring(0, dot + 1) + CanonicalJws.lowS(signed.substring(dot + 1));
+    return new Issued(token, jti, exp, ttl.getSeconds());
   }
 }

@@ -21,6 +21,11 @@ import java.util.Map;
  * a {@code kid} we hold, a valid signature, our {@code iss}, our {@code aud}, not expired, not before
  * {@code nbf}, and the claims a {@link Principal} needs. Every refusal is a 401 {@link ApiException}
  * with reason {@code INVALID_TOKEN}; nothing a token contains can make it throw anything else.
+ *
+ * <p>Only the canonical spelling is accepted ({@link CanonicalJws#isCanonical}: strict unpadded
+ * base64url, a 64-byte R || S signature with low S), checked before nimbus parses anything: nimbus alone
+ * verified the same token with padding, spaces or stray characters in its signature, or with S replaced
+ * by {@code n - S}, so one token had many strings (found by {@code JwtAttackHttpTest}).
  * Not shared across threads: create one per verticle instance.
  */
 public final class AccessTokenVerifier {
@@ -56,6 +61,9 @@ public final class AccessTokenVerifier {
   public Principal verify(String token, Instant now) {
     if (token == null || token.isEmpty() || token.length() > MAX_TOKEN_LENGTH) {
       throw invalid("the access token is missing or too long");
+    }
+    if (!CanonicalJws.isCanonical(token)) {
+      throw invalid("the access token is not a canonically encoded ES256 JWS");
     }
     SignedJWT jwt;
     try {
