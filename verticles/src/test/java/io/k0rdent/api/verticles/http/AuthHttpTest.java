@@ -187,7 +187,18 @@ class AuthHttpTest extends NodeHttpTest {
     SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).type(typ).keyID(key.getKeyID()).build(),
         claims);
     jwt.sign(new ECDSASigner(key));
-    return jwt.serialize();
+    // our verifier accepts only the low-S form of an ECDSA signature (CanonicalJws), as our issuer signs
+    String[] p = jwt.serialize().split("\\.");
+    byte[] rs = Base64.getUrlDecoder().decode(p[2]);
+    java.math.BigInteger n = com.nimbusds.jose.jwk.Curve.P_256.toECParameterSpec().getOrder();
+    java.math.BigInteger sv = new java.math.BigInteger(1, java.util.Arrays.copyOfRange(rs, 32, 64));
+    if (sv.compareTo(n.shiftRight(1)) > 0) {
+      byte[] low = n.subtract(sv).toByteArray();
+      java.util.Arrays.fill(rs, 32, 64, (byte) 0);
+      int len = Math.min(low.length, 32);
+      System.arraycopy(low, low.length - len, rs, 64 - len, len);
+    }
+    return p[0] + "." + p[1] + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(rs);
   }
 
   private JWTClaimsSet.Builder goodClaims() {
