@@ -63,16 +63,23 @@ final class AuthTestSupport {
   }
 
   /**
-   * A Vert.x whose blocked-thread checker reports an event loop busy for more than 100 ms into
-   * {@code blocked} (the tests assert it stays empty).
+   * A Vert.x whose blocked-thread checker reports an event loop busy with one task for more than 500 ms
+   * into {@code blocked}, with the stack it was found in (the tests assert it stays empty). Generous so that
+   * a loaded machine does not trip it; a blocking call into a stalled Hazelcast partition would take seconds.
    */
-  static Vertx vertx(List<BlockedThreadEvent> blocked) {
+  static Vertx vertx(List<String> blocked) {
     Vertx vertx = Vertx.vertx(new VertxOptions()
         .setEventLoopPoolSize(2)
-        .setBlockedThreadCheckInterval(20).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
-        .setMaxEventLoopExecuteTime(100).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS));
-    ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(blocked::add);
+        .setBlockedThreadCheckInterval(50).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS)
+        .setMaxEventLoopExecuteTime(500).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS));
+    ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(event -> blocked.add(describe(event)));
     return vertx;
+  }
+
+  private static String describe(BlockedThreadEvent event) {
+    return event.thread().getName() + " busy for " + TimeUnit.NANOSECONDS.toMillis(event.duration()) + " ms at\n"
+        + Arrays.stream(event.thread().getStackTrace()).limit(25).map(f -> "  " + f)
+        .collect(Collectors.joining("\n"));
   }
 
   /**

@@ -52,17 +52,21 @@ final class CountingStore implements Store {
       if (method.getDeclaringClass() == Object.class) {
         return method.invoke(target, args);
       }
-      calls.computeIfAbsent(name + "." + method.getName(), k -> new AtomicInteger()).incrementAndGet();
+      AtomicInteger count = calls.computeIfAbsent(name + "." + method.getName(), k -> new AtomicInteger());
       if (unavailable) {
+        count.incrementAndGet();
         return Future.failedFuture(ApiException.unavailable("database down (test)"));
       }
       Object answer;
       try {
         answer = method.invoke(target, args);
       } catch (InvocationTargetException e) {
+        count.incrementAndGet();
         throw e.getCause();
       }
       Promise<Void> g = gate;
+      // Counted once read and held: a test that sees the count knows the answer is fixed.
+      count.incrementAndGet();
       if (g != null && method.getName().equals("get") && answer instanceof Future<?> f) {
         return g.future().compose(v -> f);
       }

@@ -29,8 +29,8 @@ import io.k0rdent.api.core.resource.Clock;
 import io.k0rdent.api.core.resource.ServiceAccount;
 import io.k0rdent.api.core.resource.ServiceAccountCredential;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.internal.threadchecker.BlockedThreadEvent;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -40,6 +40,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,7 +57,7 @@ class HazelcastAuthStateTest {
       .withAbsentTtl(Duration.ofMillis(1500))
       .withUsageFlush(Duration.ofMillis(100));
 
-  private static final List<BlockedThreadEvent> BLOCKED = new CopyOnWriteArrayList<>();
+  private static final List<String> BLOCKED = new CopyOnWriteArrayList<>();
   private static HazelcastInstance hzA;
   private static HazelcastInstance hzB;
   private static Vertx vertxA;
@@ -87,7 +88,9 @@ class HazelcastAuthStateTest {
 
   @AfterEach
   void noEventLoopWasBlocked() {
-    assertThat(BLOCKED).as("blocked event loops").isEmpty();
+    List<String> blocked = List.copyOf(BLOCKED);
+    BLOCKED.clear();
+    assertThat(blocked).as("blocked event loops").isEmpty();
   }
 
   @AfterAll
@@ -381,16 +384,27 @@ class HazelcastAuthStateTest {
     hzB.<String, Object>getMap(HazelcastAuthState.SERVICE_ACCOUNTS).submitToKey(id, new Stall());
     assertThat(Stall.started.await(5, TimeUnit.SECONDS)).isTrue();
     try {
+      // The call returns at once, with a pending future: nothing waits for the partition on the event loop.
+      long[] callNanos = new long[2];
       long t0 = System.nanoTime();
-      ApiException e = unavailable(loopA, () -> a.serviceAccount(id));
+      ApiException e = unavailable(loopA, () -> timed(callNanos, 0, () -> a.serviceAccount(id)));
       long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
       assertThat(millis).as("answered after the 1 s timeout").isBetween(900L, 3_000L);
       assertThat(e.reason()).isEqualTo("UNAVAILABLE");
-      unavailable(loopA, () -> a.changed(Kind.SERVICE_ACCOUNT, id));
+      unavailable(loopA, () -> timed(callNanos, 1, () -> a.changed(Kind.SERVICE_ACCOUNT, id)));
+      assertThat(TimeUnit.NANOSECONDS.toMillis(callNanos[0])).as("lookup call").isLessThan(300);
+      assertThat(TimeUnit.NANOSECONDS.toMillis(callNanos[1])).as("changed call").isLessThan(300);
     } finally {
       Stall.release.countDown();
     }
     eventually(Duration.ofSeconds(3), () -> assertThat(onLoop(loopA, () -> a.serviceAccount(id))).isNull());
+  }
+
+  private static <T> Future<T> timed(long[] nanos, int slot, Supplier<Future<T>> call) {
+    long t0 = System.nanoTime();
+    Future<T> f = call.get();
+    nanos[slot] = System.nanoTime() - t0;
+    return f;
   }
 
   /** Occupies its key's partition thread until released (test only; runs on the owner, no backup). */
