@@ -222,7 +222,12 @@ public final class HazelcastAuthState implements AuthState {
     registerSchemas(hz);
     // Subscribe before loading, so that a revocation is either loaded or heard.
     listenerId = events.addMessageListener(new Listener());
-    loadRevokedMap();
+    try {
+      loadRevokedMap();
+    } catch (RuntimeException e) {
+      events.removeMessageListener(listenerId);
+      throw e;
+    }
   }
 
   /**
