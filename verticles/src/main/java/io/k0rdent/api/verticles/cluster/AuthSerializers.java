@@ -1,0 +1,256 @@
+package io.k0rdent.api.verticles.cluster;
+
+import com.hazelcast.nio.serialization.compact.CompactReader;
+import com.hazelcast.nio.serialization.compact.CompactSerializer;
+import com.hazelcast.nio.serialization.compact.CompactWriter;
+import io.k0rdent.api.core.resource.ApiKey;
+import io.k0rdent.api.core.resource.ServiceAccount;
+import io.k0rdent.api.core.resource.ServiceAccountCredential;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Hazelcast Compact serializers for what {@link HazelcastAuthState} puts into the cluster: the three auth
+ * records, its cache marks, its topic events and its populate entry processor. Explicit serializers, so no
+ * Java serialization and no reflection; registered by {@link HazelcastSetup#configureAuth}.
+ *
+ * <p>Encoding: instants as nullable {@code TIMESTAMP_WITH_TIMEZONE} at UTC (lossless, nanoseconds kept),
+ * UUIDs as strings, roles as string arrays. The type names are part of the wire format between members of
+ * one cluster: rename a field or a type only together with a rolling-upgrade plan (Compact tolerates added
+ * fields when the reader checks {@code getFieldKind}).
+ */
+final class AuthSerializers {
+
+  private AuthSerializers() {}
+
+  /** Every serializer this package needs registered. */
+  static List<CompactSerializer<?>> all() {
+    return List.of(new ServiceAccounts(), new Credentials(), new ApiKeys(), new Marks(), new Events(),
+        new Populates());
+  }
+
+  private static OffsetDateTime ts(Instant i) {
+    return i == null ? null : OffsetDateTime.ofInstant(i, ZoneOffset.UTC);
+  }
+
+  private static Instant instant(OffsetDateTime t) {
+    return t == null ? null : t.toInstant();
+  }
+
+  private static String uuid(UUID u) {
+    return u == null ? null : u.toString();
+  }
+
+  private static UUID uuid(String s) {
+    return s == null ? null : UUID.fromString(s);
+  }
+
+  private static String[] roles(List<String> roles) {
+    return roles.toArray(String[]::new);
+  }
+
+  private static List<String> roles(String[] roles) {
+    return roles == null ? List.of() : List.of(roles);
+  }
+
+  static final class ServiceAccounts implements CompactSerializer<ServiceAccount> {
+    @Override
+    public ServiceAccount read(CompactReader r) {
+      return new ServiceAccount(r.readString("id"), uuid(r.readString("uid")), r.readString("organizationId"),
+          r.readString("clientId"), r.readString("scope"), r.readString("scopeId"), roles(r.readArrayOfString("roles")),
+          r.readString("status"), r.readString("displayName"), r.readString("description"), r.readString("createdBy"),
+          instant(r.readTimestampWithTimezone("createdAt")), instant(r.readTimestampWithTimezone("updatedAt")),
+          r.readInt64("version"));
+    }
+
+    @Override
+    public void write(CompactWriter w, ServiceAccount a) {
+      w.writeString("id", a.id());
+      w.writeString("uid", uuid(a.uid()));
+      w.writeString("organizationId", a.organizationId());
+      w.writeString("clientId", a.clientId());
+      w.writeString("scope", a.scope());
+      w.writeString("scopeId", a.scopeId());
+      w.writeArrayOfString("roles", roles(a.roles()));
+      w.writeString("status", a.status());
+      w.writeString("displayName", a.displayName());
+      w.writeString("description", a.description());
+      w.writeString("createdBy", a.createdBy());
+      w.writeTimestampWithTimezone("createdAt", ts(a.createdAt()));
+      w.writeTimestampWithTimezone("updatedAt", ts(a.updatedAt()));
+      w.writeInt64("version", a.version());
+    }
+
+    @Override
+    public String getTypeName() {
+      return "k0rdent.auth.ServiceAccount";
+    }
+
+    @Override
+    public Class<ServiceAccount> getCompactClass() {
+      return ServiceAccount.class;
+    }
+  }
+
+  static final class Credentials implements CompactSerializer<ServiceAccountCredential> {
+    @Override
+    public ServiceAccountCredential read(CompactReader r) {
+      return new ServiceAccountCredential(r.readString("id"), uuid(r.readString("uid")),
+          r.readString("serviceAccountId"), r.readString("secretHash"), instant(r.readTimestampWithTimezone("expiresAt")),
+          r.readString("createdBy"), instant(r.readTimestampWithTimezone("lastUsedAt")), r.readString("lastUsedIp"),
+          instant(r.readTimestampWithTimezone("createdAt")), instant(r.readTimestampWithTimezone("updatedAt")),
+          r.readInt64("version"));
+    }
+
+    @Override
+    public void write(CompactWriter w, ServiceAccountCredential c) {
+      w.writeString("id", c.id());
+      w.writeString("uid", uuid(c.uid()));
+      w.writeString("serviceAccountId", c.serviceAccountId());
+      w.writeString("secretHash", c.secretHash());
+      w.writeTimestampWithTimezone("expiresAt", ts(c.expiresAt()));
+      w.writeString("createdBy", c.createdBy());
+      w.writeTimestampWithTimezone("lastUsedAt", ts(c.lastUsedAt()));
+      w.writeString("lastUsedIp", c.lastUsedIp());
+      w.writeTimestampWithTimezone("createdAt", ts(c.createdAt()));
+      w.writeTimestampWithTimezone("updatedAt", ts(c.updatedAt()));
+      w.writeInt64("version", c.version());
+    }
+
+    @Override
+    public String getTypeName() {
+      return "k0rdent.auth.ServiceAccountCredential";
+    }
+
+    @Override
+    public Class<ServiceAccountCredential> getCompactClass() {
+      return ServiceAccountCredential.class;
+    }
+  }
+
+  static final class ApiKeys implements CompactSerializer<ApiKey> {
+    @Override
+    public ApiKey read(CompactReader r) {
+      return new ApiKey(r.readString("id"), uuid(r.readString("uid")), r.readString("organizationId"),
+          r.readString("scope"), r.readString("scopeId"), roles(r.readArrayOfString("roles")), r.readString("status"),
+          instant(r.readTimestampWithTimezone("expiresAt")), r.readString("createdBy"), r.readString("creatorType"),
+          r.readString("secretHash"), r.readString("previousSecretHash"),
+          instant(r.readTimestampWithTimezone("previousSecretExpiresAt")),
+          instant(r.readTimestampWithTimezone("lastRotatedAt")), instant(r.readTimestampWithTimezone("lastUsedAt")),
+          r.readString("lastUsedIp"), r.readString("displayName"), r.readString("description"),
+          instant(r.readTimestampWithTimezone("createdAt")), instant(r.readTimestampWithTimezone("updatedAt")),
+          r.readInt64("version"));
+    }
+
+    @Override
+    public void write(CompactWriter w, ApiKey k) {
+      w.writeString("id", k.id());
+      w.writeString("uid", uuid(k.uid()));
+      w.writeString("organizationId", k.organizationId());
+      w.writeString("scope", k.scope());
+      w.writeString("scopeId", k.scopeId());
+      w.writeArrayOfString("roles", roles(k.roles()));
+      w.writeString("status", k.status());
+      w.writeTimestampWithTimezone("expiresAt", ts(k.expiresAt()));
+      w.writeString("createdBy", k.createdBy());
+      w.writeString("creatorType", k.creatorType());
+      w.writeString("secretHash", k.secretHash());
+      w.writeString("previousSecretHash", k.previousSecretHash());
+      w.writeTimestampWithTimezone("previousSecretExpiresAt", ts(k.previousSecretExpiresAt()));
+      w.writeTimestampWithTimezone("lastRotatedAt", ts(k.lastRotatedAt()));
+      w.writeTimestampWithTimezone("lastUsedAt", ts(k.lastUsedAt()));
+      w.writeString("lastUsedIp", k.lastUsedIp());
+      w.writeString("displayName", k.displayName());
+      w.writeString("description", k.description());
+      w.writeTimestampWithTimezone("createdAt", ts(k.createdAt()));
+      w.writeTimestampWithTimezone("updatedAt", ts(k.updatedAt()));
+      w.writeInt64("version", k.version());
+    }
+
+    @Override
+    public String getTypeName() {
+      return "k0rdent.auth.ApiKey";
+    }
+
+    @Override
+    public Class<ApiKey> getCompactClass() {
+      return ApiKey.class;
+    }
+  }
+
+  static final class Marks implements CompactSerializer<HazelcastAuthState.Mark> {
+    @Override
+    public HazelcastAuthState.Mark read(CompactReader r) {
+      return new HazelcastAuthState.Mark(r.readBoolean("changed"), r.readInt64("until"), r.readInt64("nonce"));
+    }
+
+    @Override
+    public void write(CompactWriter w, HazelcastAuthState.Mark m) {
+      w.writeBoolean("changed", m.changed());
+      w.writeInt64("until", m.until());
+      w.writeInt64("nonce", m.nonce());
+    }
+
+    @Override
+    public String getTypeName() {
+      return "k0rdent.auth.Mark";
+    }
+
+    @Override
+    public Class<HazelcastAuthState.Mark> getCompactClass() {
+      return HazelcastAuthState.Mark.class;
+    }
+  }
+
+  static final class Events implements CompactSerializer<HazelcastAuthState.Event> {
+    @Override
+    public HazelcastAuthState.Event read(CompactReader r) {
+      return new HazelcastAuthState.Event(r.readString("kind"), r.readString("id"), r.readInt64("expiresAt"));
+    }
+
+    @Override
+    public void write(CompactWriter w, HazelcastAuthState.Event e) {
+      w.writeString("kind", e.kind());
+      w.writeString("id", e.id());
+      w.writeInt64("expiresAt", e.expiresAt());
+    }
+
+    @Override
+    public String getTypeName() {
+      return "k0rdent.auth.Event";
+    }
+
+    @Override
+    public Class<HazelcastAuthState.Event> getCompactClass() {
+      return HazelcastAuthState.Event.class;
+    }
+  }
+
+  static final class Populates implements CompactSerializer<HazelcastAuthState.Populate> {
+    @Override
+    public HazelcastAuthState.Populate read(CompactReader r) {
+      return new HazelcastAuthState.Populate(r.readNullableInt64("expectedNonce"), r.readCompact("value"),
+          r.readInt64("ttlMillis"));
+    }
+
+    @Override
+    public void write(CompactWriter w, HazelcastAuthState.Populate p) {
+      w.writeNullableInt64("expectedNonce", p.expectedNonce());
+      w.writeCompact("value", p.value());
+      w.writeInt64("ttlMillis", p.ttlMillis());
+    }
+
+    @Override
+    public String getTypeName() {
+      return "k0rdent.auth.Populate";
+    }
+
+    @Override
+    public Class<HazelcastAuthState.Populate> getCompactClass() {
+      return HazelcastAuthState.Populate.class;
+    }
+  }
+}
