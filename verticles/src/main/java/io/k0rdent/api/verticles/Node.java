@@ -4,7 +4,6 @@ import com.hazelcast.core.HazelcastInstance;
 import io.k0rdent.api.core.auth.AuthState;
 import io.k0rdent.api.core.auth.ClientRegistry;
 import io.k0rdent.api.core.auth.CredentialChecks;
-import io.k0rdent.api.core.auth.DirectAuthState;
 import io.k0rdent.api.core.auth.Grant;
 import io.k0rdent.api.core.auth.PolicyEngine;
 import io.k0rdent.api.core.auth.PrincipalType;
@@ -23,6 +22,7 @@ import io.k0rdent.api.router.BodyValidator;
 import io.k0rdent.api.router.OpenApiUi;
 import io.k0rdent.api.router.PageTokens;
 import io.k0rdent.api.router.auth.RateLimits;
+import io.k0rdent.api.verticles.cluster.HazelcastAuthState;
 import io.k0rdent.api.verticles.cluster.HazelcastSetup;
 import io.k0rdent.api.verticles.config.Settings;
 import io.k0rdent.api.verticles.http.HttpVerticle;
@@ -67,8 +67,6 @@ public final class Node {
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
   /** The bootstrap service account's credential id: its secret reads {@code plt_cs_cred-bootstrap_...}. */
   public static final String BOOTSTRAP_CREDENTIAL_ID = "cred-bootstrap";
-  /** How often credential usage ({@code lastUsedAt}) is written. */
-  static final long USAGE_FLUSH_MILLIS = 5_000;
 
   /** How the bootstrap secret is chosen when none is configured. */
   public enum Mode {
@@ -244,7 +242,7 @@ public final class Node {
                 PrincipalType.SERVICE_ACCOUNT, providerOrg, "organization", providerOrg, BOOTSTRAP_CREDENTIAL_ID,
                 List.of(Grant.PLATFORM_ADMIN.role())));
             policy.setGrants(cred.clientId(), List.of(Grant.PLATFORM_ADMIN));
-            AuthState authState = new DirectAuthState(vertx, store, USAGE_FLUSH_MILLIS);
+            return HazelcastAuthState.start(vertx, hazelcast, store).compose(authState -> {
             Settings.Auth a = settings.auth();
             ApiServices.Iam iam = new ApiServices.Iam(authState, new CredentialChecks(authState, clients, hasher),
                 hasher, new RateLimits(a.rateLimitPerClient(), a.rateLimitPerAddress()),
@@ -276,7 +274,9 @@ public final class Node {
                   deployments.add(id);
                   return new Node(vertx, store, registry, deployments, draining, arcPort, atlasPort, managementPort,
                       new BootstrapCredential(cred.clientId(), cred.secret()), issuer, services);
-                });
+                })
+                .onFailure(err -> authState.close());
+            });
           }));
     });
   }
@@ -368,6 +368,7 @@ public final class Node {
       });
     }
     return undeploy
+        .compose(v -> services.iam().state().close().recover(err -> Future.succeededFuture()))
         .compose(v -> store.close().recover(err -> Future.succeededFuture()))
         .compose(v -> vertx.close())
         .onComplete(ar -> registry.close());
