@@ -24,8 +24,14 @@ public final class WellKnown {
         .put("issuer", iss)
         .put("token_endpoint", iss + "/v1/regions/global/auth/token")
         .put("jwks_uri", iss + "/.well-known/jwks.json")
-        .put("grant_types_supported", new JsonArray().add("client_credentials"))
+        .put("introspection_endpoint", iss + "/v1/regions/global/auth/introspect")
+        .put("revocation_endpoint", iss + "/v1/regions/global/auth/revoke")
+        .put("grant_types_supported", new JsonArray().add("client_credentials").add("api_key"))
         .put("token_endpoint_auth_methods_supported", new JsonArray().add("client_secret_basic").add("client_secret_post"))
+        .put("introspection_endpoint_auth_methods_supported",
+            new JsonArray().add("client_secret_basic").add("client_secret_post").add("bearer"))
+        .put("revocation_endpoint_auth_methods_supported",
+            new JsonArray().add("client_secret_basic").add("client_secret_post").add("bearer"))
         .put("response_types_supported", new JsonArray())
         .toBuffer();
     this.jwks = new JsonObject(services.signingKeys().publicJwkSet()).toBuffer();

@@ -290,6 +290,9 @@ class AuthHttpTest extends NodeHttpTest {
     assertThat(meta.status()).isEqualTo(200);
     assertThat(meta.json().getString("issuer")).isEqualTo(node.node().issuer());
     assertThat(meta.json().getString("token_endpoint")).endsWith(TOKEN);
+    assertThat(meta.json().getString("introspection_endpoint")).endsWith("/v1/regions/global/auth/introspect");
+    assertThat(meta.json().getString("revocation_endpoint")).endsWith("/v1/regions/global/auth/revoke");
+    assertThat(meta.json().getJsonArray("grant_types_supported").getList()).contains("client_credentials", "api_key");
     Res jwks = api.send("GET", "/.well-known/jwks.json", null);
     assertThat(jwks.status()).isEqualTo(200);
     List<?> keys = jwks.json().getJsonArray("keys").getList();

@@ -1,0 +1,139 @@
+package io.k0rdent.api.perf;
+
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import com.nimbusds.jwt.SignedJWT;
+import io.k0rdent.api.core.auth.AccessTokenIssuer;
+import io.k0rdent.api.core.auth.AccessTokenVerifier;
+import io.k0rdent.api.core.auth.ActiveTokens;
+import io.k0rdent.api.core.auth.ClientRegistry;
+import io.k0rdent.api.core.auth.CredentialChecks;
+import io.k0rdent.api.core.auth.Principal;
+import io.k0rdent.api.core.auth.SecretHasher;
+import io.k0rdent.api.core.auth.Secrets;
+import io.k0rdent.api.core.auth.SigningKeys;
+import io.k0rdent.api.core.auth.VerifiedTokens;
+import io.k0rdent.api.core.resource.Clock;
+import io.k0rdent.api.core.resource.Organization;
+import io.k0rdent.api.core.resource.ServiceAccount;
+import io.k0rdent.api.core.resource.ServiceAccountCredential;
+import io.k0rdent.api.core.store.memory.InMemoryStore;
+import io.k0rdent.api.verticles.cluster.HazelcastAuthState;
+import io.k0rdent.api.verticles.cluster.HazelcastSetup;
+import io.k0rdent.api.verticles.config.Settings;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The auth hot path as the product runs it, without HTTP: an embedded Hazelcast member with the
+ * product's near-cached credential index ({@link HazelcastAuthState}) over the in-memory store.
+ * <ul>
+ *   <li>{@code parseOnly}: parse a token, no checks (baseline);</li>
+ *   <li>{@code activeCheck}: what every API call and {@code /auth/introspect} decides for a token seen
+ *       before: verify-once hit, revocation, credential and account state, role set;</li>
+ *   <li>{@code clientCredentials}: the token endpoint's credential check (HMAC-SHA-256 of the secret,
+ *       two index lookups);</li>
+ *   <li>{@code mint}: {@code clientCredentials} plus signing the token.</li>
+ * </ul>
+ * Report each as a ratio to {@code parseOnly} from the same run.
+ * Run: {@code java -jar perf/target/benchmarks.jar AuthDecisionBenchmark}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class AuthDecisionBenchmark {
+
+  private Vertx vertx;
+  private HazelcastInstance hazelcast;
+  private HazelcastAuthState state;
+  private ActiveTokens tokens;
+  private CredentialChecks checks;
+  private AccessTokenIssuer issuer;
+  private String token;
+  private String clientId;
+  private String secret;
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  @Setup(Level.Trial)
+  public void setUp() throws Exception {
+    vertx = Vertx.vertx();
+    hazelcast = Hazelcast.newHazelcastInstance(HazelcastSetup.config(
+        new Settings.Hazelcast("bench-" + UUID.randomUUID(), 5701, "", "127.0.0.1")));
+    InMemoryStore store = new InMemoryStore();
+    Instant now = Clock.now();
+    await(store.organizations().create(new Organization("provider", UUID.randomUUID(), "P", null, now, now, 1)));
+    SecretHasher hasher = new SecretHasher(Secrets.randomBytes());
+    clientId = ServiceAccount.clientIdOf("sa-bench", "provider");
+    await(store.serviceAccounts().create(new ServiceAccount("sa-bench", UUID.randomUUID(), "provider", clientId,
+        "organization", "provider", List.of("compute.viewer", "storage.reader"), ServiceAccount.ACTIVE, "bench", null,
+        "bench", now, now, 1)));
+    secret = Secrets.clientSecret("cred-bench");
+    await(store.credentials().createLimited(new ServiceAccountCredential("cred-bench", UUID.randomUUID(), "sa-bench",
+        hasher.hash(secret), null, "bench", null, null, now, now, 1), 5, now));
+    state = await(HazelcastAuthState.start(vertx, hazelcast, store));
+    checks = new CredentialChecks(state, new ClientRegistry(), hasher);
+    SigningKeys keys = SigningKeys.fromJwks(List.of(SigningKeys.generateJwk()));
+    issuer = new AccessTokenIssuer(keys, "http://bench", "k0rdent-api", Duration.ofMinutes(15));
+    tokens = new ActiveTokens(new AccessTokenVerifier(keys, "http://bench", "k0rdent-api"), checks, state,
+        VerifiedTokens.DEFAULT_CAPACITY);
+    token = mint();
+    if (activeCheck() == null) {
+      throw new IllegalStateException("the benchmark token is not active");
+    }
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() throws Exception {
+    await(state.close());
+    hazelcast.shutdown();
+    await(vertx.close());
+  }
+
+  @Benchmark
+  public Object parseOnly() throws Exception {
+    return SignedJWT.parse(token).getJWTClaimsSet();
+  }
+
+  @Benchmark
+  public Principal activeCheck() throws Exception {
+    return await(tokens.check(token, Instant.now()));
+  }
+
+  @Benchmark
+  public CredentialChecks.Grantee clientCredentials() throws Exception {
+    return await(checks.clientCredentials(clientId, secret, Instant.now()));
+  }
+
+  @Benchmark
+  public String mint() throws Exception {
+    Instant now = Instant.now();
+    CredentialChecks.Grantee g = await(checks.clientCredentials(clientId, secret, now));
+    String roleSet = await(state.roleSetId(g.roles()));
+    AccessTokenIssuer.Claims c = g.claims();
+    return issuer.issue(new AccessTokenIssuer.Claims(c.subject(), c.type(), c.clientId(), c.tenantId(), c.scope(),
+        c.scopeId(), c.credentialId(), roleSet), now).token();
+  }
+}
