@@ -12,8 +12,8 @@ import java.util.Map;
 /**
  * Who is calling introspection or revocation (RFC 7662 §2.1, RFC 7009 §2.1): a bearer access token
  * (checked like any API call), else client credentials (HTTP Basic or body). Neither → 401
- * {@code invalid_client}; a refused bearer token → 401 {@code invalid_token}. Client credentials count
- * against the per-client rate limit. One per verticle (it shares the verticle's {@link ActiveTokens}).
+ * {@code invalid_client}; a refused bearer token → 401 {@code invalid_token}. Either counts against the
+ * per-client rate limit (a bearer token's {@code client_id}). One per verticle (it shares the verticle's {@link ActiveTokens}).
  */
 final class TokenCallers {
 
@@ -28,7 +28,13 @@ final class TokenCallers {
   Future<Principal> caller(RoutingContext ctx, Map<String, String> params, Instant now) {
     String bearer = OAuth.bearer(ctx);
     if (bearer != null) {
-      return tokens.check(bearer, now);
+      return tokens.check(bearer, now).map(p -> {
+        long wait = iam.rateLimits().client(p.clientId());
+        if (wait > 0) {
+          throw new OAuth.Error(429, "slow_down", "too many requests; retry after " + wait + " s", wait);
+        }
+        return p;
+      });
     }
     OAuth.ClientAuth client = OAuth.clientAuth(ctx, params);
     if (client.clientId() == null || client.secret() == null) {
