@@ -2,15 +2,9 @@ package io.k0rdent.api.verticles.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.nimbusds.jose.JOSEObjectType;
-import com.nimbusds.jose.JWSHeader;
-import com.nimbusds.jose.crypto.ECDSASigner;
-import com.nimbusds.jose.jwk.ECKey;
-import com.nimbusds.jwt.JWTClaimsSet;
-import com.nimbusds.jwt.SignedJWT;
 import io.k0rdent.api.core.auth.AccessTokenIssuer;
+import io.k0rdent.api.core.auth.PrincipalType;
 import io.k0rdent.api.core.auth.RoleSets;
-import io.k0rdent.api.core.auth.SigningKeys;
 import io.k0rdent.api.verticles.Node;
 import io.k0rdent.api.verticles.testsupport.Api;
 import io.k0rdent.api.verticles.testsupport.Api.Res;
@@ -22,10 +16,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -80,22 +74,14 @@ class SigningKeyRotationHttpTest extends NodeHttpTest {
   }
 
   /**
-   * A bootstrap-account token signed with {@code key}, living 5 minutes (longer than any token the node
-   * issues here): it shows when a key stops verifying.
+   * A bootstrap-account token signed with the current key, living 5 minutes (longer than any token the
+   * node issues here): it shows when a key stops verifying.
    */
-  private String longLivedToken(ECKey key) throws Exception {
-    Instant now = Instant.now();
-    JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(node.node().issuer()).audience("k0rdent-api")
-        .subject(TestNode.CLIENT_ID).claim("client_id", TestNode.CLIENT_ID).issueTime(Date.from(now))
-        .expirationTime(Date.from(now.plusSeconds(300))).jwtID(UUID.randomUUID().toString())
-        .claim("principal_type", "service_account").claim("tenant_id", "provider")
-        .claim("scope", "organization").claim("scope_id", "provider")
-        .claim("credential_id", Node.BOOTSTRAP_CREDENTIAL_ID)
-        .claim("role_set", RoleSets.idOf(List.of("admin"))).build();
-    SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(SigningKeys.ALGORITHM).type(AccessTokenIssuer.TYPE)
-        .keyID(key.getKeyID()).build(), claims);
-    jwt.sign(new ECDSASigner(key));
-    return jwt.serialize();
+  private String longLivedToken() {
+    return new AccessTokenIssuer(node.node().services().signingKeys(), node.node().issuer(), "k0rdent-api",
+        Duration.ofMinutes(5)).issue(new AccessTokenIssuer.Claims(TestNode.CLIENT_ID, PrincipalType.SERVICE_ACCOUNT,
+        TestNode.CLIENT_ID, "provider", "organization", "provider", Node.BOOTSTRAP_CREDENTIAL_ID,
+        RoleSets.idOf(List.of("admin"))), Instant.now()).token();
   }
 
   /** The kids of tokens minted over fresh connections, so that both HTTP verticle instances answer. */
@@ -116,9 +102,9 @@ class SigningKeyRotationHttpTest extends NodeHttpTest {
 
   @Test
   void rotationKeepsOldTokensValidUntilTheOldKeyRetires() throws Exception {
-    ECKey oldKey = node.node().services().signingKeys().current();
-    String oldKid = oldKey.getKeyID();
-    String lingering = longLivedToken(oldKey);
+    String oldKid = node.node().services().signingKeys().current().getKeyID();
+    String lingering = longLivedToken();
+    assertThat(kid(lingering)).isEqualTo(oldKid);
     assertThat(api.get(ORGS, lingering).status()).isEqualTo(200);
     String before = node.token();
     assertThat(kid(before)).isEqualTo(oldKid);
