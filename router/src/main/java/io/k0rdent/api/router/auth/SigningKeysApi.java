@@ -46,7 +46,7 @@ public final class SigningKeysApi {
   }
 
   /**
-   * The public view of a key set (schema {@code SigningKeySet}): {@code current}, the kid that signs;
+   * The public view of a key set (the operation's documented 200 body): {@code current}, the kid that signs;
    * {@code keys}, the public JWKs as the JWKS publishes them; {@code retiring}, {@code {kid, retireAfter}}
    * (RFC 3339) of every key that leaves the JWKS at {@code retireAfter}.
    */
