@@ -1,7 +1,6 @@
 package io.k0rdent.api.router;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.k0rdent.api.core.auth.AccessTokenVerifier;
 import io.k0rdent.api.core.auth.ActiveTokens;
 import io.k0rdent.api.core.auth.Principal;
 import io.k0rdent.api.core.auth.VerifiedTokens;
@@ -9,6 +8,7 @@ import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.router.auth.IntrospectEndpoint;
 import io.k0rdent.api.router.auth.OAuth;
 import io.k0rdent.api.router.auth.RevokeEndpoint;
+import io.k0rdent.api.router.auth.SigningKeysApi;
 import io.k0rdent.api.router.auth.TokenEndpoint;
 import io.k0rdent.api.router.auth.WellKnown;
 import io.k0rdent.api.router.resources.ApiKeysApi;
@@ -59,8 +59,8 @@ public final class ApiRouter {
   private ApiRouter(Face face, ApiServices services) {
     this.face = face;
     this.services = services;
-    AccessTokenVerifier full = new AccessTokenVerifier(services.signingKeys(), services.issuer(), services.audience());
-    this.tokens = new ActiveTokens(full, services.iam().checks(), services.iam().state(), VerifiedTokens.DEFAULT_CAPACITY);
+    this.tokens = new ActiveTokens(services.keyRing(), services.issuer(), services.audience(), services.iam().checks(),
+        services.iam().state(), VerifiedTokens.DEFAULT_CAPACITY);
     this.idempotency = new Idempotency(services.store().idempotency(), services.idempotencyTtl());
   }
 
@@ -102,6 +102,7 @@ public final class ApiRouter {
     handlers.putAll(new ProjectsApi(services.store(), services.pageTokens()).handlers());
     handlers.putAll(new ServiceAccountsApi(services).handlers());
     handlers.putAll(new ApiKeysApi(services).handlers());
+    handlers.putAll(new SigningKeysApi(services).handlers());
     handlers.putAll(extra);
     Map<String, Handler<RoutingContext>> raw = Map.of(
         "mintToken", new TokenEndpoint(services)::handle,

@@ -5,6 +5,7 @@ import io.k0rdent.api.core.auth.Authorizer;
 import io.k0rdent.api.core.auth.ClientRegistry;
 import io.k0rdent.api.core.auth.CredentialChecks;
 import io.k0rdent.api.core.auth.SecretHasher;
+import io.k0rdent.api.core.auth.SigningKeyRing;
 import io.k0rdent.api.core.auth.SigningKeys;
 import io.k0rdent.api.router.auth.RateLimits;
 import io.k0rdent.api.core.store.Store;
@@ -15,6 +16,7 @@ import java.time.Duration;
  * What the routers need from the process, shared by every verticle instance (all members are
  * thread-safe). Thread-confined parts (JWT signers and verifiers) are made per router from these.
  *
+ * @param keyRing          the JWT signing keys, following rotations (see {@link #signingKeys()})
  * @param providerOrganizationId the provider's own organization (seeded; cannot be deleted)
  * @param issuer           the {@code iss} of our tokens (RFC 9068 §2.2)
  * @param audience         the {@code aud} of our tokens
@@ -24,7 +26,7 @@ import java.time.Duration;
  * @param version          the product version, shown in our OpenAPI documents
  * @param iam              credentials, revocations and limits of the auth service
  */
-public record ApiServices(Store store, Authorizer authorizer, ClientRegistry clients, SigningKeys signingKeys,
+public record ApiServices(Store store, Authorizer authorizer, ClientRegistry clients, SigningKeyRing keyRing,
                           PageTokens pageTokens, MeterRegistry meters, String providerOrganizationId,
                           String issuer, String audience,
                           Duration tokenTtl, long bodyLimitBytes, Duration idempotencyTtl, String version, Iam iam) {
@@ -43,6 +45,14 @@ public record ApiServices(Store store, Authorizer authorizer, ClientRegistry cli
                     Duration credentialMaxLifetime, Duration apiKeyMaxLifetime) {
     /** 365 days. */
     public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofDays(365);
+  }
+
+  /**
+   * The signing keys as of now (an immutable snapshot of {@link #keyRing()}); code that keeps signers or
+   * verifiers must follow the ring instead.
+   */
+  public SigningKeys signingKeys() {
+    return keyRing.keys();
   }
 
   /** 1 MiB. */

@@ -14,6 +14,7 @@ import io.k0rdent.api.core.auth.PolicyEngine;
 import io.k0rdent.api.core.auth.PrincipalType;
 import io.k0rdent.api.core.auth.SecretHasher;
 import io.k0rdent.api.core.auth.Secrets;
+import io.k0rdent.api.core.auth.SigningKeyRing;
 import io.k0rdent.api.core.auth.SigningKeys;
 import io.k0rdent.api.core.store.memory.InMemoryStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -70,7 +71,7 @@ class FacesTest {
         PrincipalType.SERVICE_ACCOUNT, "provider", "organization", "provider", "cred-admin", List.of("admin")));
     AuthState state = new DirectAuthState(vertx, store, 60_000);
     String roleSet = state.roleSetId(List.of("admin")).toCompletionStage().toCompletableFuture().get();
-    ApiServices services = new ApiServices(store, policy, clients, keys, new PageTokens(Secrets.randomBytes()),
+    ApiServices services = new ApiServices(store, policy, clients, SigningKeyRing.fixed(keys), new PageTokens(Secrets.randomBytes()),
         new SimpleMeterRegistry(), "provider", "http://test", "k0rdent-api", Duration.ofMinutes(15), 1 << 20,
         Duration.ofHours(1), "test", new ApiServices.Iam(state, new CredentialChecks(state, clients, hasher), hasher,
             RateLimits.defaults(), Duration.ofDays(365), Duration.ofDays(365)));

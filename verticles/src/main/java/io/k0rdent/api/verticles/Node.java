@@ -9,7 +9,7 @@ import io.k0rdent.api.core.auth.PolicyEngine;
 import io.k0rdent.api.core.auth.PrincipalType;
 import io.k0rdent.api.core.auth.SecretHasher;
 import io.k0rdent.api.core.auth.Secrets;
-import io.k0rdent.api.core.auth.SigningKeys;
+import io.k0rdent.api.core.auth.SigningKeyRing;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.resource.Clock;
 import io.k0rdent.api.core.resource.Organization;
@@ -226,12 +226,13 @@ public final class Node {
     Future<String> pepperF = settings.auth().pepper() != null
         ? Future.succeededFuture(settings.auth().pepper())
         : store.settings().getOrCreate("auth.pepper", Secrets::random256);
-    Future<String> keyF = store.settings().getOrCreate("jwt.signing-key", SigningKeys::generateJwk);
+    Future<SigningKeyRing> keyF = SigningKeyRing.open(store.settings(), Duration.ofSeconds(settings.auth().tokenTtlSeconds()));
     Future<String> pagingF = store.settings().getOrCreate("paging.hmac-key", Secrets::random256);
     return Future.all(pepperF, keyF, pagingF).compose(cf -> {
       byte[] pepper = decodeKey(pepperF.result(), "auth.pepper");
       SecretHasher hasher = new SecretHasher(pepper);
-      SigningKeys keys = SigningKeys.fromJwks(List.of(keyF.result()));
+      SigningKeyRing keys = keyF.result();
+      keys.attach(vertx, SigningKeyRing.RELOAD_INTERVAL); // rotations reach every node over the event bus
       PageTokens pageTokens = new PageTokens(decodeKey(pagingF.result(), "paging.hmac-key"));
       ClientRegistry clients = new ClientRegistry();
       PolicyEngine policy = new PolicyEngine();

@@ -11,17 +11,66 @@ import java.util.List;
  * then on every call the {@code jti} must not be revoked, what minted it must still be good
  * ({@link CredentialChecks#live}) and its role set must resolve. Not thread-safe (its verifier is
  * thread-confined): one per verticle instance.
+ *
+ * <p>Made over a {@link SigningKeyRing}, it follows key rotations: when the ring's snapshot changed, the
+ * verifier is rebuilt before the next check; remembered tokens are forgotten only when a key was removed
+ * (tokens signed by keys still held stay valid).
  */
 public final class ActiveTokens {
 
   private final VerifiedTokens verified;
   private final CredentialChecks checks;
   private final AuthState state;
+  private final SigningKeyRing ring;
+  private final String issuer;
+  private final String audience;
+  private SigningKeys built;
+  private AccessTokenVerifier verifier;
 
+  /** Over one fixed verifier: keys never change. */
   public ActiveTokens(AccessTokenVerifier verifier, CredentialChecks checks, AuthState state, int capacity) {
     this.verified = new VerifiedTokens(t -> verifier.verify(t, Instant.now()), capacity);
     this.checks = checks;
     this.state = state;
+    this.verifier = verifier;
+    this.ring = null;
+    this.issuer = null;
+    this.audience = null;
+  }
+
+  /**
+   * Over the keys of {@code ring}, following its changes.
+   *
+   * @param issuer   the {@code iss} tokens must carry
+   * @param audience the {@code aud} tokens must include
+   * @param capacity tokens remembered as verified at most ({@link VerifiedTokens})
+   */
+  public ActiveTokens(SigningKeyRing ring, String issuer, String audience, CredentialChecks checks, AuthState state,
+                      int capacity) {
+    this.verified = new VerifiedTokens(t -> verifier.verify(t, Instant.now()), capacity);
+    this.checks = checks;
+    this.state = state;
+    this.ring = ring;
+    this.issuer = issuer;
+    this.audience = audience;
+    follow();
+  }
+
+  /** Rebuilds the verifier when the ring's snapshot changed; forgets verified tokens when a key left. */
+  private void follow() {
+    if (ring == null) {
+      return;
+    }
+    SigningKeys now = ring.keys();
+    if (now == built) {
+      return;
+    }
+    AccessTokenVerifier v = new AccessTokenVerifier(now, issuer, audience);
+    if (built != null && !now.kids().containsAll(built.kids())) {
+      verified.clear();
+    }
+    built = now;
+    verifier = v;
   }
 
   private static ApiException inactive() {
@@ -35,6 +84,7 @@ public final class ActiveTokens {
   public Future<Principal> check(String token, Instant now) {
     Principal p;
     try {
+      follow();
       p = verified.principal(token, now);
     } catch (ApiException e) {
       return Future.failedFuture(e);
@@ -53,6 +103,7 @@ public final class ActiveTokens {
 
   /** The verified claims of {@code token} without the liveness checks; throws 401 when unacceptable. */
   public Principal claims(String token, Instant now) {
+    follow();
     return verified.principal(token, now);
   }
 }

@@ -70,6 +70,11 @@ public final class VerifiedTokens {
     return verified;
   }
 
+  /** Forgets every remembered token (when a key they may have been verified with is no longer held). */
+  public void clear() {
+    cache.clear();
+  }
+
   /** Tokens currently remembered. */
   public int size() {
     return cache.size();

@@ -17,4 +17,15 @@ public interface SettingsStore {
 
   /** Creates or replaces the value. */
   Future<Void> put(String name, String value);
+
+  /**
+   * Stores {@code value} only if the stored value is still {@code expected} (compared as exact strings),
+   * atomically cluster-wide: the way to change a value that several nodes may change at once (read,
+   * compute, compare-and-set, re-read and retry on {@code false}).
+   *
+   * @param expected the value last read, or null to store only when no value is stored
+   * @return true when {@code value} was stored, false when the stored value was not {@code expected}
+   *     (nothing changed); fails like the other operations when the store cannot be reached
+   */
+  Future<Boolean> compareAndSet(String name, String expected, String value);
 }

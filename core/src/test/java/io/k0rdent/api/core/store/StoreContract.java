@@ -1414,6 +1414,36 @@ public abstract class StoreContract {
     assertThat(await(store.settings().get("bootstrap"))).contains(values.iterator().next());
   }
 
+  @Test
+  void compareAndSetStoresOnlyOverTheExpectedValue() {
+    assertThat(await(store.settings().compareAndSet("keys", "v0", "v1"))).as("nothing stored, v0 expected").isFalse();
+    assertThat(await(store.settings().get("keys"))).isEmpty();
+    assertThat(await(store.settings().compareAndSet("keys", null, "v1"))).as("absent expected").isTrue();
+    assertThat(await(store.settings().compareAndSet("keys", null, "other"))).as("no longer absent").isFalse();
+    assertThat(await(store.settings().compareAndSet("keys", "v0", "v2"))).isFalse();
+    assertThat(await(store.settings().get("keys"))).contains("v1");
+    assertThat(await(store.settings().compareAndSet("keys", "v1", "v2"))).isTrue();
+    assertThat(await(store.settings().get("keys"))).contains("v2");
+    String big = "{\"k\":\"" + "x✓".repeat(20_000) + "\"}";
+    assertThat(await(store.settings().compareAndSet("keys", "v2", big))).isTrue();
+    assertThat(await(store.settings().compareAndSet("keys", big, "v3"))).as("long values compare exactly").isTrue();
+    assertThat(await(store.settings().get("keys"))).contains("v3");
+  }
+
+  @Test
+  void concurrentCompareAndSetOverOneValueHasOneWinner() throws Exception {
+    await(store.settings().put("keys", "start"));
+    int n = 24;
+    List<Future<Boolean>> results = concurrently(n, 8,
+        i -> store.settings().compareAndSet("keys", "start", "value-" + i));
+    int won = 0;
+    for (Future<Boolean> f : results) {
+      won += await(f) ? 1 : 0;
+    }
+    assertThat(won).isEqualTo(1);
+    assertThat(await(store.settings().get("keys")).orElseThrow()).startsWith("value-");
+  }
+
   // ---------------------------------------------------------------- store
 
   @Test

@@ -5,6 +5,7 @@ import io.k0rdent.api.core.auth.AccessTokenIssuer;
 import io.k0rdent.api.core.auth.AuthState;
 import io.k0rdent.api.core.auth.CredentialChecks;
 import io.k0rdent.api.core.auth.CredentialChecks.Grantee;
+import io.k0rdent.api.core.auth.SigningKeys;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.store.Store;
 import io.k0rdent.api.router.ApiDocument;
@@ -29,7 +30,7 @@ import java.util.Set;
  * (§5.1). Errors (§5.2): {@code invalid_request}, {@code unsupported_grant_type}, {@code invalid_scope},
  * {@code invalid_grant} (API key) → 400; {@code invalid_client} → 401 with {@code WWW-Authenticate};
  * {@code slow_down} → 429 with {@code Retry-After}; {@code temporarily_unavailable} → 503. One instance
- * per verticle (its signer is thread-confined).
+ * per verticle (its signer is thread-confined; it is rebuilt when the signing keys rotate).
  */
 public final class TokenEndpoint {
 
@@ -37,15 +38,27 @@ public final class TokenEndpoint {
       Set.of("grant_type", "client_id", "client_secret", "api_key", "scope", "scope_narrowing");
   private static final Set<String> OBJECTS = Set.of("scope_narrowing");
 
+  private final ApiServices services;
   private final ApiServices.Iam iam;
   private final Store store;
-  private final AccessTokenIssuer issuer;
+  private SigningKeys issuerKeys;
+  private AccessTokenIssuer issuer;
 
   public TokenEndpoint(ApiServices services) {
+    this.services = services;
     this.iam = services.iam();
     this.store = services.store();
-    this.issuer = new AccessTokenIssuer(services.signingKeys(), services.issuer(), services.audience(),
-        services.tokenTtl());
+    issuer();
+  }
+
+  /** The issuer of the current signing key, rebuilt when the key ring changed. */
+  private AccessTokenIssuer issuer() {
+    SigningKeys keys = services.keyRing().keys();
+    if (keys != issuerKeys) {
+      issuer = new AccessTokenIssuer(keys, services.issuer(), services.audience(), services.tokenTtl());
+      issuerKeys = keys;
+    }
+    return issuer;
   }
 
   public void handle(RoutingContext ctx) {
@@ -101,7 +114,7 @@ public final class TokenEndpoint {
         .compose(g -> narrow(g, narrowing))
         .compose(g -> iam.state().roleSetId(g.roles()).map(roleSet -> {
           AccessTokenIssuer.Claims c = g.claims();
-          AccessTokenIssuer.Issued t = issuer.issue(new AccessTokenIssuer.Claims(c.subject(), c.type(), c.clientId(),
+          AccessTokenIssuer.Issued t = issuer().issue(new AccessTokenIssuer.Claims(c.subject(), c.type(), c.clientId(),
               c.tenantId(), c.scope(), c.scopeId(), c.credentialId(), roleSet), now);
           if (g.usageKind() != null) {
             iam.state().recordUse(g.usageKind(), g.usageId(), now, address);

@@ -1,13 +1,19 @@
 package io.k0rdent.api.verticles.launcher;
 
+import io.k0rdent.api.core.auth.SigningKeyRing;
+import io.k0rdent.api.core.auth.SigningKeys;
 import io.k0rdent.api.router.OpenApiUi;
 import io.k0rdent.api.verticles.Node;
 import io.k0rdent.api.verticles.config.ConfigLoader;
 import io.k0rdent.api.verticles.config.Settings;
 import io.k0rdent.api.verticles.store.pg.Migrations;
 import io.k0rdent.api.verticles.store.pg.PgSettings;
+import io.k0rdent.api.verticles.store.pg.PgStore;
+import io.vertx.core.Vertx;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -19,29 +25,35 @@ import picocli.CommandLine.Option;
 /**
  * The command line of {@code k0rdent-api.jar}: {@code dev} (everything in one process, the embedded
  * default), {@code serve --config FILE} (production: PostgreSQL required), {@code migrate --config FILE}
- * (apply the schema migrations and exit). Exit codes: 0 done, 1 failed to start or run, 2 usage or
- * configuration error.
+ * (apply the schema migrations and exit), {@code keys rotate --config FILE} (add a new JWT signing key).
+ * Exit codes: 0 done, 1 failed to start or run, 2 usage or configuration error.
  */
 @Command(name = "k0rdent-api", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "The k0rdent AI API: Arc (customer) and Atlas (provider) faces and the Auth/IAM service.",
-    subcommands = {Main.Dev.class, Main.Serve.class, Main.Migrate.class, CommandLine.HelpCommand.class})
+    subcommands = {Main.Dev.class, Main.Serve.class, Main.Migrate.class, Main.Keys.class,
+        CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    int code = new CommandLine(new Main()).setExecutionExceptionHandler((ex, cmd, parsed) -> {
+    int code = commandLine().execute(args);
+    if (code != 0 || !Boolean.getBoolean("k0rdent.keepRunning")) {
+      System.exit(code);
+    }
+  }
+
+  /** The command line with its error handling (exit codes as above), for {@link #main} and tests. */
+  static CommandLine commandLine() {
+    return new CommandLine(new Main()).setExecutionExceptionHandler((ex, cmd, parsed) -> {
       if (ex instanceof ConfigLoader.ConfigException) {
         cmd.getErr().println("configuration error: " + ex.getMessage());
         return 2;
       }
       cmd.getErr().println("error: " + ex.getMessage());
       return 1;
-    }).execute(args);
-    if (code != 0 || !Boolean.getBoolean("k0rdent.keepRunning")) {
-      System.exit(code);
-    }
+    });
   }
 
   @Override
@@ -115,6 +127,79 @@ public final class Main implements Runnable {
       Migrations.migrate(PgSettings.from(s.database()));
       System.out.println("migrations applied");
       return 0;
+    }
+  }
+
+  @Command(name = "keys", mixinStandardHelpOptions = true,
+      description = "Manage the JWT signing keys kept in PostgreSQL.",
+      subcommands = {Keys.Rotate.class, CommandLine.HelpCommand.class})
+  static final class Keys implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+      spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "rotate", mixinStandardHelpOptions = true,
+        description = {"Add a freshly generated signing key that signs every new access token; the previous keys",
+            "stay in the JWK Set, and valid, until the last token they signed has expired (auth.tokenTtlSeconds",
+            "+ 30 s from now), then leave it. Works on the configured database (as migrate); the database must be",
+            "migrated. This command does not join the cluster, so it cannot announce the rotation: running nodes",
+            "pick it up at their next periodic reload, within 10 s. Give it the nodes' configuration (the same",
+            "auth.tokenTtlSeconds). A node's Atlas operation POST /v1/regions/global/auth/keys:rotate does the",
+            "same and reaches every node within a second."})
+    static final class Rotate implements java.util.concurrent.Callable<Integer> {
+      @CommandLine.Spec
+      CommandLine.Model.CommandSpec spec;
+      @Option(names = "--config", description = "YAML configuration file (optional: the environment may say all)")
+      Path config;
+
+      @Override
+      public Integer call() throws Exception {
+        Settings s = withDatabase(config, "keys rotate");
+        Duration ttl = Duration.ofSeconds(s.auth().tokenTtlSeconds());
+        Vertx vertx = Vertx.vertx();
+        PgStore store = PgStore.create(vertx, PgSettings.from(s.database()));
+        SigningKeys rotated;
+        try {
+          rotated = SigningKeyRing.open(store.settings(), ttl).compose(SigningKeyRing::rotate)
+              .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+          Throwable cause = e.getCause();
+          throw new IllegalStateException("rotating the signing key failed: "
+              + (cause.getMessage() == null ? cause.toString() : cause.getMessage())
+              + " (is the database reachable and migrated?)", cause);
+        } finally {
+          close(store, vertx);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("new signing key: " + rotated.current().getKeyID() + " (version " + rotated.version() + ")");
+        for (SigningKeys.Entry e : rotated.entries()) {
+          if (e.retireAfter() != null) {
+            out.println("previous key " + e.kid() + " stays in the JWK Set until " + e.retireAfter());
+          }
+        }
+        out.println("running nodes sign with the new key after their next reload (within "
+            + SigningKeyRing.RELOAD_INTERVAL.toSeconds() + " s)");
+        out.flush();
+        return 0;
+      }
+
+      /** Closes the pool, then Vert.x, each awaited on its own (callbacks cannot run once Vert.x is closed). */
+      private static void close(PgStore store, Vertx vertx) {
+        try {
+          store.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          System.err.println("warning: closing the database pool: " + e);
+        }
+        try {
+          vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          System.err.println("warning: closing Vert.x: " + e);
+        }
+      }
     }
   }
 

@@ -443,5 +443,11 @@ public final class InMemoryStore implements Store {
       values.put(name, value);
       return Future.succeededFuture();
     }
+
+    @Override
+    public Future<Boolean> compareAndSet(String name, String expected, String value) {
+      return Future.succeededFuture(expected == null ? values.putIfAbsent(name, value) == null
+          : values.replace(name, expected, value));
+    }
   }
 }

@@ -7,7 +7,11 @@ import io.vertx.sqlclient.Tuple;
 import java.util.Optional;
 import java.util.function.Supplier;
 
-/** {@link SettingsStore} over the {@code settings} table; the first committed insert of a name wins. */
+/**
+ * {@link SettingsStore} over the {@code settings} table; the first committed insert of a name wins;
+ * compare-and-set is one conditional statement (row-locked by PostgreSQL, so of two concurrent ones with
+ * the same expected value exactly one stores).
+ */
 final class PgSettingsStore implements SettingsStore {
 
   private static final String GET = "SELECT value FROM settings WHERE name = $1";
@@ -15,6 +19,11 @@ final class PgSettingsStore implements SettingsStore {
       "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING value";
   private static final String PUT =
       "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value";
+
+  private static final String REPLACE_IF =
+      "UPDATE settings SET value = $3 WHERE name = $1 AND value = $2";
+  private static final String INSERT_IF_ABSENT =
+      "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
 
   private final Pool pool;
 
@@ -57,6 +66,15 @@ final class PgSettingsStore implements SettingsStore {
   public Future<Void> put(String name, String value) {
     return pool.preparedQuery(PUT).execute(Tuple.of(name, value))
         .<Void>mapEmpty()
+        .recover(e -> Future.failedFuture(PgErrors.map(e)));
+  }
+
+  @Override
+  public Future<Boolean> compareAndSet(String name, String expected, String value) {
+    var query = expected == null
+        ? pool.preparedQuery(INSERT_IF_ABSENT).execute(Tuple.of(name, value))
+        : pool.preparedQuery(REPLACE_IF).execute(Tuple.of(name, expected, value));
+    return query.map(rows -> rows.rowCount() == 1)
         .recover(e -> Future.failedFuture(PgErrors.map(e)));
   }
 }
