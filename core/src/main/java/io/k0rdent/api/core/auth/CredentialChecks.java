@@ -42,13 +42,23 @@ public final class CredentialChecks {
     this.dummyHash = hasher.hash("\u0000");
   }
 
-  /** The id inside {@code prefix<id>_<random>}, or null when the secret has another shape. */
+  /** The id inside {@code prefix<id>_<random>}, or null when the secret has another shape (the id must be a slug). */
   public static String idIn(String secret, String prefix) {
     if (secret == null || !secret.startsWith(prefix)) {
       return null;
     }
     int end = secret.indexOf('_', prefix.length());
-    return end <= prefix.length() ? null : secret.substring(prefix.length(), end);
+    String id = end <= prefix.length() ? null : secret.substring(prefix.length(), end);
+    return io.k0rdent.api.core.resource.Slugs.isValid(id) ? id : null;
+  }
+
+  /**
+   * A token cannot be older than what it was minted with: an id re-used by a new credential, key or
+   * account (after the old one was deleted) must not bring the old one's tokens back. Compared in whole
+   * seconds, the precision of {@code iat}.
+   */
+  private static boolean notOlderThan(Principal p, Instant createdAt) {
+    return p.issuedAt() != null && createdAt != null && p.issuedAt().getEpochSecond() >= createdAt.getEpochSecond();
   }
 
   /**
@@ -105,7 +115,7 @@ public final class CredentialChecks {
       if (key == null || !(current || previous) || !ApiKey.ACTIVE.equals(key.statusAt(now))) {
         return Future.succeededFuture();
       }
-      return currentRoles(key.createdBy(), PrincipalType.fromClaim(key.creatorType())).map(creatorRoles -> {
+      return currentRoles(key.createdBy(), PrincipalType.fromClaim(key.creatorType()), key.createdAt()).map(creatorRoles -> {
         if (creatorRoles == null) {
           return null;
         }
@@ -133,6 +143,14 @@ public final class CredentialChecks {
    * the client id before {@code @}). Users arrive with identity providers: none is active yet.
    */
   public Future<List<String>> currentRoles(String subject, PrincipalType type) {
+    return currentRoles(subject, type, null);
+  }
+
+  /**
+   * As {@link #currentRoles(String, PrincipalType)}, and null when the principal was created after
+   * {@code existedAt} (a later principal re-using the id of a deleted one does not inherit its keys).
+   */
+  public Future<List<String>> currentRoles(String subject, PrincipalType type, Instant existedAt) {
     if (type != PrincipalType.SERVICE_ACCOUNT || subject == null) {
       return Future.succeededFuture();
     }
@@ -145,13 +163,15 @@ public final class CredentialChecks {
       return Future.succeededFuture();
     }
     return state.serviceAccount(subject.substring(0, at))
-        .map(sa -> sa != null && sa.active() && sa.clientId().equals(subject) ? sa.roles() : null);
+        .map(sa -> sa != null && sa.active() && sa.clientId().equals(subject)
+            && (existedAt == null || !sa.createdAt().isAfter(existedAt)) ? sa.roles() : null);
   }
 
   /**
    * Whether what minted the token of {@code p} is still good at {@code now}: the credential exists and is
    * unexpired and its service account is active (client_credentials); the key exists, is active and
-   * unexpired, and its creator is active (api_key). Revocation by {@code jti} is checked separately.
+   * unexpired, and its creator is active (api_key); and none of them was created after the token
+   * (a re-used id). Revocation by {@code jti} is checked separately.
    */
   public Future<Boolean> live(Principal p, Instant now) {
     if (p.type() == PrincipalType.SERVICE_ACCOUNT) {
@@ -160,19 +180,21 @@ public final class CredentialChecks {
         return Future.succeededFuture(c.credentialId().equals(p.credentialId()));
       }
       return state.credential(p.credentialId()).compose(cred -> {
-        if (cred == null || !cred.activeAt(now)) {
+        if (cred == null || !cred.activeAt(now) || !notOlderThan(p, cred.createdAt())) {
           return Future.succeededFuture(false);
         }
         return state.serviceAccount(cred.serviceAccountId())
-            .map(sa -> sa != null && sa.active() && sa.clientId().equals(p.subject()));
+            .map(sa -> sa != null && sa.active() && sa.clientId().equals(p.subject()) && notOlderThan(p, sa.createdAt()));
       });
     }
     if (p.type() == PrincipalType.API_KEY) {
       return state.apiKey(p.credentialId()).compose(key -> {
-        if (key == null || !ApiKey.ACTIVE.equals(key.statusAt(now)) || !key.createdBy().equals(p.subject())) {
+        if (key == null || !ApiKey.ACTIVE.equals(key.statusAt(now)) || !key.createdBy().equals(p.subject())
+            || !notOlderThan(p, key.createdAt())) {
           return Future.succeededFuture(false);
         }
-        return currentRoles(key.createdBy(), PrincipalType.fromClaim(key.creatorType())).map(r -> r != null);
+        return currentRoles(key.createdBy(), PrincipalType.fromClaim(key.creatorType()), key.createdAt())
+            .map(r -> r != null);
       });
     }
     return Future.succeededFuture(false);

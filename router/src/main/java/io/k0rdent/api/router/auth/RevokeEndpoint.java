@@ -17,8 +17,9 @@ import java.util.Set;
  * {@code POST /v1/regions/global/auth/revoke} (upstream {@code revokeToken}, RFC 7009). The caller
  * authenticates ({@link TokenCallers}) and may revoke its own tokens (same {@code sub}); a platform
  * administrator ({@code auth.tokens.revoke}) any. Unknown, malformed, expired and already revoked tokens
- * answer 200 {@code {"revoked": true}} as well (§2.2); another principal's token is 403
- * {@code unauthorized_client} (§2.1). {@code token_type_hint} is accepted and not needed.
+ * answer 200 {@code {"revoked": true}} as well (§2.2); another principal's token of the caller's own
+ * organization is 403 {@code unauthorized_client} (§2.1), one of another organization answers like an
+ * unknown token (200, nothing revoked), so revocation reveals no more than introspection. {@code token_type_hint} is accepted and not needed.
  */
 public final class RevokeEndpoint {
 
@@ -57,6 +58,10 @@ public final class RevokeEndpoint {
         }
         if (!target.subject().equals(caller.subject())
             && !authorizer.isAllowed(caller, ANY_TOKEN_PERMISSION, "organizations/" + target.tenantId())) {
+          if (caller.tenantId() == null || !caller.tenantId().equals(target.tenantId())) {
+            // another organization's token: answered like an unknown one, as introspection hides it too
+            return Future.succeededFuture();
+          }
           throw new OAuth.Error(403, "unauthorized_client", "the token belongs to another principal");
         }
         return state.isRevoked(target.tokenId()) ? Future.succeededFuture()

@@ -96,14 +96,24 @@ public final class TokenEndpoint {
         }
         String keyId = CredentialChecks.idIn(key, CredentialChecks.API_KEY_PREFIX);
         limit(iam.rateLimits().client(keyId == null ? null : "apikey:" + keyId));
-        grantee = checks.apiKey(key, now).map(g -> {
+        // A client that authenticates must do so successfully (RFC 6749 §3.2.1), even if the key is what counts.
+        OAuth.ClientAuth client = OAuth.clientAuth(ctx, params);
+        Future<Void> clientOk = !client.present() ? Future.succeededFuture()
+            : checks.clientCredentials(client.clientId(), client.secret(), now).map(c -> {
+              if (c == null) {
+                throw new OAuth.Error(401, "invalid_client", "unknown client, wrong or expired secret, or disabled account");
+              }
+              return null;
+            });
+        grantee = clientOk.compose(v -> checks.apiKey(key, now)).map(g -> {
           if (g == null) {
             throw new OAuth.Error(400, "invalid_grant", "the API key is unknown, wrong, disabled or expired");
           }
           return g;
         });
       } else {
-        throw new OAuth.Error(400, "unsupported_grant_type", "grant_type '" + grant + "' is not supported");
+        throw new OAuth.Error(400, "unsupported_grant_type",
+            "grant_type is not supported; use client_credentials or api_key");
       }
     } catch (RuntimeException e) {
       OAuth.fail(ctx, e);
@@ -117,7 +127,7 @@ public final class TokenEndpoint {
           AccessTokenIssuer.Issued t = issuer().issue(new AccessTokenIssuer.Claims(c.subject(), c.type(), c.clientId(),
               c.tenantId(), c.scope(), c.scopeId(), c.credentialId(), roleSet), now);
           if (g.usageKind() != null) {
-            iam.state().recordUse(g.usageKind(), g.usageId(), now, address);
+            iam.state().recordUse(g.usageKind(), g.usageId(), io.k0rdent.api.core.resource.Clock.now(), address);
           }
           return t;
         }))
@@ -201,6 +211,9 @@ public final class TokenEndpoint {
     }
     if (scopeId == null) {
       throw badNarrowing("scope project needs scopeId");
+    }
+    if (!io.k0rdent.api.core.resource.Slugs.isValid(scopeId)) {
+      throw badNarrowing("scopeId must be a project id (a slug)");
     }
     if ("project".equals(c.scope())) {
       if (!scopeId.equals(c.scopeId())) {

@@ -31,9 +31,11 @@ import java.util.UUID;
  * Handlers of the API-key operations (upstream {@code createApiKey}, {@code listApiKeys},
  * {@code getApiKey}, {@code updateApiKey}, {@code deleteApiKey}, {@code rotateApiKey}). A principal sees
  * and manages its own keys; a platform administrator ({@link #ADMIN_PERMISSION} on the key's organization)
- * any; every other key answers 404, as if it did not exist. Tokens minted with an API key may not create
- * or rotate keys (403): a leaked key cannot breed new ones or lock its owner out. Secrets are
- * {@code plt_sk_<id>_<random>}, shown only by create and rotate.
+ * any; every other key answers 404, as if it did not exist. Tokens minted with an API key may read keys
+ * but not create, change, rotate or delete them (403): a leaked key cannot lift its own ceiling, breed
+ * new keys or lock its owner out. A key never reaches beyond the token that created it: its scope must lie
+ * within the token's, and a token with fewer roles than its principal (narrowed) gives the key those
+ * roles as its ceiling. Secrets are {@code plt_sk_<id>_<random>}, shown only by create and rotate.
  */
 public final class ApiKeysApi {
 
@@ -73,8 +75,11 @@ public final class ApiKeysApi {
         "listApiKeys", this::list,
         "getApiKey", call -> visible(call).compose(k -> ops.get(call)),
         "updateApiKey", this::update,
-        "deleteApiKey", call -> visible(call).compose(k -> ops.delete(call))
-            .compose(r -> iam.state().changed(AuthState.Kind.API_KEY, k(call)).map(r)),
+        "deleteApiKey", call -> {
+          refuseKeyTokens(call.principal(), "delete API keys");
+          return visible(call).compose(k -> ops.delete(call))
+              .compose(r -> iam.state().changed(AuthState.Kind.API_KEY, k(call)).map(r));
+        },
         "rotateApiKey", this::rotate);
   }
 
@@ -119,20 +124,35 @@ public final class ApiKeysApi {
   private Future<Reply> create(Call call) {
     Principal p = call.principal();
     refuseKeyTokens(p, "create API keys");
+    if (p.roles() == null || p.roles().isEmpty()) {
+      throw ApiException.permissionDenied("a token without roles cannot create API keys");
+    }
     String id = call.text("id") == null ? Slugs.generate("apikey") : call.text("id");
     String scope = call.text("scope");
     String scopeId = call.text("scopeId");
-    List<String> roles = IamFields.roles(call.body());
+    List<String> asked = IamFields.roles(call.body());
     Instant now = Clock.now();
     Instant expiresAt = IamFields.expiresAt(call.body(), now, iam.apiKeyMaxLifetime());
-    checkHeld(p, roles == null ? List.of() : roles);
+    checkHeld(p, asked == null ? List.of() : asked);
     String secret = secretFor(id);
-    return IamFields.organizationOf(store, scope, scopeId).compose(org -> {
-      if (!org.equals(p.tenantId()) && !isAdmin(p, org)) {
-        throw ApiException.invalidField("scopeId", "the caller has no access to " + scope + " '" + scopeId + "'");
+    ApiException outOfReach = ApiException.invalidField("scopeId",
+        scope + " '" + scopeId + "' does not exist or is not within the caller's reach");
+    if ("project".equals(p.scope()) && !("project".equals(scope) && scopeId.equals(p.scopeId()))) {
+      throw outOfReach; // a project-scoped token makes keys for its project only
+    }
+    Future<String> org = IamFields.organizationOf(store, scope, scopeId).recover(e -> Future.failedFuture(
+        e instanceof ApiException a && a.status() == 400 ? outOfReach : e));
+    // no ceiling asked: mirror the creator, unless this token holds less than the creator (narrowed)
+    Future<List<String>> ceiling = asked != null && !asked.isEmpty() ? Future.succeededFuture(asked)
+        : iam.checks().currentRoles(p.subject(), p.type()).map(current ->
+            current != null && p.roles().containsAll(current) ? List.<String>of() : p.roles());
+    return Future.all(org, ceiling).compose(both -> {
+      String o = org.result();
+      if (!o.equals(p.tenantId()) && !isAdmin(p, o)) {
+        throw outOfReach;
       }
-      return ops.create(new ApiKey(id, UUID.randomUUID(), org, scope, scopeId, roles, ApiKey.ACTIVE, expiresAt,
-          p.subject(), p.type().claim(), iam.hasher().hash(secret), null, null, null, null, null,
+      return ops.create(new ApiKey(id, UUID.randomUUID(), o, scope, scopeId, ceiling.result(), ApiKey.ACTIVE,
+          expiresAt, p.subject(), p.type().claim(), iam.hasher().hash(secret), null, null, null, null, null,
           call.text("displayName"), call.text("description"), now, now, 1));
     }).compose(reply -> iam.state().changed(AuthState.Kind.API_KEY, id).map(reply))
         .map(reply -> {
@@ -148,6 +168,10 @@ public final class ApiKeysApi {
     filters.put("scope", IamFields.oneOf(call, "scope", "organization", "project"));
     filters.put("scopeId", IamFields.slug(call, "scopeId"));
     String createdBy = call.query("createdBy");
+    if (createdBy != null && (createdBy.isEmpty() || createdBy.length() > 255
+        || !createdBy.chars().allMatch(c -> c > 0x20 && c < 0x7f))) {
+      throw ApiException.invalidField("createdBy", "createdBy must be a principal's sub (printable ASCII) or *");
+    }
     if (createdBy == null || !isAdmin(p, p.tenantId())) {
       filters.put("createdBy", p.subject());
     } else if (!createdBy.equals("*")) {
@@ -170,6 +194,7 @@ public final class ApiKeysApi {
 
   private Future<Reply> update(Call call) {
     Principal p = call.principal();
+    refuseKeyTokens(p, "change API keys");
     JsonNode body = call.body();
     List<String> roles = IamFields.roles(body);
     if (roles != null) {

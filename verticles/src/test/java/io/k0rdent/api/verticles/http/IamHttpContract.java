@@ -578,4 +578,145 @@ abstract class IamHttpContract extends NodeHttpTest {
     assertThat(seen.getString("lastUsedAt")).isNotNull();
     assertThat(seen.getString("lastUsedIp")).isEqualTo("127.0.0.1");
   }
+
+  /** A token of a new service account of {@code org} with {@code roles}, narrowed by {@code narrowing} (or not). */
+  String accountToken(String org, JsonObject narrowing, String... roles) {
+    JsonObject sa = createAccount(org, roles);
+    String secret = createCredential(sa.getString("id")).getString("clientSecret");
+    JsonObject grant = new JsonObject().put("grant_type", "client_credentials").put("client_id", sa.getString("clientId"))
+        .put("client_secret", secret);
+    if (narrowing != null) {
+      grant.put("scope_narrowing", narrowing);
+    }
+    Res r = mintJson(grant);
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    return r.json().getString("access_token");
+  }
+
+  @Test
+  void aKeyNeverReachesBeyondTheTokenThatCreatedIt() {
+    String org = unique("org");
+    assertThat(api.post(ORGS, token, new JsonObject().put("id", org)).status()).isEqualTo(201);
+    String project = unique("proj");
+    assertThat(api.post(PROJECTS, token, new JsonObject().put("id", project).put("organizationId", org)).status())
+        .isEqualTo(201);
+    JsonObject orgKey = new JsonObject().put("displayName", "k").put("scope", "organization").put("scopeId", org);
+
+    // narrowed to no roles: cannot make a key (which would otherwise mirror all the creator's roles)
+    String none = accountToken(org, new JsonObject().put("roles", new JsonArray()), "a.viewer", "b.editor");
+    assertThat(api.post(KEYS, none, orgKey).status()).isEqualTo(403);
+    // narrowed to one role: the key's ceiling is that role
+    String one = accountToken(org, new JsonObject().put("roles", new JsonArray().add("a.viewer")), "a.viewer", "b.editor");
+    Res k = api.post(KEYS, one, orgKey);
+    assertThat(k.status()).as(k.body()).isEqualTo(201);
+    assertThat(k.json().getJsonArray("roles").getList()).containsExactly("a.viewer");
+    assertThat(introspect(keyToken(k.json().getString("secret"))).getJsonArray("roles").getList())
+        .containsExactly("a.viewer");
+    // not narrowed: the key mirrors the creator
+    String full = accountToken(org, null, "a.viewer", "b.editor");
+    Res mirror = api.post(KEYS, full, orgKey);
+    assertThat(mirror.json().getJsonArray("roles").getList()).isEmpty();
+    assertThat(introspect(keyToken(mirror.json().getString("secret"))).getJsonArray("roles").getList())
+        .containsExactlyInAnyOrder("a.viewer", "b.editor");
+    // narrowed to a project: keys for that project only
+    String inProject = accountToken(org, new JsonObject().put("scope", "project").put("scopeId", project), "a.viewer");
+    Res wide = api.post(KEYS, inProject, orgKey);
+    assertThat(wide.status()).isEqualTo(400);
+    assertThat(api.post(KEYS, inProject, new JsonObject().put("displayName", "p").put("scope", "project")
+        .put("scopeId", project)).status()).isEqualTo(201);
+    // another organization's project and a missing one read the same
+    Res foreign = api.post(KEYS, full, new JsonObject().put("displayName", "f").put("scope", "organization")
+        .put("scopeId", "provider"));
+    Res missing = api.post(KEYS, full, new JsonObject().put("displayName", "f").put("scope", "project")
+        .put("scopeId", "no-such-project"));
+    assertThat(foreign.status()).isEqualTo(400);
+    assertThat(missing.status()).isEqualTo(400);
+
+    // a key's own token cannot lift its ceiling, or change or delete keys at all
+    String kt = keyToken(k.json().getString("secret"));
+    String kid = k.json().getString("id");
+    assertThat(api.patch(KEYS + "/" + kid, kt, new JsonObject().put("roles", new JsonArray())).status()).isEqualTo(403);
+    assertThat(api.patch(KEYS + "/" + kid, kt, new JsonObject().put("status", "disabled")).status()).isEqualTo(403);
+    assertThat(api.delete(KEYS + "/" + kid, kt).status()).isEqualTo(403);
+    assertThat(api.get(KEYS + "/" + kid, kt).status()).isEqualTo(200);
+  }
+
+  @Test
+  void aRecreatedKeyDoesNotReviveTheOldKeysTokens() throws Exception {
+    JsonObject body = new JsonObject().put("id", unique("key")).put("displayName", "again").put("scope", "organization")
+        .put("scopeId", "provider");
+    Res first = api.post(KEYS, token, body);
+    String old = keyToken(first.json().getString("secret"));
+    assertThat(api.delete(KEYS + "/" + body.getString("id"), token).status()).isEqualTo(204);
+    assertThat(introspect(old)).isEqualTo(INACTIVE);
+    Thread.sleep(1100); // a later second than the old token's iat
+    Res again = api.post(KEYS, token, body);
+    assertThat(again.status()).isEqualTo(201);
+    assertThat(introspect(old)).isEqualTo(INACTIVE);
+    assertThat(api.get(ORGS, old).status()).isEqualTo(401);
+    assertThat(introspect(keyToken(again.json().getString("secret"))).getBoolean("active")).isTrue();
+  }
+
+  @Test
+  void clientAuthenticationWithTheApiKeyGrantMustSucceedWhenSent() {
+    String secret = api.post(KEYS, token, new JsonObject().put("displayName", "k").put("scope", "organization")
+        .put("scopeId", "provider")).json().getString("secret");
+    Res wrong = api.send("POST", TOKEN, "grant_type=api_key&api_key=" + Api.enc(secret), "Content-Type",
+        "application/x-www-form-urlencoded", "Authorization", basic(TestNode.CLIENT_ID, "wrong"));
+    assertThat(wrong.status()).isEqualTo(401);
+    assertThat(wrong.json().getString("error")).isEqualTo("invalid_client");
+    Res right = api.send("POST", TOKEN, "grant_type=api_key&api_key=" + Api.enc(secret), "Content-Type",
+        "application/x-www-form-urlencoded", "Authorization", basic(TestNode.CLIENT_ID, TestNode.CLIENT_SECRET));
+    assertThat(right.status()).isEqualTo(200);
+    Res echo = mint("grant_type=" + "x".repeat(5000));
+    assertThat(echo.status()).isEqualTo(400);
+    assertThat(echo.json().getString("error")).isEqualTo("unsupported_grant_type");
+    assertThat(echo.body().length()).isLessThan(300);
+  }
+
+  @Test
+  void anotherOrganizationsTokenIsNeitherShownNorRevoked() {
+    String org = unique("org");
+    assertThat(api.post(ORGS, token, new JsonObject().put("id", org)).status()).isEqualTo(201);
+    String stranger = accountToken(org, null);
+    Res r = api.send("POST", REVOKE, new JsonObject().put("token", token).encode(), "Content-Type", "application/json",
+        "Authorization", "Bearer " + stranger);
+    assertThat(r.status()).isEqualTo(200);
+    assertThat(introspect(token).getBoolean("active")).isTrue();
+  }
+
+  @Test
+  void nulAndOtherUnstorableCharactersAre4xxNever5xx() {
+    for (String form : List.of(
+        "grant_type=client_credentials&client_id=ci%40acme.iam&client_secret=plt_cs_a%00b_c",
+        "grant_type=api_key&api_key=plt_sk_a%00b_c",
+        "grant_type=client_credentials&client_id=c%00i&client_secret=plt_cs_x_y")) {
+      Res r = mint(form);
+      assertThat(r.status()).as(form).isBetween(400, 499);
+    }
+    Res narrowing = mintJson(new JsonObject().put("grant_type", "client_credentials").put("client_id", TestNode.CLIENT_ID)
+        .put("client_secret", TestNode.CLIENT_SECRET).put("scope_narrowing", new JsonObject().put("scope", "project")
+            .put("scopeId", "a\u0000b")));
+    assertThat(narrowing.status()).isEqualTo(400);
+    assertThat(narrowing.json().getString("error")).isEqualTo("invalid_request");
+    assertThat(api.get(KEYS + "?createdBy=a%00b", token).status()).isEqualTo(400);
+    assertThat(api.get(SAS + "?scopeId=a%00b", token).status()).isEqualTo(400);
+    Res sa = api.post(SAS, token, new JsonObject().put("displayName", "nul").put("description", "a\u0000b")
+        .put("scope", "organization").put("scopeId", "provider"));
+    assertThat(sa.status()).isEqualTo(400);
+  }
+
+  @Test
+  void lastUsedTimesHaveMillisecondPrecision() throws Exception {
+    JsonObject sa = createAccount("provider");
+    JsonObject cred = createCredential(sa.getString("id"));
+    clientToken(sa.getString("clientId"), cred.getString("clientSecret"));
+    String path = SAS + "/" + sa.getString("id") + "/credentials/" + cred.getString("id");
+    JsonObject seen = null;
+    for (int i = 0; i < 40 && (seen == null || !seen.containsKey("lastUsedAt")); i++) {
+      Thread.sleep(250);
+      seen = api.get(path, token).json();
+    }
+    assertThat(seen.getString("lastUsedAt")).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d(\\.\\d{1,3})?Z");
+  }
 }

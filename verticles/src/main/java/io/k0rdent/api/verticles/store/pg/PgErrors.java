@@ -32,7 +32,9 @@ final class PgErrors {
   /**
    * The generic mapping for failures no operation handled: ApiExceptions and IllegalArgumentExceptions
    * pass through; connection trouble, server shutdown, resource exhaustion and serialization failures
-   * become 503; any other server error or bug becomes 500. Details are logged, not returned.
+   * become 503; a value PostgreSQL cannot take (SQLSTATE class 22, e.g. U+0000 in text) becomes 400, logged
+   * at debug only (clients can send it at will); any other server error or bug becomes 500. Details are
+   * logged, not returned.
    */
   static Throwable map(Throwable t) {
     if (t instanceof ApiException || t instanceof IllegalArgumentException) {
@@ -44,6 +46,11 @@ final class PgErrors {
           || state.equals("40001") || state.equals("40P01") || state.equals("55P03") || state.equals("57014")) {
         LOG.warn("PostgreSQL unavailable: SQLSTATE {} {}", state, pg.getErrorMessage());
         return unavailable();
+      }
+      if (state.startsWith("22")) {
+        LOG.debug("PostgreSQL refused a value: SQLSTATE {} {}", state, pg.getErrorMessage());
+        return ApiException.badRequest("INVALID_ARGUMENT",
+            "a value in the request cannot be stored (e.g. it contains U+0000)");
       }
       LOG.error("PostgreSQL error: SQLSTATE {} {} (constraint {})", state, pg.getErrorMessage(), pg.getConstraint());
       return internal();
