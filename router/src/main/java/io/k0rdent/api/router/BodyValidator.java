@@ -191,6 +191,9 @@ public final class BodyValidator {
 
   private static String describe(ValidationMessage m) {
     String msg = m.getMessage();
+    if ("format".equals(m.getType()) && msg.contains("date-time")) {
+      return fieldOf(m) + ": must be an RFC 3339 date-time such as 2027-01-31T12:00:00Z";
+    }
     // networknt prefixes messages with the instance location; keep the human part.
     int colon = msg.indexOf(": ");
     String tail = colon > 0 && msg.startsWith("$") ? msg.substring(colon + 2) : msg;

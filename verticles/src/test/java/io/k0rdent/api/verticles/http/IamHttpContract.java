@@ -245,8 +245,10 @@ abstract class IamHttpContract extends NodeHttpTest {
     assertThat(tooLong.status()).isEqualTo(422);
     Res past = api.post(SAS + "/" + other + "/credentials", token, new JsonObject().put("expiresAt", "2020-01-01T00:00:00Z"));
     assertThat(past.status()).isEqualTo(400);
-    assertThat(api.post(SAS + "/" + other + "/credentials", token, new JsonObject().put("expiresAt", "tomorrow")).status())
-        .isEqualTo(400);
+    Res tomorrow = api.post(SAS + "/" + other + "/credentials", token, new JsonObject().put("expiresAt", "tomorrow"));
+    assertThat(tomorrow.status()).isEqualTo(400);
+    assertThat(tomorrow.json().getJsonObject("error").getString("message"))
+        .isEqualTo("expiresAt: must be an RFC 3339 date-time such as 2027-01-31T12:00:00Z");
     assertThat(api.post(SAS + "/no-such-account/credentials", token, new JsonObject()).status()).isEqualTo(404);
     // the body is optional: none at all, or an empty one with a JSON type
     Res bare = api.send("POST", SAS + "/" + other + "/credentials", null, "Authorization", "Bearer " + token);
