@@ -49,9 +49,30 @@ public final class AccessTokenIssuer {
     }
   }
 
-  /** What a token says about its principal. */
+  /**
+   * What a token says about its principal. {@code credentialUid} (claim {@code credential_uid}, when not
+   * null) binds the token to that one credential or key, so a later one re-using the id never revives it;
+   * {@code narrowed} (claim {@code narrowed: true}) marks a token minted with {@code scope_narrowing}.
+   */
   public record Claims(String subject, PrincipalType type, String clientId, String tenantId, String scope,
-                       String scopeId, String credentialId, String roleSetId) {}
+                       String scopeId, String credentialId, String roleSetId, String credentialUid,
+                       boolean narrowed) {
+    public Claims(String subject, PrincipalType type, String clientId, String tenantId, String scope, String scopeId,
+                  String credentialId, String roleSetId) {
+      this(subject, type, clientId, tenantId, scope, scopeId, credentialId, roleSetId, null, false);
+    }
+
+    /** The same claims with another role set id. */
+    public Claims withRoleSet(String id) {
+      return new Claims(subject, type, clientId, tenantId, scope, scopeId, credentialId, id, credentialUid, narrowed);
+    }
+
+    /** The same claims narrowed to {@code newScope}/{@code newScopeId} (both may be unchanged). */
+    public Claims narrowedTo(String newScope, String newScopeId) {
+      return new Claims(subject, type, clientId, tenantId, newScope, newScopeId, credentialId, roleSetId, credentialUid,
+          true);
+    }
+  }
 
   /** Signs a token; {@code now} is the issue time (seconds precision). */
   public Issued issue(Claims c, Instant now) {
@@ -72,6 +93,8 @@ public final class AccessTokenIssuer {
         .claim("scope_id", c.scopeId())
         .claim("credential_id", c.credentialId())
         .claim("role_set", c.roleSetId())
+        .claim("credential_uid", c.credentialUid())
+        .claim("narrowed", c.narrowed() ? Boolean.TRUE : null)
         .build();
     JWSHeader header = new JWSHeader.Builder(SigningKeys.ALGORITHM).type(TYPE).keyID(key.getKeyID()).build();
     SignedJWT jwt = new SignedJWT(header, claims);

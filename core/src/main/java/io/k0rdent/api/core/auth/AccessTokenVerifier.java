@@ -126,9 +126,10 @@ public final class AccessTokenVerifier {
           || (credential == null && type != PrincipalType.USER)) {
         throw invalid("the access token lacks required claims");
       }
+      Boolean narrowed = c.getBooleanClaim("narrowed");
       return new Principal(sub, type, c.getStringClaim("tenant_id"), c.getStringClaim("scope"),
           c.getStringClaim("scope_id"), c.getStringClaim("client_id"), jti, iat.toInstant(), exp.toInstant(),
-          credential, roleSet, null);
+          credential, roleSet, null, c.getStringClaim("credential_uid"), Boolean.TRUE.equals(narrowed));
     } catch (ParseException e) {
       throw invalid("the access token's claims have the wrong types");
     }

@@ -89,7 +89,7 @@ public final class ActiveTokens {
     } catch (ApiException e) {
       return Future.failedFuture(e);
     }
-    if (state.isRevoked(p.tokenId())) {
+    if (state.isRevoked(p.tokenId()) || revokedWholesale(p)) {
       return Future.failedFuture(inactive());
     }
     return checks.live(p, now).compose(live -> {
@@ -99,6 +99,20 @@ public final class ActiveTokens {
       return state.roleSet(p.roleSetId()).compose(roles -> roles == null
           ? Future.failedFuture(inactive()) : Future.succeededFuture(p.withRoles(roles)));
     });
+  }
+
+  /**
+   * Whether the token was minted before its principal or credential was disabled: disabling revokes every
+   * token of it that expires before the marker does (tokens minted after a re-enable expire later).
+   */
+  private boolean revokedWholesale(Principal p) {
+    Instant bySubject = state.revokedUntil(AuthState.allTokensOfSubject(p.subject()));
+    if (bySubject != null && !p.expiresAt().isAfter(bySubject)) {
+      return true;
+    }
+    Instant byCredential = p.credentialId() == null ? null
+        : state.revokedUntil(AuthState.allTokensOfCredential(p.credentialId()));
+    return byCredential != null && !p.expiresAt().isAfter(byCredential);
   }
 
   /** The verified claims of {@code token} without the liveness checks; throws 401 when unacceptable. */

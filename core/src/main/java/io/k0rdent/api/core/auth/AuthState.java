@@ -41,6 +41,22 @@ public interface AuthState {
   boolean isRevoked(String jti);
 
   /**
+   * Until when {@code key} is revoked, or null when it is not (or no longer). Memory only, no I/O. Keys
+   * are {@code jti}s and the markers {@link #allTokensOfSubject} and {@link #allTokensOfCredential}.
+   */
+  Instant revokedUntil(String key);
+
+  /** The marker revoking every token of principal {@code sub} that expires before the marker does. */
+  static String allTokensOfSubject(String sub) {
+    return "sub:" + sub;
+  }
+
+  /** The marker revoking every token minted with credential or API key {@code id} expiring before it. */
+  static String allTokensOfCredential(String id) {
+    return "cred:" + id;
+  }
+
+  /**
    * Revokes {@code jti} until {@code expiresAt} (RFC 7009): recorded durably, then refused on every node
    * within 1 s. Completes when stored and refused on this node.
    */

@@ -52,6 +52,11 @@ public final class CredentialChecks {
     return io.k0rdent.api.core.resource.Slugs.isValid(id) ? id : null;
   }
 
+  /** A token bound to a credential's uid ({@code credential_uid}) is good only for that very credential. */
+  private static boolean sameUid(Principal p, java.util.UUID uid) {
+    return p.credentialUid() == null || p.credentialUid().equals(uid.toString());
+  }
+
   /**
    * A token cannot be older than what it was minted with: an id re-used by a new credential, key or
    * account (after the old one was deleted) must not bring the old one's tokens back. Compared in whole
@@ -90,8 +95,8 @@ public final class CredentialChecks {
           return null;
         }
         return new Grantee(new AccessTokenIssuer.Claims(sa.clientId(), PrincipalType.SERVICE_ACCOUNT, sa.clientId(),
-            sa.organizationId(), sa.scope(), sa.scopeId(), cred.id(), null), sa.roles(), AuthState.Kind.CREDENTIAL,
-            cred.id());
+            sa.organizationId(), sa.scope(), sa.scopeId(), cred.id(), null, cred.uid().toString(), false), sa.roles(),
+            AuthState.Kind.CREDENTIAL, cred.id());
       });
     });
   }
@@ -121,7 +126,8 @@ public final class CredentialChecks {
         }
         List<String> roles = key.roles().isEmpty() ? creatorRoles : intersection(key.roles(), creatorRoles);
         return new Grantee(new AccessTokenIssuer.Claims(key.createdBy(), PrincipalType.API_KEY, key.id(),
-            key.organizationId(), key.scope(), key.scopeId(), key.id(), null), roles, AuthState.Kind.API_KEY, key.id());
+            key.organizationId(), key.scope(), key.scopeId(), key.id(), null, key.uid().toString(), false), roles,
+            AuthState.Kind.API_KEY, key.id());
       });
     });
   }
@@ -180,7 +186,8 @@ public final class CredentialChecks {
         return Future.succeededFuture(c.credentialId().equals(p.credentialId()));
       }
       return state.credential(p.credentialId()).compose(cred -> {
-        if (cred == null || !cred.activeAt(now) || !notOlderThan(p, cred.createdAt())) {
+        if (cred == null || !cred.activeAt(now) || !notOlderThan(p, cred.createdAt())
+            || !sameUid(p, cred.uid())) {
           return Future.succeededFuture(false);
         }
         return state.serviceAccount(cred.serviceAccountId())
@@ -190,7 +197,7 @@ public final class CredentialChecks {
     if (p.type() == PrincipalType.API_KEY) {
       return state.apiKey(p.credentialId()).compose(key -> {
         if (key == null || !ApiKey.ACTIVE.equals(key.statusAt(now)) || !key.createdBy().equals(p.subject())
-            || !notOlderThan(p, key.createdAt())) {
+            || !notOlderThan(p, key.createdAt()) || !sameUid(p, key.uid())) {
           return Future.succeededFuture(false);
         }
         return currentRoles(key.createdBy(), PrincipalType.fromClaim(key.creatorType()), key.createdAt())

@@ -75,6 +75,12 @@ public final class DirectAuthState implements AuthState {
   }
 
   @Override
+  public Instant revokedUntil(String key) {
+    Instant exp = revoked.get(key);
+    return exp != null && Instant.now().isBefore(exp) ? exp : null;
+  }
+
+  @Override
   public Future<Void> revoke(String jti, Instant expiresAt) {
     return store.revocations().revoke(jti, expiresAt).onSuccess(v -> revoked.merge(jti, expiresAt,
         (a, b) -> a.isAfter(b) ? a : b));

@@ -37,7 +37,9 @@ public final class PolicyEngine implements Authorizer {
       return false;
     }
     for (Grant g : grants(principal.subject())) {
-      if ("platform".equals(g.scopeType()) && ADMIN_ROLES.contains(g.role()) && principal.roles().contains(g.role())) {
+      // platform-wide powers need an organization-wide token: one narrowed to a project never has them
+      if ("platform".equals(g.scopeType()) && ADMIN_ROLES.contains(g.role()) && principal.roles().contains(g.role())
+          && principal.organizationWide()) {
         return true;
       }
     }

@@ -123,9 +123,7 @@ public final class TokenEndpoint {
     grantee
         .compose(g -> narrow(g, narrowing))
         .compose(g -> iam.state().roleSetId(g.roles()).map(roleSet -> {
-          AccessTokenIssuer.Claims c = g.claims();
-          AccessTokenIssuer.Issued t = issuer().issue(new AccessTokenIssuer.Claims(c.subject(), c.type(), c.clientId(),
-              c.tenantId(), c.scope(), c.scopeId(), c.credentialId(), roleSet), now);
+          AccessTokenIssuer.Issued t = issuer().issue(g.claims().withRoleSet(roleSet), now);
           if (g.usageKind() != null) {
             iam.state().recordUse(g.usageKind(), g.usageId(), io.k0rdent.api.core.resource.Clock.now(), address);
           }
@@ -198,13 +196,13 @@ public final class TokenEndpoint {
       if (scopeId != null) {
         throw badNarrowing("scopeId needs scope");
       }
-      return Future.succeededFuture(new Grantee(c, narrowedRoles, g.usageKind(), g.usageId()));
+      return Future.succeededFuture(new Grantee(c.narrowedTo(c.scope(), c.scopeId()), narrowedRoles, g.usageKind(), g.usageId()));
     }
     if (scope.equals("organization")) {
       if (!"organization".equals(c.scope()) || (scopeId != null && !scopeId.equals(c.scopeId()))) {
         throw new OAuth.Error(400, "invalid_scope", "the token cannot be wider than the credential's scope");
       }
-      return Future.succeededFuture(new Grantee(c, narrowedRoles, g.usageKind(), g.usageId()));
+      return Future.succeededFuture(new Grantee(c.narrowedTo(c.scope(), c.scopeId()), narrowedRoles, g.usageKind(), g.usageId()));
     }
     if (!scope.equals("project")) {
       throw new OAuth.Error(400, "invalid_scope", "scope must be organization or project");
@@ -219,7 +217,7 @@ public final class TokenEndpoint {
       if (!scopeId.equals(c.scopeId())) {
         throw new OAuth.Error(400, "invalid_scope", "the credential is confined to project '" + c.scopeId() + "'");
       }
-      return Future.succeededFuture(new Grantee(c, narrowedRoles, g.usageKind(), g.usageId()));
+      return Future.succeededFuture(new Grantee(c.narrowedTo(c.scope(), c.scopeId()), narrowedRoles, g.usageKind(), g.usageId()));
     }
     return store.projects().get(scopeId)
         .recover(e -> e instanceof ApiException a && a.status() == 404
@@ -228,8 +226,7 @@ public final class TokenEndpoint {
           if (p == null || !p.organizationId().equals(c.tenantId())) {
             throw new OAuth.Error(400, "invalid_scope", "project '" + scopeId + "' is not within the credential's organization");
           }
-          return new Grantee(new AccessTokenIssuer.Claims(c.subject(), c.type(), c.clientId(), c.tenantId(), "project",
-              scopeId, c.credentialId(), null), narrowedRoles, g.usageKind(), g.usageId());
+          return new Grantee(c.narrowedTo("project", scopeId), narrowedRoles, g.usageKind(), g.usageId());
         });
   }
 

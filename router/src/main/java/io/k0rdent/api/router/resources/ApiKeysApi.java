@@ -33,7 +33,8 @@ import java.util.UUID;
  * and manages its own keys; a platform administrator ({@link #ADMIN_PERMISSION} on the key's organization)
  * any; every other key answers 404, as if it did not exist. Tokens minted with an API key may read keys
  * but not create, change, rotate or delete them (403): a leaked key cannot lift its own ceiling, breed
- * new keys or lock its owner out. A key never reaches beyond the token that created it: its scope must lie
+ * new keys or lock its owner out; a narrowed token ({@code scope_narrowing}) may create capped keys but
+ * not change, rotate or delete any (it would reach its creator's wider keys). A key never reaches beyond the token that created it: its scope must lie
  * within the token's, and a token with fewer roles than its principal (narrowed) gives the key those
  * roles as its ceiling. Secrets are {@code plt_sk_<id>_<random>}, shown only by create and rotate.
  */
@@ -47,11 +48,13 @@ public final class ApiKeysApi {
   private final ApiServices.Iam iam;
   private final Authorizer authorizer;
   private final ResourceOperations<ApiKey> ops;
+  private final java.time.Duration tokenTtl;
 
   public ApiKeysApi(ApiServices services) {
     this.store = services.store();
     this.iam = services.iam();
     this.authorizer = services.authorizer();
+    this.tokenTtl = services.tokenTtl();
     this.ops = new ResourceOperations<>("API key", COLLECTION, "apiKeys", store.apiKeys(), services.pageTokens(),
         k -> {
           JsonObject o = ResourceOperations.names(new JsonObject(), k.displayName(), k.description())
@@ -76,7 +79,7 @@ public final class ApiKeysApi {
         "getApiKey", call -> visible(call).compose(k -> ops.get(call)),
         "updateApiKey", this::update,
         "deleteApiKey", call -> {
-          refuseKeyTokens(call.principal(), "delete API keys");
+          refuseLesserTokens(call.principal(), "delete API keys");
           return visible(call).compose(k -> ops.delete(call))
               .compose(r -> iam.state().changed(AuthState.Kind.API_KEY, k(call)).map(r));
         },
@@ -105,6 +108,14 @@ public final class ApiKeysApi {
   private static void refuseKeyTokens(Principal p, String what) {
     if (p.type() == PrincipalType.API_KEY) {
       throw ApiException.permissionDenied("a token minted with an API key cannot " + what);
+    }
+  }
+
+  /** Changing, rotating or deleting a key needs the principal's full token: neither a key's nor a narrowed one. */
+  private static void refuseLesserTokens(Principal p, String what) {
+    refuseKeyTokens(p, what);
+    if (p.narrowed()) {
+      throw ApiException.permissionDenied("a token minted with scope_narrowing cannot " + what);
     }
   }
 
@@ -194,7 +205,7 @@ public final class ApiKeysApi {
 
   private Future<Reply> update(Call call) {
     Principal p = call.principal();
-    refuseKeyTokens(p, "change API keys");
+    refuseLesserTokens(p, "change API keys");
     JsonNode body = call.body();
     List<String> roles = IamFields.roles(body);
     if (roles != null) {
@@ -213,12 +224,15 @@ public final class ApiKeysApi {
         return cur;
       }
       return cur.withChanges(displayName, description, newRoles, status, Clock.now());
-    })).compose(reply -> iam.state().changed(AuthState.Kind.API_KEY, k(call)).map(reply));
+    })).compose(reply -> iam.state().changed(AuthState.Kind.API_KEY, k(call)).map(reply))
+        .compose(reply -> !ApiKey.DISABLED.equals(call.text("status")) ? Future.succeededFuture(reply)
+            // disabling ends every token minted so far: re-enabling does not bring them back
+            : iam.state().revoke(AuthState.allTokensOfCredential(k(call)), Instant.now().plus(tokenTtl)).map(reply));
   }
 
   private Future<Reply> rotate(Call call) {
     Principal p = call.principal();
-    refuseKeyTokens(p, "rotate API keys");
+    refuseLesserTokens(p, "rotate API keys");
     JsonNode grace = call.body() == null ? null : call.body().get("gracePeriodSeconds");
     long graceSeconds = grace == null || grace.isNull() ? 0 : grace.asLong();
     String id = k(call);

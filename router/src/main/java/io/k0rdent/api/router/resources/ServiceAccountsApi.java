@@ -39,11 +39,13 @@ public final class ServiceAccountsApi {
   private final ApiServices.Iam iam;
   private final ResourceOperations<ServiceAccount> ops;
   private final io.k0rdent.api.router.PageTokens pageTokens;
+  private final java.time.Duration tokenTtl;
 
   public ServiceAccountsApi(ApiServices services) {
     this.store = services.store();
     this.iam = services.iam();
     this.pageTokens = services.pageTokens();
+    this.tokenTtl = services.tokenTtl();
     this.ops = new ResourceOperations<>("service account", COLLECTION, "serviceAccounts", store.serviceAccounts(),
         services.pageTokens(), sa -> ResourceOperations.names(new JsonObject(), sa.displayName(), sa.description())
             .put("organizationId", sa.organizationId()).put("clientId", sa.clientId()).put("scope", sa.scope())
@@ -102,7 +104,11 @@ public final class ServiceAccountsApi {
         return cur;
       }
       return cur.withChanges(displayName, description, newRoles, status, Clock.now());
-    }).compose(reply -> iam.state().changed(AuthState.Kind.SERVICE_ACCOUNT, id).map(reply)));
+    }).compose(reply -> iam.state().changed(AuthState.Kind.SERVICE_ACCOUNT, id).map(reply))
+        .compose(reply -> !ServiceAccount.DISABLED.equals(call.text("status")) ? Future.succeededFuture(reply)
+            // disabling ends every token minted so far: re-enabling does not bring them back
+            : iam.state().revoke(AuthState.allTokensOfSubject(reply.body().getString("clientId")),
+                Instant.now().plus(tokenTtl)).map(reply)));
   }
 
   private Future<Reply> delete(Call call) {

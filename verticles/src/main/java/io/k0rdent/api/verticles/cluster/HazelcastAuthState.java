@@ -445,6 +445,12 @@ public final class HazelcastAuthState implements AuthState {
   }
 
   @Override
+  public Instant revokedUntil(String key) {
+    Long exp = key == null ? null : revoked.get(key);
+    return exp != null && exp > System.currentTimeMillis() ? Instant.ofEpochMilli(exp) : null;
+  }
+
+  @Override
   public Future<Void> revoke(String jti, Instant expiresAt) {
     Objects.requireNonNull(jti, "jti");
     long exp = expiresAt.toEpochMilli();

@@ -91,6 +91,15 @@ abstract class IamHttpContract extends NodeHttpTest {
 
   static final JsonObject INACTIVE = new JsonObject().put("active", false);
 
+  /** Sleeps into the next wall-clock second. */
+  static void nextSecond() {
+    try {
+      Thread.sleep(1000 - System.currentTimeMillis() % 1000 + 20);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   @Test
   void serviceAccountLifecycle() {
     JsonObject sa = createAccount("provider", "compute.viewer", "storage.reader");
@@ -211,7 +220,7 @@ abstract class IamHttpContract extends NodeHttpTest {
   }
 
   @Test
-  void disablingTheAccountDeactivatesItsTokensUntilReEnabled() {
+  void disablingTheAccountEndsItsTokensForGood() {
     JsonObject sa = createAccount("provider");
     String secret = createCredential(sa.getString("id")).getString("clientSecret");
     String t = clientToken(sa.getString("clientId"), secret);
@@ -223,10 +232,14 @@ abstract class IamHttpContract extends NodeHttpTest {
         + "&client_secret=" + Api.enc(secret)).status()).isEqualTo(401);
     assertThat(api.patch(SAS + "/" + sa.getString("id"), token, new JsonObject().put("status", "active")).status())
         .isEqualTo(200);
-    assertThat(introspect(t).getBoolean("active")).isTrue();
+    // re-enabled: new tokens work, those minted before the disable stay dead
+    assertThat(introspect(t)).isEqualTo(INACTIVE);
+    nextSecond(); // tokens minted in the very second of the disable are revoked with it (iat has seconds)
+    String fresh = clientToken(sa.getString("clientId"), secret);
+    assertThat(introspect(fresh).getBoolean("active")).isTrue();
     // deleting the account takes its credentials and tokens with it
     assertThat(api.delete(SAS + "/" + sa.getString("id"), token).status()).isEqualTo(204);
-    assertThat(introspect(t)).isEqualTo(INACTIVE);
+    assertThat(introspect(fresh)).isEqualTo(INACTIVE);
   }
 
   @Test
@@ -419,7 +432,7 @@ abstract class IamHttpContract extends NodeHttpTest {
     assertThat(api.post(KEYS + "/" + id + ":rotate", st, new JsonObject()).status()).isEqualTo(404);
     assertThat(api.get(KEYS + "?createdBy=*", st).json().getJsonArray("apiKeys")).isEmpty();
 
-    // disabled: no new tokens, old ones inactive; re-enabled: back
+    // disabled: no new tokens, old ones inactive; re-enabled: new tokens only
     Res disabled = checked("updateApiKey", api.patch(KEYS + "/" + id, token, new JsonObject().put("status", "disabled")));
     assertThat(disabled.json().getString("status")).isEqualTo("disabled");
     assertThat(introspect(kt)).isEqualTo(INACTIVE);
@@ -427,10 +440,13 @@ abstract class IamHttpContract extends NodeHttpTest {
     assertThat(grant.status()).isEqualTo(400);
     assertThat(grant.json().getString("error")).isEqualTo("invalid_grant");
     assertThat(api.patch(KEYS + "/" + id, token, new JsonObject().put("status", "active")).status()).isEqualTo(200);
-    assertThat(introspect(kt).getBoolean("active")).isTrue();
+    assertThat(introspect(kt)).isEqualTo(INACTIVE);
+    nextSecond();
+    String kt2 = keyToken(secret);
+    assertThat(introspect(kt2).getBoolean("active")).isTrue();
 
     assertThat(checked("deleteApiKey", api.delete(KEYS + "/" + id, token)).status()).isEqualTo(204);
-    assertThat(introspect(kt)).isEqualTo(INACTIVE);
+    assertThat(introspect(kt2)).isEqualTo(INACTIVE);
     assertThat(mint("grant_type=api_key&api_key=" + Api.enc(secret)).status()).isEqualTo(400);
   }
 
@@ -641,6 +657,40 @@ abstract class IamHttpContract extends NodeHttpTest {
     assertThat(api.patch(KEYS + "/" + kid, kt, new JsonObject().put("status", "disabled")).status()).isEqualTo(403);
     assertThat(api.delete(KEYS + "/" + kid, kt).status()).isEqualTo(403);
     assertThat(api.get(KEYS + "/" + kid, kt).status()).isEqualTo(200);
+  }
+
+  @Test
+  void aRecreatedKeyDoesNotReviveTheOldKeysTokensEvenWithinTheSameSecond() {
+    for (int i = 0; i < 3; i++) {
+      JsonObject body = new JsonObject().put("id", unique("fast")).put("displayName", "again").put("scope", "organization")
+          .put("scopeId", "provider");
+      String old = keyToken(api.post(KEYS, token, body).json().getString("secret"));
+      assertThat(api.delete(KEYS + "/" + body.getString("id"), token).status()).isEqualTo(204);
+      assertThat(api.post(KEYS, token, body).status()).isEqualTo(201);
+      assertThat(introspect(old)).isEqualTo(INACTIVE);
+    }
+  }
+
+  @Test
+  void aNarrowedTokenCannotReachItsCreatorsWiderKeysOrPowers() {
+    String keyId = api.post(KEYS, token, new JsonObject().put("displayName", "wide").put("scope", "organization")
+        .put("scopeId", "provider")).json().getString("id");
+    String project = unique("proj");
+    assertThat(api.post(PROJECTS, token, new JsonObject().put("id", project).put("organizationId", "provider")).status())
+        .isEqualTo(201);
+    for (JsonObject narrowing : List.of(new JsonObject().put("roles", new JsonArray()),
+        new JsonObject().put("scope", "project").put("scopeId", project).put("roles", new JsonArray().add("admin")))) {
+      Res r = mintJson(new JsonObject().put("grant_type", "client_credentials").put("client_id", TestNode.CLIENT_ID)
+          .put("client_secret", TestNode.CLIENT_SECRET).put("scope_narrowing", narrowing));
+      String nt = r.json().getString("access_token");
+      assertThat(api.post(KEYS + "/" + keyId + ":rotate", nt, new JsonObject()).status()).as(narrowing.encode())
+          .isEqualTo(403);
+      assertThat(api.patch(KEYS + "/" + keyId, nt, new JsonObject().put("roles", new JsonArray())).status())
+          .isEqualTo(403);
+      assertThat(api.delete(KEYS + "/" + keyId, nt).status()).isEqualTo(403);
+      // a project-scoped token is no platform administrator
+      assertThat(api.post(ORGS, nt, new JsonObject().put("id", unique("evil"))).status()).isEqualTo(403);
+    }
   }
 
   @Test
