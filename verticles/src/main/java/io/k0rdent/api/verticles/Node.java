@@ -150,7 +150,8 @@ public final class Node {
     CompletableFuture<Routes> routes = CompletableFuture.supplyAsync(Routes::load);
     HazelcastClusterManager cluster = new HazelcastClusterManager(HazelcastSetup.config(settings.hazelcast()));
     VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions()
-        .setHost(settings.hazelcast().bindAddress() == null ? "localhost" : settings.hazelcast().bindAddress()));
+        .setHost(settings.hazelcast().effectiveBindAddress() == null ? "localhost"
+            : settings.hazelcast().effectiveBindAddress()));
     // Completed outside Vert.x: after a failed start its event loops are gone and cannot run callbacks.
     CompletableFuture<Node> result = new CompletableFuture<>();
     Vertx.builder().with(options).withClusterManager(cluster).buildClustered().onComplete(built -> {

@@ -40,11 +40,12 @@ public final class HazelcastSetup {
     config.setProperty("hazelcast.logging.type", "slf4j");
     config.setProperty("hazelcast.shutdownhook.enabled", "false");
     config.getNetworkConfig().setPort(hz.port()).setPortAutoIncrement(true);
-    if (hz.bindAddress() != null && !hz.bindAddress().isBlank()) {
-      config.setProperty("hazelcast.local.localAddress", hz.bindAddress());
+    String bind = hz.effectiveBindAddress();
+    if (bind != null) {
+      config.setProperty("hazelcast.local.localAddress", bind);
       // Without this Hazelcast still listens on every interface (0.0.0.0).
       config.setProperty("hazelcast.socket.bind.any", "false");
-      config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface(hz.bindAddress());
+      config.getNetworkConfig().getInterfaces().setEnabled(true).addInterface(bind);
     }
     JoinConfig join = config.getNetworkConfig().getJoin();
     join.getMulticastConfig().setEnabled(false);

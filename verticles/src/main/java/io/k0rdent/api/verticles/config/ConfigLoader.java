@@ -99,6 +99,9 @@ public final class ConfigLoader {
     check(s.database().url() == null || s.database().url().isBlank() || isPostgresUrl(s.database().url()),
         "database.url must look like postgresql://user:password@host:5432/database");
     check(s.auth().tokenTtlSeconds() > 0, "auth.tokenTtlSeconds must be positive");
+    check(s.hazelcast().effectiveBindAddress() != null, "hazelcast.bindAddress must name this node's private "
+        + "interface when hazelcast.members is set: Hazelcast's port has no authentication, so it must only be "
+        + "reachable from the other nodes (firewall it to them)");
     check(s.auth().credentialMaxLifetimeDays() > 0, "auth.credentialMaxLifetimeDays must be positive");
     check(s.auth().apiKeyMaxLifetimeDays() > 0, "auth.apiKeyMaxLifetimeDays must be positive");
     check(s.auth().rateLimitPerClient() >= 0, "auth.rateLimitPerClient must be 0 (off) or more");

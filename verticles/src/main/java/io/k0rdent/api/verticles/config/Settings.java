@@ -29,5 +29,18 @@ public record Settings(Http http, Database database, Auth auth, Bootstrap bootst
   public record Region(String name) {}
 
   /** The embedded Hazelcast member. */
-  public record Hazelcast(String clusterName, int port, String members, String bindAddress) {}
+  public record Hazelcast(String clusterName, int port, String members, String bindAddress) {
+
+    /**
+     * The interface Hazelcast and the event bus bind: the configured one, else loopback for a node that
+     * joins nobody (nothing needs to reach it; Hazelcast's port has no authentication, so it must never
+     * be exposed by default). A clustered node must name its private interface (ConfigLoader checks).
+     */
+    public String effectiveBindAddress() {
+      if (bindAddress != null && !bindAddress.isBlank()) {
+        return bindAddress;
+      }
+      return members == null || members.isBlank() ? "127.0.0.1" : null;
+    }
+  }
 }

@@ -25,6 +25,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void hazelcastNeverListensBeyondLoopbackUnlessToldWhere() {
+    Settings lone = ConfigLoader.load(null, Map.of(), Map.of());
+    assertThat(lone.hazelcast().effectiveBindAddress()).isEqualTo("127.0.0.1");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("hazelcast.members", "10.0.0.2")))
+        .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("hazelcast.bindAddress");
+    Settings clustered = ConfigLoader.load(null, Map.of(),
+        Map.of("hazelcast.members", "10.0.0.2", "hazelcast.bindAddress", "10.0.0.1"));
+    assertThat(clustered.hazelcast().effectiveBindAddress()).isEqualTo("10.0.0.1");
+  }
+
+  @Test
   void envNamesFollowTheKeyPath() {
     assertThat(ConfigLoader.envName("http.arcPort")).isEqualTo("K0RDENT_HTTP_ARC_PORT");
     assertThat(ConfigLoader.envName("bootstrap.clientSecret")).isEqualTo("K0RDENT_BOOTSTRAP_CLIENT_SECRET");
