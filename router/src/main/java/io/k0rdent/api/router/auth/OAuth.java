@@ -46,6 +46,13 @@ public final class OAuth {
     }
   }
 
+  /** A client-sent value as an error message may show it: at most 64 characters, controls as '?'. */
+  public static String shown(String value) {
+    String cut = value.length() > 64 ? value.substring(0, 64) + "…" : value;
+    return cut.codePoints().mapToObj(cp -> Character.isISOControl(cp) ? "?" : Character.toString(cp))
+        .reduce("", String::concat);
+  }
+
   /** Client credentials as sent: by Basic or in the body; both null when none were sent. */
   public record ClientAuth(String clientId, String secret, boolean basic) {
     public boolean present() {
@@ -78,7 +85,7 @@ public final class OAuth {
       }
       for (var e : decoded.entrySet()) {
         if (e.getValue().size() > 1) {
-          throw new Error(400, "invalid_request", "parameter " + e.getKey() + " is repeated");
+          throw new Error(400, "invalid_request", "parameter " + shown(e.getKey()) + " is repeated");
         }
         out.put(e.getKey(), e.getValue().get(0));
       }
@@ -104,7 +111,7 @@ public final class OAuth {
         } else if (e.getValue().isTextual()) {
           out.put(e.getKey(), e.getValue().textValue());
         } else if (known.contains(e.getKey())) {
-          throw new Error(400, "invalid_request", e.getKey() + " must be a string");
+          throw new Error(400, "invalid_request", shown(e.getKey()) + " must be a string");
         }
       }
       return out;

@@ -166,7 +166,7 @@ public final class TokenEndpoint {
     for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
       String f = it.next();
       if (!Set.of("scope", "scopeId", "roles").contains(f)) {
-        throw badNarrowing("unknown member '" + f + "' (scope, scopeId, roles)");
+        throw badNarrowing("unknown member '" + OAuth.shown(f) + "' (scope, scopeId, roles)");
       }
     }
     List<String> roles = g.roles();
@@ -180,7 +180,7 @@ public final class TokenEndpoint {
           throw badNarrowing("roles must be an array of role names");
         }
         if (!g.roles().contains(r.textValue())) {
-          throw new OAuth.Error(400, "invalid_scope", "role '" + r.textValue() + "' is not held by the credential");
+          throw new OAuth.Error(400, "invalid_scope", "role '" + OAuth.shown(r.textValue()) + "' is not held by the credential");
         }
         if (!asked.contains(r.textValue())) {
           asked.add(r.textValue());
@@ -224,7 +224,7 @@ public final class TokenEndpoint {
             ? Future.succeededFuture() : Future.failedFuture(e))
         .map(p -> {
           if (p == null || !p.organizationId().equals(c.tenantId())) {
-            throw new OAuth.Error(400, "invalid_scope", "project '" + scopeId + "' is not within the credential's organization");
+            throw new OAuth.Error(400, "invalid_scope", "project '" + OAuth.shown(scopeId) + "' is not within the credential's organization");
           }
           return new Grantee(c.narrowedTo("project", scopeId), narrowedRoles, g.usageKind(), g.usageId());
         });

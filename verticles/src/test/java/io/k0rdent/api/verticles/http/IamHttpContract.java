@@ -724,6 +724,15 @@ abstract class IamHttpContract extends NodeHttpTest {
     assertThat(echo.status()).isEqualTo(400);
     assertThat(echo.json().getString("error")).isEqualTo("unsupported_grant_type");
     assertThat(echo.body().length()).isLessThan(300);
+    String big = "r".repeat(100_000);
+    Res repeated = mint(big + "=1&" + big + "=2&grant_type=client_credentials");
+    assertThat(repeated.status()).isEqualTo(400);
+    assertThat(repeated.body().length()).isLessThan(300);
+    Res bigRole = mintJson(new JsonObject().put("grant_type", "client_credentials").put("client_id", TestNode.CLIENT_ID)
+        .put("client_secret", TestNode.CLIENT_SECRET).put("scope_narrowing", new JsonObject().put("roles",
+            new JsonArray().add(big))));
+    assertThat(bigRole.json().getString("error")).isEqualTo("invalid_scope");
+    assertThat(bigRole.body().length()).isLessThan(300);
   }
 
   @Test
