@@ -165,13 +165,17 @@ public final class SigningKeyRing {
         .map(done -> keys());
   }
 
+  /** Keys published at most (current + retiring); a rotation beyond is refused with 409. */
+  public static final int MAX_PUBLISHED = 5;
+
   /**
    * Adds a freshly generated key as current; every older key that was not retiring yet retires at
    * {@code now + }{@link #retirementDelay()}; retired keys are dropped. Stored by compare-and-set (retried
    * when another node changed the set first), adopted here, then announced.
    *
    * @return the new snapshot; fails 503 {@link ApiException} after {@value #MAX_ATTEMPTS} lost races, like the
-   *     store when it fails, and with {@link IllegalStateException} on a {@link #fixed} ring
+   *     store when it fails, 409 when {@value #MAX_PUBLISHED} keys are already published, and with
+   *     {@link IllegalStateException} on a {@link #fixed} ring
    */
   public Future<SigningKeys> rotate() {
     if (settings == null) {
@@ -183,6 +187,11 @@ public final class SigningKeyRing {
   private Future<SigningKeys> rotate(int attempt) {
     return settings.get(SETTING).compose(stored -> {
       SigningKeys base = stored.map(SigningKeys::parse).orElseGet(this::keys);
+      if (base.withoutRetired(clock.get()).all().size() >= MAX_PUBLISHED) {
+        // every rotation keeps the superseded keys published for a token lifetime: bound the JWK Set
+        return Future.failedFuture(ApiException.conflict("FAILED_PRECONDITION", MAX_PUBLISHED
+            + " signing keys are still published; rotate again once older ones have retired"));
+      }
       SigningKeys next = base.rotated(clock.get(), retireIn);
       return settings.compareAndSet(SETTING, stored.orElse(null), next.toStoredJson()).compose(won -> {
         if (won) {

@@ -135,6 +135,21 @@ class SigningKeyRingTest {
   }
 
   @Test
+  void thePublishedKeySetIsBounded() throws Exception {
+    SigningKeyRing ring = open();
+    for (int i = 1; i < SigningKeyRing.MAX_PUBLISHED; i++) {
+      await(ring.rotate());
+    }
+    assertThat(stored().kids()).hasSize(SigningKeyRing.MAX_PUBLISHED);
+    ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+        () -> await(ring.rotate()));
+    assertThat(refused.getCause()).isInstanceOf(io.k0rdent.api.core.error.ApiException.class);
+    assertThat(((io.k0rdent.api.core.error.ApiException) refused.getCause()).status()).isEqualTo(409);
+    clock.set(clock.get().plus(TTL).plusSeconds(60)); // the superseded keys have retired
+    assertThat(await(ring.rotate()).kids()).hasSizeLessThanOrEqualTo(2);
+  }
+
+  @Test
   void aRotationThatKeepsLosingTheRaceGivesUpWith503() throws Exception {
     SigningKeyRing ring = await(SigningKeyRing.open(new LosingSettings(settings), TTL, now));
     ExecutionException failed = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
