@@ -32,6 +32,8 @@ public final class AccessTokenVerifier {
 
   /** Clock skew tolerated for {@code nbf} and {@code iat}. */
   public static final Duration SKEW = Duration.ofSeconds(30);
+  /** The message of the refusal of a token whose {@code kid} names no key we hold. */
+  public static final String UNKNOWN_KEY = "the access token was signed with an unknown key";
   /** Longest token accepted, in characters; ours are well under 1 KB. */
   public static final int MAX_TOKEN_LENGTH = 8192;
 
@@ -80,7 +82,7 @@ public final class AccessTokenVerifier {
     }
     ECDSAVerifier verifier = h.getKeyID() == null ? null : verifiers.get(h.getKeyID());
     if (verifier == null) {
-      throw invalid("the access token was signed with an unknown key");
+      throw invalid(UNKNOWN_KEY);
     }
     try {
       if (!jwt.verify(verifier)) {

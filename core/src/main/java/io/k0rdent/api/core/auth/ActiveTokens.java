@@ -87,8 +87,19 @@ public final class ActiveTokens {
       follow();
       p = verified.principal(token, now);
     } catch (ApiException e) {
+      if (ring != null && AccessTokenVerifier.UNKNOWN_KEY.equals(e.getMessage())) {
+        // signed by a key rotated in elsewhere a moment ago? reload (rate-limited) and look once more
+        return ring.reloadForUnknownKey().compose(k -> {
+          follow();
+          return afterVerification(verified.principal(token, now), now);
+        });
+      }
       return Future.failedFuture(e);
     }
+    return afterVerification(p, now);
+  }
+
+  private Future<Principal> afterVerification(Principal p, Instant now) {
     if (state.isRevoked(p.tokenId()) || revokedWholesale(p)) {
       return Future.failedFuture(inactive());
     }

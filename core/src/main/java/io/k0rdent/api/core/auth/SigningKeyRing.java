@@ -231,6 +231,22 @@ public final class SigningKeyRing {
    * {@value #CHANGED_ADDRESS} (by any node, this one included) and every {@code reloadEvery}; announces its
    * own rotations there. Timer and consumer end with {@code vertx}. Call once.
    */
+  private final java.util.concurrent.atomic.AtomicLong lastUnknownKeyReload = new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * A reload because a token named a key this node does not hold (another node or the command line may
+   * have rotated a moment ago): at most one per second per process, so tokens with made-up {@code kid}s
+   * cannot drive load; otherwise answers the keys in memory. Keys still come only from the store.
+   */
+  public Future<SigningKeys> reloadForUnknownKey() {
+    long now = System.nanoTime();
+    long last = lastUnknownKeyReload.get();
+    if (last != 0 && now - last < 1_000_000_000L || !lastUnknownKeyReload.compareAndSet(last, now)) {
+      return Future.succeededFuture(keys());
+    }
+    return reload();
+  }
+
   public void attach(Vertx vertx, Duration reloadEvery) {
     Runnable reload = () -> reload().onFailure(e -> LOG.warn("reloading the signing keys failed: {}", e.toString()));
     vertx.eventBus().<Long>consumer(CHANGED_ADDRESS, m -> reload.run());

@@ -135,6 +135,37 @@ class SigningKeyRingTest {
   }
 
   @Test
+  void aTokenFromAKeyRotatedElsewhereIsAcceptedAtOnce() throws Exception {
+    // node A has not heard of the rotation (no announcement, as after `keys rotate` on the command line)
+    SigningKeyRing a = open();
+    SigningKeyRing b = open();
+    Vertx vertx = Vertx.vertx();
+    try {
+      InMemoryStore store = new InMemoryStore();
+      SecretHasher hasher = new SecretHasher(Secrets.randomBytes());
+      ClientRegistry clients = new ClientRegistry();
+      clients.register(new ClientRegistry.Client("sa@x", hasher.hash("s"), "sa@x", PrincipalType.SERVICE_ACCOUNT,
+          "org", "organization", "org", "cred-x", List.of()));
+      DirectAuthState state = new DirectAuthState(vertx, store, 60_000);
+      ActiveTokens onA = new ActiveTokens(a, "http://t", "aud", new CredentialChecks(state, clients, hasher), state, 100);
+      SigningKeys rotated = await(b.rotate());
+      String fresh = new AccessTokenIssuer(rotated, "http://t", "aud", Duration.ofSeconds(600)).issue(
+          new AccessTokenIssuer.Claims("sa@x", PrincipalType.SERVICE_ACCOUNT, "sa@x", "org", "organization", "org",
+              "cred-x", RoleSets.EMPTY), Instant.now()).token();
+      assertThat(await(onA.check(fresh, Instant.now())).subject()).isEqualTo("sa@x");
+      assertThat(a.keys().current().getKeyID()).isEqualTo(rotated.current().getKeyID());
+      // a made-up kid costs at most one reload a second and is refused
+      String forged = fresh.replaceFirst("^[^.]+", java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+          "{\"kid\":\"nope\",\"typ\":\"at+jwt\",\"alg\":\"ES256\"}".getBytes()));
+      ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+          () -> await(onA.check(forged, Instant.now())));
+      assertThat(((ApiException) refused.getCause()).status()).isEqualTo(401);
+    } finally {
+      await(vertx.close());
+    }
+  }
+
+  @Test
   void thePublishedKeySetIsBounded() throws Exception {
     SigningKeyRing ring = open();
     for (int i = 1; i < SigningKeyRing.MAX_PUBLISHED; i++) {
