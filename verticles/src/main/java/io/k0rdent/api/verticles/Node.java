@@ -247,7 +247,7 @@ public final class Node {
             return HazelcastAuthState.start(vertx, hazelcast, store).compose(authState -> {
             Settings.Auth a = settings.auth();
             ApiServices.Iam iam = new ApiServices.Iam(authState, new CredentialChecks(authState, clients, hasher),
-                hasher, new RateLimits(a.rateLimitPerClient(), a.rateLimitPerAddress()),
+                hasher, new RateLimits(a.rateLimitPerClient(), a.rateLimitPerAddress(), a.rateLimitFailuresPerAddress()),
                 Duration.ofDays(a.credentialMaxLifetimeDays()), Duration.ofDays(a.apiKeyMaxLifetimeDays()));
             PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             new JvmMemoryMetrics().bindTo(registry);

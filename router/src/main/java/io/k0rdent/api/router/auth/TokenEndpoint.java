@@ -68,6 +68,7 @@ public final class TokenEndpoint {
     Map<String, String> params;
     try {
       limit(iam.rateLimits().address(address));
+      limit(iam.rateLimits().failuresLeft(address));
       params = OAuth.params(ctx, KNOWN, OBJECTS);
       String grant = params.get("grant_type");
       if (grant == null || grant.isEmpty()) {
@@ -131,7 +132,12 @@ public final class TokenEndpoint {
         }))
         .onSuccess(t -> OAuth.ok(ctx, new JsonObject().put("access_token", t.token()).put("token_type", "Bearer")
             .put("expires_in", t.expiresInSeconds())))
-        .onFailure(e -> OAuth.fail(ctx, e));
+        .onFailure(e -> {
+          if (e instanceof OAuth.Error oe && ("invalid_client".equals(oe.code) || "invalid_grant".equals(oe.code))) {
+            iam.rateLimits().failed(address);
+          }
+          OAuth.fail(ctx, e);
+        });
   }
 
   private static void limit(long retryAfterSeconds) {

@@ -106,6 +106,7 @@ public final class ConfigLoader {
     check(s.auth().apiKeyMaxLifetimeDays() > 0, "auth.apiKeyMaxLifetimeDays must be positive");
     check(s.auth().rateLimitPerClient() >= 0, "auth.rateLimitPerClient must be 0 (off) or more");
     check(s.auth().rateLimitPerAddress() >= 0, "auth.rateLimitPerAddress must be 0 (off) or more");
+    check(s.auth().rateLimitFailuresPerAddress() >= 0, "auth.rateLimitFailuresPerAddress must be 0 (off) or more");
     check(io.k0rdent.api.core.resource.Slugs.isValid(s.bootstrap().organizationId()),
         "bootstrap.organizationId must be a slug");
     check(s.bootstrap().clientId() == null || CLIENT_ID.matcher(s.bootstrap().clientId()).matches(),

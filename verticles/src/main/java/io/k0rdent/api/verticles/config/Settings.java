@@ -21,7 +21,7 @@ public record Settings(Http http, Database database, Auth auth, Bootstrap bootst
    */
   public record Auth(String issuer, String audience, int tokenTtlSeconds, String pepper,
                      int credentialMaxLifetimeDays, int apiKeyMaxLifetimeDays, long rateLimitPerClient,
-                     long rateLimitPerAddress) {}
+                     long rateLimitPerAddress, long rateLimitFailuresPerAddress) {}
 
   /** The provider organization and its bootstrap service account credential. */
   public record Bootstrap(String organizationId, String clientId, String clientSecret) {}
