@@ -694,6 +694,25 @@ abstract class IamHttpContract extends NodeHttpTest {
   }
 
   @Test
+  void deletingAnAccountDeletesItsApiKeys() {
+    JsonObject sa = createAccount("provider", "a.viewer");
+    String secret = createCredential(sa.getString("id")).getString("clientSecret");
+    String st = clientToken(sa.getString("clientId"), secret);
+    Res key = api.post(KEYS, st, new JsonObject().put("displayName", "mine").put("scope", "organization")
+        .put("scopeId", "provider"));
+    assertThat(key.status()).as(key.body()).isEqualTo(201);
+    assertThat(api.delete(SAS + "/" + sa.getString("id"), token).status()).isEqualTo(204);
+    assertThat(api.get(KEYS + "/" + key.json().getString("id"), token).status()).isEqualTo(404);
+    // the same id again: a new account that finds none of the old one's keys
+    Res again = api.post(SAS, token, new JsonObject().put("id", sa.getString("id")).put("displayName", "again")
+        .put("scope", "organization").put("scopeId", "provider"));
+    assertThat(again.status()).isEqualTo(201);
+    String st2 = clientToken(again.json().getString("clientId"), createCredential(sa.getString("id")).getString("clientSecret"));
+    assertThat(api.get(KEYS, st2).json().getJsonArray("apiKeys")).isEmpty();
+    assertThat(mint("grant_type=api_key&api_key=" + Api.enc(key.json().getString("secret"))).status()).isEqualTo(400);
+  }
+
+  @Test
   void aRecreatedKeyDoesNotReviveTheOldKeysTokens() throws Exception {
     JsonObject body = new JsonObject().put("id", unique("key")).put("displayName", "again").put("scope", "organization")
         .put("scopeId", "provider");
