@@ -113,11 +113,17 @@ class PgStoreTest extends StoreContract {
       }
     }
     assertThat(found).containsExactly("api_keys.id=C", "api_keys.organization_id=C",
-        "api_keys.project_id=C", "api_keys.scope_id=C", "idempotency_keys.key=C", "idempotency_keys.principal=C",
-        "organizations.id=C", "projects.id=C", "projects.organization_id=C", "revoked_tokens.jti=C", "role_sets.id=C",
+        "api_keys.project_id=C", "api_keys.scope_id=C", "group_members.group_id=C", "group_members.id=C",
+        "group_members.organization_id=C", "group_members.user_id=C", "groups.id=C", "groups.organization_id=C",
+        "idempotency_keys.key=C", "idempotency_keys.principal=C",
+        "organizations.id=C", "policies.id=C", "policies.organization_id=C", "policies.principal_group_id=C",
+        "policies.principal_id=C", "policies.principal_service_account_id=C", "policies.principal_user_id=C",
+        "projects.id=C", "projects.organization_id=C", "revoked_tokens.jti=C", "role_sets.id=C",
+        "roles.id=C", "roles.organization_id=C",
         "service_account_credentials.id=C", "service_account_credentials.service_account_id=C",
         "service_accounts.client_id=C", "service_accounts.id=C", "service_accounts.organization_id=C",
-        "service_accounts.project_id=C", "service_accounts.scope_id=C", "settings.name=C");
+        "service_accounts.project_id=C", "service_accounts.scope_id=C", "settings.name=C",
+        "users.id=C", "users.organization_id=C");
   }
 
   @Test
