@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.resource.Clock;
+import io.k0rdent.api.core.resource.PrincipalRef;
 import io.k0rdent.api.core.store.ListQuery;
 import io.k0rdent.api.core.store.Store;
 import io.k0rdent.api.core.store.StoreContract;
@@ -73,7 +74,11 @@ class PgStoreTest extends StoreContract {
           down.credentials().createLimited(credential("c", "x", null), 5, Clock.now()),
           down.credentials().activeCounts(List.of("x"), Clock.now()),
           down.apiKeys().recordUse(Map.of("k", new Use(Clock.now(), "::1"))),
-          down.revocations().active(Clock.now()), down.roleSets().put("r", List.of("a")))) {
+          down.revocations().active(Clock.now()), down.roleSets().put("r", List.of("a")),
+          down.users().list(new ListQuery(Map.of("email", "A@example.com"), null, 5)),
+          down.groupMembers().create(member("m", "g", "u")), down.groupMembers().groupsOf("u"),
+          down.groupMembers().memberCounts(List.of("g")), down.policies().create(platformPolicy("p", "admin",
+              PrincipalRef.user("u"))), down.policies().forPrincipals(List.of(PrincipalRef.group("g"))))) {
         ApiException e = awaitApiFailure(f, 503);
         assertThat(e.reason()).isEqualTo("UNAVAILABLE");
         assertThat(e.getMessage()).isEqualTo("the database is unavailable; retry later");
