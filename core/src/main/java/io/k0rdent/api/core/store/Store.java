@@ -1,8 +1,11 @@
 package io.k0rdent.api.core.store;
 
+import io.k0rdent.api.core.resource.Group;
 import io.k0rdent.api.core.resource.Organization;
 import io.k0rdent.api.core.resource.Project;
+import io.k0rdent.api.core.resource.Role;
 import io.k0rdent.api.core.resource.ServiceAccount;
+import io.k0rdent.api.core.resource.User;
 import io.vertx.core.Future;
 
 /**
@@ -13,6 +16,13 @@ import io.vertx.core.Future;
  * account's or API key's {@code organizationId} must exist (400 naming {@code scopeId}), and, when
  * scoped to a project, the project too (400); an organization or project they point at cannot be deleted
  * (409 {@code FAILED_PRECONDITION}). Deleting a service account deletes its credentials.
+ *
+ * <p>Authorization model: a user's, group's, role's or policy's {@code organizationId} must exist (400 naming
+ * {@code organizationId}); an organization that still has users, groups, roles or policies cannot be deleted
+ * (409 {@code FAILED_PRECONDITION}, the message naming which). Deleting a group or a user deletes its
+ * memberships; a role, user, group or service account that a policy binds cannot be deleted (409
+ * {@code FAILED_PRECONDITION}; delete the policies first). See {@link GroupMemberStore} and
+ * {@link PolicyStore} for their rules.
  */
 public interface Store {
 
@@ -29,6 +39,26 @@ public interface Store {
   ResourceStore<ServiceAccount> serviceAccounts();
 
   CredentialStore credentials();
+
+  /**
+   * Users; list filters: {@code organizationId}, {@code email} (compared as {@link User#emailKey}),
+   * {@code status}. {@link ResourceStore#update} replaces {@code displayName, status}. {@code create} fails 409
+   * {@code ALREADY_EXISTS} naming the email when the organization has a user with that email (atomic under
+   * concurrency).
+   */
+  ResourceStore<User> users();
+
+  /** Custom roles; list filters: {@code organizationId}. {@link ResourceStore#update} replaces
+   * {@code displayName, description, permissions}. */
+  ResourceStore<Role> roles();
+
+  /** Groups; list filters: {@code organizationId}. {@link ResourceStore#update} replaces
+   * {@code displayName, description}. */
+  ResourceStore<Group> groups();
+
+  GroupMemberStore groupMembers();
+
+  PolicyStore policies();
 
   ApiKeyStore apiKeys();
 

@@ -6,11 +6,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.resource.ApiKey;
 import io.k0rdent.api.core.resource.Clock;
+import io.k0rdent.api.core.resource.Group;
+import io.k0rdent.api.core.resource.GroupMember;
 import io.k0rdent.api.core.resource.Organization;
+import io.k0rdent.api.core.resource.Policy;
+import io.k0rdent.api.core.resource.PrincipalRef;
 import io.k0rdent.api.core.resource.Project;
 import io.k0rdent.api.core.resource.Resource;
+import io.k0rdent.api.core.resource.Role;
 import io.k0rdent.api.core.resource.ServiceAccount;
 import io.k0rdent.api.core.resource.ServiceAccountCredential;
+import io.k0rdent.api.core.resource.User;
 import io.vertx.core.Future;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -1214,6 +1220,941 @@ public abstract class StoreContract {
     ApiKey v2 = await(store.apiKeys().update(a.withChanges("x", null, a.roles(), a.status(), Clock.now())));
     assertThat(v2.lastUsedAt()).isEqualTo(u);
     assertThat(v2.lastUsedIp()).isEqualTo("10.0.0.1");
+  }
+
+  // ---------------------------------------------------------------- users, roles, groups
+
+  protected static User user(String id, String organizationId, String email, Instant createdAt) {
+    return new User(id, UUID.randomUUID(), organizationId, email, "User " + id, User.ACTIVE, createdAt, createdAt, 1);
+  }
+
+  /** A user created now, email {@code <id>@example.com}. */
+  protected static User user(String id, String organizationId) {
+    return user(id, organizationId, id + "@example.com", Clock.now());
+  }
+
+  protected static Role role(String id, String organizationId, Instant createdAt) {
+    return new Role(id, UUID.randomUUID(), organizationId, "Role " + id, "about " + id,
+        List.of("compute.clusters.get", "compute.*"), createdAt, createdAt, 1);
+  }
+
+  protected static Role role(String id, String organizationId) {
+    return role(id, organizationId, Clock.now());
+  }
+
+  protected static Group group(String id, String organizationId, Instant createdAt) {
+    return new Group(id, UUID.randomUUID(), organizationId, "Group " + id, "about " + id, createdAt, createdAt, 1);
+  }
+
+  protected static Group group(String id, String organizationId) {
+    return group(id, organizationId, Clock.now());
+  }
+
+  protected static GroupMember member(String id, String groupId, String userId, Instant createdAt) {
+    return new GroupMember(id, UUID.randomUUID(), groupId, userId, "alice", createdAt, createdAt, 1);
+  }
+
+  protected static GroupMember member(String id, String groupId, String userId) {
+    return member(id, groupId, userId, Clock.now());
+  }
+
+  protected static Policy policy(String id, String organizationId, String role, PrincipalRef principal,
+                                 String scopeType, String scopeResource, Instant createdAt) {
+    return new Policy(id, UUID.randomUUID(), organizationId, "Policy " + id, "about " + id, role, principal.type(),
+        principal.id(), scopeType, scopeResource, Policy.ALLOW, createdAt, createdAt, 1);
+  }
+
+  /** An organization-scoped binding of {@code organizationId}, created now. */
+  protected static Policy policy(String id, String organizationId, String role, PrincipalRef principal) {
+    return policy(id, organizationId, role, principal, Policy.ORG, null, Clock.now());
+  }
+
+  /** A platform-scoped binding (no organization), created now. */
+  protected static Policy platformPolicy(String id, String role, PrincipalRef principal) {
+    return policy(id, null, role, principal, Policy.PLATFORM, null, Clock.now());
+  }
+
+  private static ApiException assertFieldViolation(Future<?> f, String field, String description) {
+    ApiException e = awaitApiFailure(f, 400);
+    assertThat(e.reason()).isEqualTo("INVALID_ARGUMENT");
+    assertThat(e.getMessage()).isEqualTo(description);
+    assertThat(e.details()).singleElement().satisfies(d -> assertThat((List<?>) d.get("fieldViolations"))
+        .singleElement().isEqualTo(Map.of("field", field, "description", description)));
+    return e;
+  }
+
+  private static ApiException assertConflict(Future<?> f, String reason, String message) {
+    ApiException e = awaitApiFailure(f, 409);
+    assertThat(e.reason()).isEqualTo(reason);
+    assertThat(e.getMessage()).isEqualTo(message);
+    return e;
+  }
+
+  @Test
+  void usersRoundTripEveryField() {
+    Instant t = Clock.now();
+    await(store.organizations().create(org("acme", t)));
+    User u = new User("alice", UUID.randomUUID(), "acme", "Alice.Example+gpu@Example.COM", "Älice ✓ \"A\"",
+        User.SUSPENDED, t, t.plusMillis(2), 1);
+    assertThat(await(store.users().create(u))).isEqualTo(u);
+    assertThat(await(store.users().get("alice"))).isEqualTo(u);
+    User bare = new User("bare", UUID.randomUUID(), "acme", "bare@example.com", null, User.ACTIVE, t, t, 1);
+    assertThat(await(store.users().create(bare))).isEqualTo(bare);
+    assertThat(await(store.users().get("bare"))).isEqualTo(bare);
+
+    assertConflict(store.users().create(user("alice", "acme", "someone-else@example.com", t)), "ALREADY_EXISTS",
+        "user 'alice' already exists");
+    assertThat(awaitApiFailure(store.users().get("nope"), 404).getMessage()).isEqualTo("user 'nope' not found");
+    assertThat(await(store.users().get("alice"))).isEqualTo(u);
+  }
+
+  @Test
+  void userUpdateReplacesDisplayNameAndStatusAndKeepsTheRest() {
+    Instant t = Clock.now();
+    await(store.organizations().create(org("acme", t)));
+    await(store.organizations().create(org("other", t)));
+    User v1 = await(store.users().create(user("u", "acme", "u@example.com", t)));
+    Instant later = t.plusSeconds(60);
+    User tampered = new User("u", UUID.randomUUID(), "other", "mallory@example.com", "renamed", User.DISABLED, later,
+        later, 2);
+    User v2 = v1.withChanges("renamed", User.DISABLED, later);
+    assertThat(await(store.users().update(tampered))).isEqualTo(v2);
+    assertThat(await(store.users().get("u"))).isEqualTo(v2);
+    assertThat(v2.email()).isEqualTo("u@example.com");
+    User v3 = v2.withChanges(null, User.ACTIVE, later.plusMillis(1));
+    assertThat(await(store.users().update(v3))).isEqualTo(v3);
+
+    ApiException stale = awaitApiFailure(store.users().update(v2.withChanges("x", User.ACTIVE, Clock.now())), 412);
+    assertThat(stale.getMessage()).isEqualTo("user 'u' was changed by another request");
+    awaitApiFailure(store.users().update(user("ghost", "acme").withChanges("x", User.ACTIVE, Clock.now())), 404);
+    awaitApiFailure(store.users().delete("u", 2L), 412);
+    assertThat(await(store.users().get("u"))).isEqualTo(v3);
+    // the email stayed acme's: the old one is taken there, the tampered one is free
+    awaitApiFailure(store.users().create(user("u2", "acme", "U@example.com", t)), 409);
+    await(store.users().create(user("m", "acme", "mallory@example.com", t)));
+    // still acme's user: other can go, acme cannot
+    await(store.organizations().delete("other", null));
+    await(store.users().delete("u", 3L));
+    awaitApiFailure(store.users().get("u"), 404);
+  }
+
+  @Test
+  void anEmailIsUniqueInItsOrganizationWithoutRegardToAsciiCase() {
+    await(store.organizations().create(org("acme")));
+    await(store.organizations().create(org("beta")));
+    User alice = await(store.users().create(user("alice", "acme", "alice@example.com", Clock.now())));
+    ApiException e = assertConflict(store.users().create(user("bob", "acme", "ALICE@Example.Com", Clock.now())),
+        "ALREADY_EXISTS", "a user with email 'ALICE@Example.Com' already exists in organization 'acme'");
+    assertThat(e.getMessage()).contains("ALICE@Example.Com");
+    awaitApiFailure(store.users().get("bob"), 404);
+    // the same email in another organization is another user
+    await(store.users().create(user("alice-b", "beta", "Alice@example.com", Clock.now())));
+    // only ASCII letters fold: both adapters compare other characters as they are
+    await(store.users().create(user("ae1", "acme", "Ärger@example.com", Clock.now())));
+    await(store.users().create(user("ae2", "acme", "ärger@example.com", Clock.now())));
+    assertConflict(store.users().create(user("ae3", "acme", "ärGER@EXAMPLE.com", Clock.now())), "ALREADY_EXISTS",
+        "a user with email 'ärGER@EXAMPLE.com' already exists in organization 'acme'");
+    // an update keeps the email; a deleted user's email is free again
+    await(store.users().update(alice.withChanges("Alice", User.SUSPENDED, Clock.now())));
+    awaitApiFailure(store.users().create(user("carol", "acme", "alice@EXAMPLE.com", Clock.now())), 409);
+    await(store.users().delete("alice", null));
+    User carol = await(store.users().create(user("carol", "acme", "alice@EXAMPLE.com", Clock.now())));
+    assertThat(await(store.users().get("carol"))).isEqualTo(carol);
+  }
+
+  @Test
+  void concurrentCreatesWithOneEmailLetExactlyOneWinPerOrganization() throws Exception {
+    await(store.organizations().create(org("acme")));
+    await(store.organizations().create(org("beta")));
+    int n = 32;
+    List<String> spellings = List.of("race@example.com", "RACE@example.com", "Race@Example.Com", "race@EXAMPLE.COM");
+    List<Future<User>> results = concurrently(n, 8, i -> store.users()
+        .create(user("u-" + i, i % 2 == 0 ? "acme" : "beta", spellings.get(i % 4), Clock.now())));
+    Map<String, Integer> winners = new java.util.HashMap<>();
+    for (Future<User> f : results) {
+      if (f.succeeded()) {
+        winners.merge(f.result().organizationId(), 1, Integer::sum);
+      } else {
+        ApiException e = (ApiException) f.cause();
+        assertThat(e.status()).isEqualTo(409);
+        assertThat(e.reason()).isEqualTo("ALREADY_EXISTS");
+        assertThat(e.getMessage()).startsWith("a user with email ");
+      }
+    }
+    assertThat(winners).isEqualTo(Map.of("acme", 1, "beta", 1));
+    for (String o : List.of("acme", "beta")) {
+      assertThat(await(store.users().list(new ListQuery(Map.of("organizationId", o), null, 50))).items()).hasSize(1);
+    }
+  }
+
+  @Test
+  void listFiltersUsers() {
+    Instant t0 = Clock.now();
+    await(store.organizations().create(org("red", t0)));
+    await(store.organizations().create(org("blue", t0)));
+    List<User> all = new ArrayList<>();
+    List<String> statuses = List.of(User.ACTIVE, User.SUSPENDED, User.DISABLED);
+    for (int i = 0; i < 12; i++) {
+      String o = i % 3 == 0 ? "blue" : "red";
+      String id = "u-" + (char) ('l' - i);
+      // one "same@example.com" in each organization (i = 0 is blue's, i = 2 red's)
+      String email = i == 0 || i == 2 ? "Same@Example.com" : id + "@example.com";
+      all.add(await(store.users().create(new User(id, UUID.randomUUID(), o, email, "User " + i,
+          statuses.get(i % 3 == 0 ? 0 : i % 2 + 1), t0.plusMillis(i / 3), t0.plusMillis(i / 3), 1))));
+    }
+    all.sort(ORDER);
+    Map<Map<String, String>, Predicate<User>> cases = new LinkedHashMap<>();
+    cases.put(Map.of(), u -> true);
+    cases.put(Map.of("organizationId", "red"), u -> u.organizationId().equals("red"));
+    cases.put(Map.of("organizationId", "blue"), u -> u.organizationId().equals("blue"));
+    cases.put(Map.of("status", User.SUSPENDED), u -> u.status().equals(User.SUSPENDED));
+    cases.put(Map.of("status", User.DISABLED), u -> u.status().equals(User.DISABLED));
+    cases.put(Map.of("email", "same@example.com"), u -> u.email().equals("Same@Example.com"));
+    cases.put(Map.of("email", "SAME@EXAMPLE.COM", "organizationId", "red"),
+        u -> u.email().equals("Same@Example.com") && u.organizationId().equals("red"));
+    cases.put(Map.of("email", "u-k@EXAMPLE.com"), u -> u.id().equals("u-k"));
+    cases.put(Map.of("organizationId", "red", "status", User.DISABLED),
+        u -> u.organizationId().equals("red") && u.status().equals(User.DISABLED));
+    cases.put(Map.of("email", "nobody@example.com"), u -> false);
+    cases.forEach((filters, which) -> {
+      List<User> expected = all.stream().filter(which).toList();
+      for (int limit : List.of(1, 2, 5, 12, 13)) {
+        assertThat(listAll(store.users()::list, filters, limit)).as("%s, limit %d", filters, limit)
+            .containsExactlyElementsOf(expected);
+      }
+    });
+    assertThat(all.stream().filter(u -> u.email().equals("Same@Example.com"))).hasSize(2);
+    assertThat(all.stream().filter(u -> u.status().equals(User.DISABLED))).isNotEmpty();
+    assertThat(all.stream().filter(u -> u.status().equals(User.SUSPENDED))).isNotEmpty();
+    assertThat(awaitFailure(store.users().list(new ListQuery(Map.of("displayName", "x"), null, 5))))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void rolesRoundTripAndUpdateDisplayNameDescriptionAndPermissions() {
+    Instant t = Clock.now();
+    await(store.organizations().create(org("acme", t)));
+    await(store.organizations().create(org("other", t)));
+    Role r = new Role("deployer", UUID.randomUUID(), "acme", "Deployer ✓", "deploys",
+        List.of("compute.clusters.create", "compute.*", "a.b.c"), t, t.plusMillis(1), 1);
+    assertThat(await(store.roles().create(r))).isEqualTo(r);
+    assertThat(await(store.roles().get("deployer"))).isEqualTo(r);
+    Role bare = new Role("bare", UUID.randomUUID(), "acme", null, null, List.of(), t, t, 1);
+    assertThat(await(store.roles().create(bare))).isEqualTo(bare);
+    assertThat(await(store.roles().get("bare"))).isEqualTo(bare);
+    assertConflict(store.roles().create(role("deployer", "other")), "ALREADY_EXISTS", "role 'deployer' already exists");
+    assertThat(awaitApiFailure(store.roles().get("nope"), 404).getMessage()).isEqualTo("role 'nope' not found");
+
+    Instant later = t.plusSeconds(60);
+    Role tampered = new Role("deployer", UUID.randomUUID(), "other", "Renamed", null, List.of("z.*", "a.*"), later,
+        later, 2);
+    Role v2 = r.withChanges("Renamed", null, List.of("z.*", "a.*"), later);
+    assertThat(await(store.roles().update(tampered))).isEqualTo(v2);
+    assertThat(await(store.roles().get("deployer"))).isEqualTo(v2);
+    Role v3 = v2.withChanges(null, "none", List.of(), later.plusMillis(1));
+    assertThat(await(store.roles().update(v3))).isEqualTo(v3);
+    ApiException stale = awaitApiFailure(store.roles().update(v2.withChanges("x", null, List.of(), later)), 412);
+    assertThat(stale.getMessage()).isEqualTo("role 'deployer' was changed by another request");
+    awaitApiFailure(store.roles().update(role("ghost", "acme").withChanges("x", null, List.of(), later)), 404);
+    // still acme's role
+    await(store.organizations().delete("other", null));
+    awaitApiFailure(store.roles().delete("deployer", 2L), 412);
+    await(store.roles().delete("deployer", 3L));
+    awaitApiFailure(store.roles().get("deployer"), 404);
+  }
+
+  @Test
+  void groupsRoundTripAndUpdateDisplayNameAndDescription() {
+    Instant t = Clock.now();
+    await(store.organizations().create(org("acme", t)));
+    await(store.organizations().create(org("other", t)));
+    Group g = new Group("eng", UUID.randomUUID(), "acme", "Platform Engineers ✓", "the team", t, t.plusMillis(1), 1);
+    assertThat(await(store.groups().create(g))).isEqualTo(g);
+    assertThat(await(store.groups().get("eng"))).isEqualTo(g);
+    Group bare = new Group("bare", UUID.randomUUID(), "acme", null, null, t, t, 1);
+    assertThat(await(store.groups().create(bare))).isEqualTo(bare);
+    assertThat(await(store.groups().get("bare"))).isEqualTo(bare);
+    assertConflict(store.groups().create(group("eng", "other")), "ALREADY_EXISTS", "group 'eng' already exists");
+    assertThat(awaitApiFailure(store.groups().get("nope"), 404).getMessage()).isEqualTo("group 'nope' not found");
+
+    Instant later = t.plusSeconds(60);
+    Group tampered = new Group("eng", UUID.randomUUID(), "other", "Renamed", null, later, later, 2);
+    Group v2 = g.withChanges("Renamed", null, later);
+    assertThat(await(store.groups().update(tampered))).isEqualTo(v2);
+    assertThat(await(store.groups().get("eng"))).isEqualTo(v2);
+    ApiException stale = awaitApiFailure(store.groups().update(g.withChanges("x", null, later)), 412);
+    assertThat(stale.getMessage()).isEqualTo("group 'eng' was changed by another request");
+    awaitApiFailure(store.groups().update(group("ghost", "acme").withChanges("x", null, later)), 404);
+    await(store.organizations().delete("other", null));
+    awaitApiFailure(store.groups().delete("eng", 1L), 412);
+    await(store.groups().delete("eng", 2L));
+    awaitApiFailure(store.groups().get("eng"), 404);
+  }
+
+  @Test
+  void listFiltersRolesAndGroupsByOrganization() {
+    Instant t0 = Clock.now();
+    await(store.organizations().create(org("red", t0)));
+    await(store.organizations().create(org("blue", t0)));
+    await(store.organizations().create(org("empty", t0)));
+    List<Role> roles = new ArrayList<>();
+    List<Group> groups = new ArrayList<>();
+    for (int i = 0; i < 9; i++) {
+      String o = i % 3 == 0 ? "blue" : "red";
+      roles.add(await(store.roles().create(role("r-" + (char) ('z' - i), o, t0.plusMillis(i / 2)))));
+      groups.add(await(store.groups().create(group("g-" + (char) ('z' - i), o, t0.plusMillis(i / 2)))));
+    }
+    roles.sort(ORDER);
+    groups.sort(ORDER);
+    for (String o : List.of("red", "blue", "empty", "nope")) {
+      for (int limit : List.of(1, 2, 6, 7)) {
+        assertThat(listAll(store.roles()::list, Map.of("organizationId", o), limit)).as("roles of %s", o)
+            .containsExactlyElementsOf(roles.stream().filter(r -> r.organizationId().equals(o)).toList());
+        assertThat(listAll(store.groups()::list, Map.of("organizationId", o), limit)).as("groups of %s", o)
+            .containsExactlyElementsOf(groups.stream().filter(g -> g.organizationId().equals(o)).toList());
+      }
+    }
+    assertThat(listAll(store.roles()::list, Map.of(), 4)).containsExactlyElementsOf(roles);
+    assertThat(listAll(store.groups()::list, Map.of(), 4)).containsExactlyElementsOf(groups);
+    assertThat(awaitFailure(store.roles().list(new ListQuery(Map.of("displayName", "x"), null, 5))))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThat(awaitFailure(store.groups().list(new ListQuery(Map.of("userId", "x"), null, 5))))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void usersGroupsRolesAndPoliciesNeedTheirOrganization() {
+    await(store.organizations().create(org("acme")));
+    await(store.users().create(user("u", "acme")));
+    String missing = "organization 'ghost' does not exist";
+    assertFieldViolation(store.users().create(user("x", "ghost")), "organizationId", missing);
+    assertFieldViolation(store.groups().create(group("x", "ghost")), "organizationId", missing);
+    assertFieldViolation(store.roles().create(role("x", "ghost")), "organizationId", missing);
+    assertFieldViolation(store.policies().create(policy("x", "ghost", "admin", PrincipalRef.user("u"))),
+        "organizationId", missing);
+    awaitApiFailure(store.users().get("x"), 404);
+    awaitApiFailure(store.groups().get("x"), 404);
+    awaitApiFailure(store.roles().get("x"), 404);
+    awaitApiFailure(store.policies().get("x"), 404);
+    assertThat(await(store.users().list(query(10, null))).items()).extracting(User::id).containsExactly("u");
+    assertThat(await(store.groups().list(query(10, null))).items()).isEmpty();
+    assertThat(await(store.roles().list(query(10, null))).items()).isEmpty();
+    assertThat(await(store.policies().list(query(10, null))).items()).isEmpty();
+    // the ids are free once the organization exists (a policy's principal must be of it, too)
+    await(store.organizations().create(org("ghost")));
+    await(store.users().create(user("x", "ghost")));
+    await(store.groups().create(group("x", "ghost")));
+    await(store.roles().create(role("x", "ghost")));
+    await(store.policies().create(policy("x", "ghost", "admin", PrincipalRef.user("x"))));
+  }
+
+  @Test
+  void deletingAnOrganizationWithPoliciesUsersGroupsOrRolesFailsWith409AndDeletesNothing() {
+    Instant t = Clock.now();
+    for (String o : List.of("pu", "u", "g", "r")) {
+      await(store.organizations().create(org(o, t)));
+    }
+    User bound = await(store.users().create(user("bound", "pu")));
+    Policy p = await(store.policies().create(policy("p", "pu", "admin", PrincipalRef.user("bound"))));
+    User u = await(store.users().create(user("user", "u")));
+    Group g = await(store.groups().create(group("group", "g")));
+    Role r = await(store.roles().create(role("role", "r")));
+    // policies first: they are what keeps their principals and roles from being deleted
+    assertConflict(store.organizations().delete("pu", null), "FAILED_PRECONDITION",
+        "organization 'pu' still has policies; delete them first");
+    assertConflict(store.organizations().delete("u", 1L), "FAILED_PRECONDITION",
+        "organization 'u' still has users; delete them first");
+    assertConflict(store.organizations().delete("g", null), "FAILED_PRECONDITION",
+        "organization 'g' still has groups; delete them first");
+    assertConflict(store.organizations().delete("r", null), "FAILED_PRECONDITION",
+        "organization 'r' still has roles; delete them first");
+    awaitApiFailure(store.organizations().delete("r", 7L), 412);
+    assertThat(await(store.policies().get("p"))).isEqualTo(p);
+    assertThat(await(store.users().get("bound"))).isEqualTo(bound);
+    assertThat(await(store.users().get("user"))).isEqualTo(u);
+    assertThat(await(store.groups().get("group"))).isEqualTo(g);
+    assertThat(await(store.roles().get("role"))).isEqualTo(r);
+    assertThat(ids(await(store.organizations().list(query(10, null))).items()))
+        .containsExactlyInAnyOrder("pu", "u", "g", "r");
+
+    await(store.policies().delete("p", null));
+    assertConflict(store.organizations().delete("pu", null), "FAILED_PRECONDITION",
+        "organization 'pu' still has users; delete them first");
+    await(store.users().delete("bound", null));
+    await(store.organizations().delete("pu", null));
+    await(store.users().delete("user", 1L));
+    await(store.organizations().delete("u", 1L));
+    await(store.groups().delete("group", null));
+    await(store.organizations().delete("g", null));
+    await(store.roles().delete("role", null));
+    await(store.organizations().delete("r", null));
+    assertThat(await(store.organizations().list(query(10, null))).items()).isEmpty();
+  }
+
+  // ---------------------------------------------------------------- group members
+
+  /** Creates organizations {@code acme} and {@code beta}, and in acme the groups and users named. */
+  private void acme(List<String> groupIds, List<String> userIds) {
+    await(store.organizations().create(org("acme")));
+    await(store.organizations().create(org("beta")));
+    for (String g : groupIds) {
+      await(store.groups().create(group(g, "acme")));
+    }
+    for (String u : userIds) {
+      await(store.users().create(user(u, "acme")));
+    }
+  }
+
+  @Test
+  void groupMembersRoundTripAndNeverChange() {
+    acme(List.of("eng", "ops"), List.of("ann", "bob"));
+    Instant t = Clock.now();
+    GroupMember m = new GroupMember("member-a1", UUID.randomUUID(), "eng", "ann", "user:root ✓", t, t.plusMillis(1), 1);
+    assertThat(await(store.groupMembers().create(m))).isEqualTo(m);
+    assertThat(await(store.groupMembers().get("member-a1"))).isEqualTo(m);
+    assertThat(m.addedAt()).isEqualTo(t);
+    GroupMember bare = new GroupMember("member-b1", UUID.randomUUID(), "eng", "bob", null, t, t, 1);
+    assertThat(await(store.groupMembers().create(bare))).isEqualTo(bare);
+    assertThat(await(store.groupMembers().get("member-b1"))).isEqualTo(bare);
+    assertConflict(store.groupMembers().create(member("member-a1", "ops", "ann")), "ALREADY_EXISTS",
+        "group member 'member-a1' already exists");
+    assertThat(awaitApiFailure(store.groupMembers().get("nope"), 404).getMessage())
+        .isEqualTo("group member 'nope' not found");
+
+    // an update changes nothing but updatedAt and the version
+    Instant later = t.plusSeconds(60);
+    GroupMember tampered = new GroupMember("member-a1", UUID.randomUUID(), "ops", "bob", "mallory", later, later, 2);
+    GroupMember v2 = new GroupMember("member-a1", m.uid(), "eng", "ann", "user:root ✓", t, later, 2);
+    assertThat(await(store.groupMembers().update(tampered))).isEqualTo(v2);
+    assertThat(await(store.groupMembers().get("member-a1"))).isEqualTo(v2);
+    awaitApiFailure(store.groupMembers().update(tampered), 412);
+    awaitApiFailure(store.groupMembers().delete("member-a1", 1L), 412);
+    await(store.groupMembers().delete("member-a1", 2L));
+    awaitApiFailure(store.groupMembers().get("member-a1"), 404);
+    awaitApiFailure(store.groupMembers().delete("member-a1", null), 404);
+  }
+
+  @Test
+  void aMemberMustBeAUserOfTheGroupsOrganization() {
+    acme(List.of("eng"), List.of("ann"));
+    await(store.groups().create(group("beta-team", "beta")));
+    await(store.users().create(user("bea", "beta")));
+    ApiException missingGroup = awaitApiFailure(store.groupMembers().create(member("m1", "ghost", "ann")), 404);
+    assertThat(missingGroup.reason()).isEqualTo("NOT_FOUND");
+    assertThat(missingGroup.getMessage()).isEqualTo("group 'ghost' not found");
+    // a missing user and a user of another organization read alike
+    assertFieldViolation(store.groupMembers().create(member("m1", "eng", "ghost")), "userId",
+        "user 'ghost' does not exist in the organization of group 'eng'");
+    assertFieldViolation(store.groupMembers().create(member("m1", "eng", "bea")), "userId",
+        "user 'bea' does not exist in the organization of group 'eng'");
+    assertFieldViolation(store.groupMembers().create(member("m1", "beta-team", "ann")), "userId",
+        "user 'ann' does not exist in the organization of group 'beta-team'");
+    awaitApiFailure(store.groupMembers().get("m1"), 404);
+    assertThat(await(store.groupMembers().list(query(10, null))).items()).isEmpty();
+    await(store.groupMembers().create(member("m1", "eng", "ann")));
+    await(store.groupMembers().create(member("m2", "beta-team", "bea")));
+  }
+
+  @Test
+  void aUserIsAMemberOfAGroupOnlyOnce() {
+    acme(List.of("eng", "ops"), List.of("ann", "bob"));
+    GroupMember first = await(store.groupMembers().create(member("m1", "eng", "ann")));
+    assertConflict(store.groupMembers().create(member("m2", "eng", "ann")), "ALREADY_EXISTS",
+        "user 'ann' is already a member of group 'eng'");
+    awaitApiFailure(store.groupMembers().get("m2"), 404);
+    // the same user in another group, another user in the same group
+    await(store.groupMembers().create(member("m2", "ops", "ann")));
+    await(store.groupMembers().create(member("m3", "eng", "bob")));
+    assertThat(await(store.groupMembers().get("m1"))).isEqualTo(first);
+    // once removed, the user can be added again
+    await(store.groupMembers().delete("m1", null));
+    await(store.groupMembers().create(member("m4", "eng", "ann")));
+    assertThat(listAll(store.groupMembers()::list, Map.of("groupId", "eng"), 5)).extracting(GroupMember::id)
+        .containsExactly("m3", "m4");
+  }
+
+  @Test
+  void concurrentAddsOfOneUserToOneGroupLetExactlyOneWin() throws Exception {
+    acme(List.of("eng", "ops"), List.of("ann", "bob"));
+    int n = 32;
+    // four pairs, eight tries each
+    List<Future<GroupMember>> results = concurrently(n, 8, i -> store.groupMembers()
+        .create(member("m-" + i, i % 2 == 0 ? "eng" : "ops", i % 4 < 2 ? "ann" : "bob", Clock.now())));
+    Set<String> pairs = new HashSet<>();
+    int won = 0;
+    for (Future<GroupMember> f : results) {
+      if (f.succeeded()) {
+        won++;
+        assertThat(pairs.add(f.result().groupId() + "/" + f.result().userId())).isTrue();
+      } else {
+        ApiException e = (ApiException) f.cause();
+        assertThat(e.status()).isEqualTo(409);
+        assertThat(e.reason()).isEqualTo("ALREADY_EXISTS");
+        assertThat(e.getMessage()).contains("is already a member of group");
+      }
+    }
+    assertThat(won).isEqualTo(4);
+    assertThat(pairs).containsExactlyInAnyOrder("eng/ann", "eng/bob", "ops/ann", "ops/bob");
+    assertThat(await(store.groupMembers().memberCounts(List.of("eng", "ops")))).isEqualTo(Map.of("eng", 2, "ops", 2));
+  }
+
+  @Test
+  void listFiltersGroupMembers() {
+    acme(List.of("eng", "ops", "empty"), List.of("ann", "bob", "cid"));
+    Instant t0 = Clock.now();
+    List<GroupMember> all = new ArrayList<>();
+    int i = 0;
+    for (String g : List.of("eng", "ops")) {
+      for (String u : List.of("cid", "ann", "bob")) {
+        if (!(g.equals("ops") && u.equals("bob"))) {
+          all.add(await(store.groupMembers().create(member("m-" + (char) ('z' - i), g, u, t0.plusMillis(i / 2)))));
+          i++;
+        }
+      }
+    }
+    all.sort(ORDER);
+    Map<Map<String, String>, Predicate<GroupMember>> cases = new LinkedHashMap<>();
+    cases.put(Map.of(), m -> true);
+    cases.put(Map.of("groupId", "eng"), m -> m.groupId().equals("eng"));
+    cases.put(Map.of("groupId", "ops"), m -> m.groupId().equals("ops"));
+    cases.put(Map.of("groupId", "empty"), m -> false);
+    cases.put(Map.of("userId", "ann"), m -> m.userId().equals("ann"));
+    cases.put(Map.of("userId", "bob"), m -> m.userId().equals("bob"));
+    cases.put(Map.of("groupId", "ops", "userId", "cid"), m -> m.groupId().equals("ops") && m.userId().equals("cid"));
+    cases.put(Map.of("groupId", "ops", "userId", "bob"), m -> false);
+    cases.forEach((filters, which) -> {
+      List<GroupMember> expected = all.stream().filter(which).toList();
+      for (int limit : List.of(1, 2, 5, 6)) {
+        assertThat(listAll(store.groupMembers()::list, filters, limit)).as("%s, limit %d", filters, limit)
+            .containsExactlyElementsOf(expected);
+      }
+    });
+    assertThat(awaitFailure(store.groupMembers().list(new ListQuery(Map.of("organizationId", "acme"), null, 5))))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void groupsOfAndMemberCountsAnswerFromTheMemberships() {
+    acme(List.of("b-team", "a-team", "c-team", "none"), List.of("ann", "bob", "cid"));
+    await(store.groupMembers().create(member("m1", "c-team", "ann")));
+    await(store.groupMembers().create(member("m2", "a-team", "ann")));
+    await(store.groupMembers().create(member("m3", "b-team", "ann")));
+    await(store.groupMembers().create(member("m4", "a-team", "bob")));
+    assertThat(await(store.groupMembers().groupsOf("ann"))).containsExactly("a-team", "b-team", "c-team");
+    assertThat(await(store.groupMembers().groupsOf("bob"))).containsExactly("a-team");
+    assertThat(await(store.groupMembers().groupsOf("cid"))).isEmpty();
+    assertThat(await(store.groupMembers().groupsOf("ghost"))).isEmpty();
+    assertThat(await(store.groupMembers().memberCounts(List.of("a-team", "b-team", "c-team", "none", "ghost"))))
+        .isEqualTo(Map.of("a-team", 2, "b-team", 1, "c-team", 1));
+    assertThat(await(store.groupMembers().memberCounts(Set.of("b-team")))).isEqualTo(Map.of("b-team", 1));
+    assertThat(await(store.groupMembers().memberCounts(List.of()))).isEmpty();
+    await(store.groupMembers().delete("m2", null));
+    assertThat(await(store.groupMembers().groupsOf("ann"))).containsExactly("b-team", "c-team");
+    assertThat(await(store.groupMembers().memberCounts(List.of("a-team")))).isEqualTo(Map.of("a-team", 1));
+  }
+
+  @Test
+  void deletingAGroupDeletesItsMembers() {
+    acme(List.of("eng", "ops"), List.of("ann", "bob"));
+    await(store.groupMembers().create(member("e1", "eng", "ann")));
+    await(store.groupMembers().create(member("e2", "eng", "bob")));
+    GroupMember kept = await(store.groupMembers().create(member("o1", "ops", "ann")));
+    await(store.groups().delete("eng", null));
+    awaitApiFailure(store.groupMembers().get("e1"), 404);
+    awaitApiFailure(store.groupMembers().get("e2"), 404);
+    assertThat(await(store.groupMembers().list(query(10, null))).items()).containsExactly(kept);
+    assertThat(await(store.groupMembers().groupsOf("ann"))).containsExactly("ops");
+    assertThat(await(store.groupMembers().groupsOf("bob"))).isEmpty();
+    assertThat(await(store.groupMembers().memberCounts(List.of("eng", "ops")))).isEqualTo(Map.of("ops", 1));
+    // a new group of the same id starts empty
+    await(store.groups().create(group("eng", "acme")));
+    assertThat(await(store.groupMembers().list(new ListQuery(Map.of("groupId", "eng"), null, 5))).items()).isEmpty();
+    await(store.users().get("ann"));
+  }
+
+  @Test
+  void deletingAUserDeletesItsMemberships() {
+    acme(List.of("eng", "ops"), List.of("ann", "bob"));
+    await(store.groupMembers().create(member("e1", "eng", "ann")));
+    await(store.groupMembers().create(member("o1", "ops", "ann")));
+    GroupMember kept = await(store.groupMembers().create(member("e2", "eng", "bob")));
+    await(store.users().delete("ann", null));
+    awaitApiFailure(store.groupMembers().get("e1"), 404);
+    awaitApiFailure(store.groupMembers().get("o1"), 404);
+    assertThat(await(store.groupMembers().list(query(10, null))).items()).containsExactly(kept);
+    assertThat(await(store.groupMembers().memberCounts(List.of("eng", "ops")))).isEqualTo(Map.of("eng", 1));
+    // a new user of the same id is in no group
+    await(store.users().create(user("ann", "acme")));
+    assertThat(await(store.groupMembers().groupsOf("ann"))).isEmpty();
+    await(store.groups().get("ops"));
+  }
+
+  @Test
+  void memberAddRacingUserDeleteNeverLeavesAnOrphan() throws Exception {
+    acme(List.of("eng"), List.of());
+    for (int round = 0; round < 10; round++) {
+      String u = "u-" + round;
+      String mid = "m-" + round;
+      await(store.users().create(user(u, "acme")));
+      List<Future<Object>> results = concurrently(2, 2, i -> i == 0
+          ? store.groupMembers().create(member(mid, "eng", u)).map(m -> (Object) m)
+          : store.users().delete(u, null).map(v -> (Object) "deleted"));
+      assertThat(results.get(1).succeeded()).as("the user delete, round %d", round).isTrue();
+      if (results.get(0).failed()) {
+        assertThat(((ApiException) results.get(0).cause()).status()).isEqualTo(400);
+      }
+      // either way the user is gone, and so is any membership
+      assertThat(await(store.groupMembers().list(new ListQuery(Map.of("userId", u), null, 5))).items()).isEmpty();
+      awaitApiFailure(store.groupMembers().get(mid), 404);
+    }
+    assertThat(await(store.groupMembers().memberCounts(List.of("eng")))).isEmpty();
+  }
+
+  // ---------------------------------------------------------------- policies
+
+  /** acme with user ann, group eng, service account ci and role deployer; beta with user bea. */
+  private void principals() {
+    acme(List.of("eng"), List.of("ann"));
+    await(store.serviceAccounts().create(serviceAccount("ci", "acme")));
+    await(store.roles().create(role("deployer", "acme")));
+    await(store.users().create(user("bea", "beta")));
+  }
+
+  @Test
+  void policiesRoundTripEveryField() {
+    principals();
+    Instant t = Clock.now();
+    Policy p = new Policy("p1", UUID.randomUUID(), "acme", "Deployers ✓", "why it exists", "deployer",
+        PrincipalRef.GROUP, "eng", Policy.PROJECT, "train", Policy.DENY, t, t.plusMillis(1), 1);
+    assertThat(await(store.policies().create(p))).isEqualTo(p);
+    assertThat(await(store.policies().get("p1"))).isEqualTo(p);
+    assertThat(p.principal()).isEqualTo(PrincipalRef.group("eng"));
+    Policy platform = new Policy("p2", UUID.randomUUID(), null, null, null, "admin", PrincipalRef.USER, "bea",
+        Policy.PLATFORM, null, Policy.ALLOW, t, t, 1);
+    assertThat(await(store.policies().create(platform))).isEqualTo(platform);
+    assertThat(await(store.policies().get("p2"))).isEqualTo(platform);
+    Policy sa = new Policy("p3", UUID.randomUUID(), "acme", null, null, "compute.viewer",
+        PrincipalRef.SERVICE_ACCOUNT, "ci", Policy.RESOURCE, "clusters/gpu-1", Policy.ALLOW, t, t, 1);
+    assertThat(await(store.policies().create(sa))).isEqualTo(sa);
+    assertThat(await(store.policies().get("p3"))).isEqualTo(sa);
+    assertConflict(store.policies().create(policy("p1", "acme", "admin", PrincipalRef.user("ann"))),
+        "ALREADY_EXISTS", "policy 'p1' already exists");
+    assertThat(awaitApiFailure(store.policies().get("nope"), 404).getMessage()).isEqualTo("policy 'nope' not found");
+  }
+
+  @Test
+  void policyUpdateReplacesDisplayNameAndDescriptionOnly() {
+    principals();
+    Policy v1 = await(store.policies().create(policy("p", "acme", "deployer", PrincipalRef.user("ann"))));
+    Instant later = v1.createdAt().plusSeconds(60);
+    // role, principal, scope, effect and organization never change
+    Policy tampered = new Policy("p", UUID.randomUUID(), "beta", "renamed", "described", "admin", PrincipalRef.USER,
+        "bea", Policy.PROJECT, "x", Policy.DENY, later, later, 2);
+    Policy v2 = v1.withChanges("renamed", "described", later);
+    assertThat(await(store.policies().update(tampered))).isEqualTo(v2);
+    assertThat(await(store.policies().get("p"))).isEqualTo(v2);
+    Policy v3 = v2.withChanges(null, null, later.plusMillis(1));
+    assertThat(await(store.policies().update(v3))).isEqualTo(v3);
+    ApiException stale = awaitApiFailure(store.policies().update(v2.withChanges("x", null, later)), 412);
+    assertThat(stale.getMessage()).isEqualTo("policy 'p' was changed by another request");
+    awaitApiFailure(store.policies().update(policy("ghost", "acme", "admin", PrincipalRef.user("ann"))
+        .withChanges("x", null, later)), 404);
+    // still ann's binding of deployer: neither can go, bea can
+    awaitApiFailure(store.users().delete("ann", null), 409);
+    awaitApiFailure(store.roles().delete("deployer", null), 409);
+    await(store.users().delete("bea", null));
+    awaitApiFailure(store.policies().delete("p", 2L), 412);
+    await(store.policies().delete("p", 3L));
+    awaitApiFailure(store.policies().get("p"), 404);
+    await(store.roles().delete("deployer", null));
+  }
+
+  @Test
+  void aPolicyHasAKnownPrincipalTypeAndAnOrganizationExactlyBelowPlatformScope() {
+    principals();
+    Instant t = Clock.now();
+    assertFieldViolation(store.policies().create(policy("p", "acme", "admin", new PrincipalRef("robot", "ann"))),
+        "principalType", "principal type 'robot' is not one of user, group, serviceAccount");
+    assertFieldViolation(store.policies().create(policy("p", "acme", "admin", PrincipalRef.user("ann"),
+        Policy.PLATFORM, null, t)), "organizationId", "a platform-scope policy belongs to no organization");
+    for (String scope : List.of(Policy.ORG, Policy.PROJECT, Policy.RESOURCE)) {
+      assertFieldViolation(store.policies().create(policy("p", null, "admin", PrincipalRef.user("ann"), scope, "x",
+          t)), "organizationId", "a policy below platform scope needs an organizationId");
+    }
+    awaitApiFailure(store.policies().get("p"), 404);
+    assertThat(await(store.policies().list(query(10, null))).items()).isEmpty();
+    await(store.policies().create(policy("p", null, "admin", PrincipalRef.user("ann"), Policy.PLATFORM, null, t)));
+  }
+
+  @Test
+  void aPolicyBindsAPrincipalOfItsOrganizationOrAnyAtPlatformScope() {
+    principals();
+    await(store.groups().create(group("beta-team", "beta")));
+    await(store.serviceAccounts().create(serviceAccount("beta-ci", "beta")));
+    for (PrincipalRef missing : List.of(PrincipalRef.user("ghost"), PrincipalRef.group("ghost"),
+        PrincipalRef.serviceAccount("ghost"), PrincipalRef.user("eng"), PrincipalRef.group("ann"),
+        PrincipalRef.serviceAccount("ann"))) {
+      String kind = missing.type().equals(PrincipalRef.SERVICE_ACCOUNT) ? "service account" : missing.type();
+      assertFieldViolation(store.policies().create(policy("p", "acme", "admin", missing)), "principalId",
+          kind + " '" + missing.id() + "' does not exist in organization 'acme'");
+      assertFieldViolation(store.policies().create(platformPolicy("p", "admin", missing)), "principalId",
+          kind + " '" + missing.id() + "' does not exist");
+    }
+    // another organization's principals read as missing
+    for (PrincipalRef other : List.of(PrincipalRef.user("bea"), PrincipalRef.group("beta-team"),
+        PrincipalRef.serviceAccount("beta-ci"))) {
+      String kind = other.type().equals(PrincipalRef.SERVICE_ACCOUNT) ? "service account" : other.type();
+      assertFieldViolation(store.policies().create(policy("p", "acme", "admin", other)), "principalId",
+          kind + " '" + other.id() + "' does not exist in organization 'acme'");
+    }
+    awaitApiFailure(store.policies().get("p"), 404);
+    assertThat(await(store.policies().list(query(10, null))).items()).isEmpty();
+    int n = 0;
+    for (PrincipalRef own : List.of(PrincipalRef.user("ann"), PrincipalRef.group("eng"),
+        PrincipalRef.serviceAccount("ci"))) {
+      await(store.policies().create(policy("own-" + n++, "acme", "admin", own)));
+    }
+    for (PrincipalRef any : List.of(PrincipalRef.user("bea"), PrincipalRef.group("beta-team"),
+        PrincipalRef.serviceAccount("beta-ci"), PrincipalRef.user("ann"))) {
+      await(store.policies().create(platformPolicy("platform-" + n++, "admin", any)));
+    }
+    assertThat(await(store.policies().list(query(10, null))).items()).hasSize(7);
+  }
+
+  @Test
+  void aPolicyRoleIsPredefinedOrACustomRoleOfItsOrganization() {
+    principals();
+    await(store.roles().create(role("beta-role", "beta")));
+    // acme's own custom role, and a name that is not stored (a predefined role: the caller checks those)
+    await(store.policies().create(policy("own", "acme", "deployer", PrincipalRef.user("ann"))));
+    await(store.policies().create(policy("predefined", "acme", "admin", PrincipalRef.group("eng"))));
+    await(store.policies().create(platformPolicy("platform", "admin", PrincipalRef.user("bea"))));
+    // another organization's custom role reads as missing; custom roles are not for platform scope
+    assertFieldViolation(store.policies().create(policy("x", "acme", "beta-role", PrincipalRef.user("ann"))), "role",
+        "role 'beta-role' does not exist in organization 'acme'");
+    assertFieldViolation(store.policies().create(policy("x", "beta", "deployer", PrincipalRef.user("bea"))), "role",
+        "role 'deployer' does not exist in organization 'beta'");
+    assertFieldViolation(store.policies().create(platformPolicy("x", "deployer", PrincipalRef.user("ann"))), "role",
+        "role 'deployer' is a custom role; platform-scope policies bind predefined roles only");
+    awaitApiFailure(store.policies().get("x"), 404);
+
+    // a role cannot take an id that bindings name: their meaning would change
+    assertConflict(store.roles().create(role("admin", "acme")), "FAILED_PRECONDITION",
+        "role id 'admin' is named by existing policies; delete them or choose another id");
+    assertConflict(store.roles().create(role("admin", "beta")), "FAILED_PRECONDITION",
+        "role id 'admin' is named by existing policies; delete them or choose another id");
+    awaitApiFailure(store.roles().get("admin"), 404);
+    // a taken id is still reported as taken
+    assertConflict(store.roles().create(role("deployer", "acme")), "ALREADY_EXISTS", "role 'deployer' already exists");
+    await(store.policies().delete("predefined", null));
+    await(store.policies().delete("platform", null));
+    await(store.roles().create(role("admin", "acme")));
+  }
+
+  @Test
+  void deletingAPrincipalOrRoleThatAPolicyBindsFailsWith409AndDeletesNothing() {
+    principals();
+    Instant now = Clock.now();
+    GroupMember m = await(store.groupMembers().create(member("m", "eng", "ann")));
+    ServiceAccountCredential c = await(store.credentials().createLimited(credential("c", "ci", null), 5, now));
+    await(store.policies().create(policy("pu", "acme", "deployer", PrincipalRef.user("ann"))));
+    await(store.policies().create(policy("pg", "acme", "admin", PrincipalRef.group("eng"))));
+    await(store.policies().create(platformPolicy("psa", "admin", PrincipalRef.serviceAccount("ci"))));
+    User ann = await(store.users().get("ann"));
+    Group eng = await(store.groups().get("eng"));
+    ServiceAccount ci = await(store.serviceAccounts().get("ci"));
+    Role deployer = await(store.roles().get("deployer"));
+
+    assertConflict(store.users().delete("ann", null), "FAILED_PRECONDITION",
+        "user 'ann' is bound by policies; delete them first");
+    assertConflict(store.users().delete("ann", 1L), "FAILED_PRECONDITION",
+        "user 'ann' is bound by policies; delete them first");
+    assertConflict(store.groups().delete("eng", null), "FAILED_PRECONDITION",
+        "group 'eng' is bound by policies; delete them first");
+    assertConflict(store.serviceAccounts().delete("ci", 1L), "FAILED_PRECONDITION",
+        "service account 'ci' is bound by policies; delete them first");
+    assertConflict(store.roles().delete("deployer", null), "FAILED_PRECONDITION",
+        "role 'deployer' is bound by policies; delete them first");
+    awaitApiFailure(store.roles().delete("deployer", 5L), 412);
+    // nothing went, not even the memberships and credentials a delete would have taken along
+    assertThat(await(store.users().get("ann"))).isEqualTo(ann);
+    assertThat(await(store.groups().get("eng"))).isEqualTo(eng);
+    assertThat(await(store.serviceAccounts().get("ci"))).isEqualTo(ci);
+    assertThat(await(store.roles().get("deployer"))).isEqualTo(deployer);
+    assertThat(await(store.groupMembers().get("m"))).isEqualTo(m);
+    assertThat(await(store.credentials().get("c"))).isEqualTo(c);
+
+    await(store.policies().delete("pu", null));
+    await(store.roles().delete("deployer", null));
+    await(store.users().delete("ann", null));
+    awaitApiFailure(store.groupMembers().get("m"), 404);
+    await(store.policies().delete("pg", null));
+    await(store.groups().delete("eng", null));
+    await(store.policies().delete("psa", null));
+    await(store.serviceAccounts().delete("ci", null));
+    awaitApiFailure(store.credentials().get("c"), 404);
+  }
+
+  @Test
+  void listFiltersPolicies() {
+    principals();
+    await(store.users().create(user("bob", "acme")));
+    await(store.roles().create(role("reader", "acme")));
+    Instant t0 = Clock.now();
+    List<PrincipalRef> principals = List.of(PrincipalRef.user("ann"), PrincipalRef.group("eng"),
+        PrincipalRef.serviceAccount("ci"), PrincipalRef.user("bob"));
+    List<String> roles = List.of("deployer", "admin", "reader");
+    List<String> scopes = List.of(Policy.ORG, Policy.PROJECT, Policy.RESOURCE, Policy.PLATFORM);
+    List<Policy> all = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      String scope = scopes.get(i % 4);
+      boolean platform = scope.equals(Policy.PLATFORM);
+      String resource = scope.equals(Policy.PROJECT) ? (i % 8 == 1 ? "train" : "infer")
+          : scope.equals(Policy.RESOURCE) ? "clusters/c" + (i % 3) : null;
+      all.add(await(store.policies().create(policy("p-" + (char) ('z' - i), platform ? null : "acme",
+          platform ? "admin" : roles.get(i % 3), principals.get(i / 4), scope, resource, t0.plusMillis(i / 3)))));
+    }
+    all.add(await(store.policies().create(platformPolicy("p-bea", "admin", PrincipalRef.user("bea")))));
+    all.sort(ORDER);
+    Map<Map<String, String>, Predicate<Policy>> cases = new LinkedHashMap<>();
+    cases.put(Map.of(), p -> true);
+    cases.put(Map.of("organizationId", "acme"), p -> "acme".equals(p.organizationId()));
+    cases.put(Map.of("organizationId", "beta"), p -> false);
+    cases.put(Map.of("principalType", "user", "principalId", "ann"), p -> p.principal().equals(PrincipalRef.user("ann")));
+    cases.put(Map.of("principalType", "group", "principalId", "eng"), p -> p.principalId().equals("eng"));
+    cases.put(Map.of("principalType", "group", "principalId", "ann"), p -> false);
+    cases.put(Map.of("principalType", "serviceAccount", "principalId", "ci", "scopeType", "org"),
+        p -> p.principalId().equals("ci") && p.scopeType().equals(Policy.ORG));
+    cases.put(Map.of("role", "admin"), p -> p.role().equals("admin"));
+    cases.put(Map.of("role", "deployer", "organizationId", "acme"), p -> p.role().equals("deployer"));
+    cases.put(Map.of("scopeType", "platform"), p -> p.scopeType().equals(Policy.PLATFORM));
+    cases.put(Map.of("scopeType", "project"), p -> p.scopeType().equals(Policy.PROJECT));
+    cases.put(Map.of("scopeResource", "train"), p -> "train".equals(p.scopeResource()));
+    cases.put(Map.of("scopeType", "resource", "scopeResource", "clusters/c1"), p -> "clusters/c1".equals(p.scopeResource()));
+    cases.put(Map.of("scopeResource", "nothing"), p -> false);
+    cases.forEach((filters, which) -> {
+      List<Policy> expected = all.stream().filter(which).toList();
+      for (int limit : List.of(1, 3, 17, 18)) {
+        assertThat(listAll(store.policies()::list, filters, limit)).as("%s, limit %d", filters, limit)
+            .containsExactlyElementsOf(expected);
+      }
+    });
+    assertThat(all.stream().filter(p -> "train".equals(p.scopeResource()))).isNotEmpty();
+    assertThat(all.stream().filter(p -> "clusters/c1".equals(p.scopeResource()))).isNotEmpty();
+    for (Map<String, String> bad : List.of(Map.of("principalId", "ann"), Map.of("principalType", "user"),
+        Map.of("effect", "allow"), Map.of("principalId", "ann", "role", "admin"))) {
+      assertThat(awaitFailure(store.policies().list(new ListQuery(bad, null, 5)))).as("%s", bad)
+          .isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  @Test
+  void forPrincipalsAnswersEveryBindingOfThePrincipalsInOrder() {
+    principals();
+    await(store.groups().create(group("ann", "acme")));
+    Instant t0 = Clock.now();
+    Policy a1 = await(store.policies().create(policy("z-a1", "acme", "deployer", PrincipalRef.user("ann"),
+        Policy.ORG, null, t0)));
+    Policy g1 = await(store.policies().create(policy("g1", "acme", "admin", PrincipalRef.group("eng"),
+        Policy.PROJECT, "train", t0)));
+    Policy a2 = await(store.policies().create(policy("a2", null, "admin", PrincipalRef.user("ann"),
+        Policy.PLATFORM, null, t0.plusMillis(1))));
+    // a group that shares the user's id is another principal
+    Policy annGroup = await(store.policies().create(policy("ann-group", "acme", "admin", PrincipalRef.group("ann"),
+        Policy.ORG, null, t0.minusMillis(1))));
+    Policy sa = await(store.policies().create(policy("sa", "acme", "admin", PrincipalRef.serviceAccount("ci"),
+        Policy.ORG, null, t0)));
+    await(store.policies().create(platformPolicy("bea", "admin", PrincipalRef.user("bea"))));
+
+    assertThat(await(store.policies().forPrincipals(List.of(PrincipalRef.user("ann"), PrincipalRef.group("eng")))))
+        .containsExactly(g1, a1, a2);
+    assertThat(await(store.policies().forPrincipals(Set.of(PrincipalRef.user("ann"))))).containsExactly(a1, a2);
+    assertThat(await(store.policies().forPrincipals(List.of(PrincipalRef.group("ann"), PrincipalRef.group("eng"),
+        PrincipalRef.group("eng"))))).containsExactly(annGroup, g1);
+    assertThat(await(store.policies().forPrincipals(List.of(PrincipalRef.serviceAccount("ci")))))
+        .containsExactly(sa);
+    assertThat(await(store.policies().forPrincipals(List.of(PrincipalRef.serviceAccount("ann"),
+        PrincipalRef.user("ghost"), new PrincipalRef("robot", "ann"))))).isEmpty();
+    assertThat(await(store.policies().forPrincipals(List.of()))).isEmpty();
+    // more than a page's worth, unpaged
+    for (int i = 0; i < 600; i++) {
+      await(store.policies().create(policy(String.format("bulk-%03d", i), "acme", "admin", PrincipalRef.user("ann"),
+          Policy.RESOURCE, "r" + i, t0.plusSeconds(1))));
+    }
+    List<Policy> many = await(store.policies().forPrincipals(List.of(PrincipalRef.user("ann"))));
+    assertThat(many).hasSize(602).isSortedAccordingTo(ORDER);
+    assertThat(many.subList(0, 2)).containsExactly(a1, a2);
+  }
+
+  @Test
+  void policyCreateRacingAPrincipalDeleteNeverLeavesADanglingBinding() throws Exception {
+    acme(List.of(), List.of());
+    for (int round = 0; round < 10; round++) {
+      String u = "u-" + round;
+      String pid = "p-" + round;
+      await(store.users().create(user(u, "acme")));
+      List<Future<Object>> results = concurrently(2, 2, i -> i == 0
+          ? store.policies().create(policy(pid, "acme", "admin", PrincipalRef.user(u))).map(p -> (Object) p)
+          : store.users().delete(u, null).map(v -> (Object) "deleted"));
+      boolean bound = results.get(0).succeeded();
+      boolean deleted = results.get(1).succeeded();
+      assertThat(bound ^ deleted).as("exactly one of create/delete wins in round %d", round).isTrue();
+      if (bound) {
+        assertThat(((ApiException) results.get(1).cause()).status()).isEqualTo(409);
+        await(store.users().get(u));
+      } else {
+        assertThat(((ApiException) results.get(0).cause()).status()).isEqualTo(400);
+        awaitApiFailure(store.policies().get(pid), 404);
+      }
+    }
+  }
+
+  @Test
+  void policyCreateRacingRoleCreateNeverBindsAnotherOrganizationsRole() throws Exception {
+    principals();
+    for (int round = 0; round < 10; round++) {
+      String r = "r-" + round;
+      String pid = "p-" + round;
+      // acme binds "r" (not stored: taken as predefined) while beta creates a custom role "r"
+      List<Future<Object>> results = concurrently(2, 2, i -> i == 0
+          ? store.policies().create(policy(pid, "acme", r, PrincipalRef.user("ann"))).map(p -> (Object) p)
+          : store.roles().create(role(r, "beta")).map(x -> (Object) x));
+      boolean bound = results.get(0).succeeded();
+      boolean created = results.get(1).succeeded();
+      assertThat(bound ^ created).as("exactly one of bind/create wins in round %d", round).isTrue();
+      if (bound) {
+        ApiException e = (ApiException) results.get(1).cause();
+        assertThat(e.status()).isEqualTo(409);
+        assertThat(e.reason()).isEqualTo("FAILED_PRECONDITION");
+        awaitApiFailure(store.roles().get(r), 404);
+      } else {
+        assertThat(((ApiException) results.get(0).cause()).status()).isEqualTo(400);
+        awaitApiFailure(store.policies().get(pid), 404);
+      }
+    }
+  }
+
+  @Test
+  void policyCreateRacingRoleDeleteNeverBindsADeletedRole() throws Exception {
+    principals();
+    for (int round = 0; round < 10; round++) {
+      String r = "r-" + round;
+      String pid = "p-" + round;
+      await(store.roles().create(role(r, "acme")));
+      List<Future<Object>> results = concurrently(2, 2, i -> i == 0
+          ? store.policies().create(policy(pid, "acme", r, PrincipalRef.user("ann"))).map(p -> (Object) p)
+          : store.roles().delete(r, null).map(v -> (Object) "deleted"));
+      assertThat(results.get(0).succeeded()).as("the binding, round %d", round).isTrue();
+      if (results.get(1).succeeded()) {
+        // deleted first: the binding names a role that is gone (it grants nothing), and the id stays unusable
+        awaitApiFailure(store.roles().get(r), 404);
+        assertConflict(store.roles().create(role(r, "acme")), "FAILED_PRECONDITION",
+            "role id '" + r + "' is named by existing policies; delete them or choose another id");
+      } else {
+        assertThat(((ApiException) results.get(1).cause()).status()).isEqualTo(409);
+        await(store.roles().get(r));
+      }
+    }
   }
 
   // ---------------------------------------------------------------- revocations, role sets

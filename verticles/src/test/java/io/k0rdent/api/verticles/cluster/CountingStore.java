@@ -1,12 +1,17 @@
 package io.k0rdent.api.verticles.cluster;
 
 import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.resource.Group;
 import io.k0rdent.api.core.resource.Organization;
 import io.k0rdent.api.core.resource.Project;
+import io.k0rdent.api.core.resource.Role;
 import io.k0rdent.api.core.resource.ServiceAccount;
+import io.k0rdent.api.core.resource.User;
 import io.k0rdent.api.core.store.ApiKeyStore;
 import io.k0rdent.api.core.store.CredentialStore;
+import io.k0rdent.api.core.store.GroupMemberStore;
 import io.k0rdent.api.core.store.IdempotencyStore;
+import io.k0rdent.api.core.store.PolicyStore;
 import io.k0rdent.api.core.store.ResourceStore;
 import io.k0rdent.api.core.store.RevocationStore;
 import io.k0rdent.api.core.store.RoleSetStore;
@@ -126,6 +131,31 @@ final class CountingStore implements Store {
   @Override
   public RoleSetStore roleSets() {
     return roleSets;
+  }
+
+  @Override
+  public ResourceStore<User> users() {
+    return delegate.users();
+  }
+
+  @Override
+  public ResourceStore<Role> roles() {
+    return delegate.roles();
+  }
+
+  @Override
+  public ResourceStore<Group> groups() {
+    return delegate.groups();
+  }
+
+  @Override
+  public GroupMemberStore groupMembers() {
+    return delegate.groupMembers();
+  }
+
+  @Override
+  public PolicyStore policies() {
+    return delegate.policies();
   }
 
   @Override

@@ -25,7 +25,8 @@ public final class PgTestDatabase {
   private static final SecureRandom RANDOM = new SecureRandom();
   /** Every table of the migrations except Flyway's history. */
   private static final List<String> TABLES = List.of("organizations", "projects", "service_accounts",
-      "service_account_credentials", "api_keys", "revoked_tokens", "role_sets", "idempotency_keys", "settings");
+      "service_account_credentials", "api_keys", "revoked_tokens", "role_sets", "idempotency_keys", "settings",
+      "users", "groups", "group_members", "roles", "policies");
 
   private final PgSettings settings;
 

@@ -35,6 +35,14 @@ final class InMemoryResourceStore<T extends Resource> implements ResourceStore<T
 
     /** {@code current} with the updatable fields and version of {@code updated}; immutable fields stay. */
     T applyUpdate(T current, T updated);
+
+    /**
+     * The filters a list query is run with: {@code filters} as given by default; a kind may normalize values
+     * or throw an IllegalArgumentException for a combination it does not support.
+     */
+    default Map<String, String> listFilters(Map<String, String> filters) {
+      return filters;
+    }
   }
 
   private static final Comparator<PageCursor> ORDER =
@@ -139,11 +147,17 @@ final class InMemoryResourceStore<T extends Resource> implements ResourceStore<T
           return Future.failedFuture(new IllegalArgumentException("unsupported filter " + f));
         }
       }
+      Map<String, String> filters;
+      try {
+        filters = rules.listFilters(query.filters());
+      } catch (IllegalArgumentException e) {
+        return Future.failedFuture(e);
+      }
       var tail = query.after() == null ? ordered : ordered.tailMap(query.after(), false);
       List<T> items = new ArrayList<>(Math.min(query.limit(), 64));
       PageCursor next = null;
       for (T r : tail.values()) {
-        if (!matches(r, query.filters())) {
+        if (!matches(r, filters)) {
           continue;
         }
         if (items.size() == query.limit()) {
@@ -184,6 +198,11 @@ final class InMemoryResourceStore<T extends Resource> implements ResourceStore<T
   /** The stored resource or null; caller holds the lock. */
   T find(String id) {
     return byId.get(id);
+  }
+
+  /** Stored resources in ({@code createdAt}, {@code id}) order; caller holds the lock and does not keep the view. */
+  java.util.Collection<T> inOrder() {
+    return ordered.values();
   }
 
   /** Stored resources; caller holds the lock and does not keep the view. */

@@ -1,13 +1,22 @@
 package io.k0rdent.api.core.store.memory;
 
 import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.resource.Group;
+import io.k0rdent.api.core.resource.GroupMember;
 import io.k0rdent.api.core.resource.Organization;
 import io.k0rdent.api.core.resource.ApiKey;
+import io.k0rdent.api.core.resource.Policy;
+import io.k0rdent.api.core.resource.PrincipalRef;
 import io.k0rdent.api.core.resource.Project;
+import io.k0rdent.api.core.resource.Role;
 import io.k0rdent.api.core.resource.ServiceAccount;
 import io.k0rdent.api.core.resource.ServiceAccountCredential;
+import io.k0rdent.api.core.resource.User;
 import io.k0rdent.api.core.store.ApiKeyStore;
 import io.k0rdent.api.core.store.CredentialStore;
+import io.k0rdent.api.core.store.GroupMemberStore;
+import io.k0rdent.api.core.store.IamErrors;
+import io.k0rdent.api.core.store.PolicyStore;
 import io.k0rdent.api.core.store.ListQuery;
 import io.k0rdent.api.core.store.Page;
 import io.k0rdent.api.core.store.RevocationStore;
@@ -21,9 +30,11 @@ import io.vertx.core.Future;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
@@ -42,6 +53,13 @@ public final class InMemoryStore implements Store {
   private final Credentials credentials;
   private final InMemoryResourceStore<ApiKey> apiKeyRows;
   private final ApiKeys apiKeys;
+  private final InMemoryResourceStore<User> users;
+  private final InMemoryResourceStore<Role> roles;
+  private final InMemoryResourceStore<Group> groups;
+  private final InMemoryResourceStore<GroupMember> memberRows;
+  private final Members members;
+  private final InMemoryResourceStore<Policy> policyRows;
+  private final Policies policies;
   private final Revocations revocations = new Revocations();
   private final RoleSets roleSets = new RoleSets();
   private final Idempotency idempotency = new Idempotency();
@@ -82,6 +100,7 @@ public final class InMemoryStore implements Store {
 
           @Override
           public void checkDelete(String id) {
+            checkUnbound(PrincipalRef.SERVICE_ACCOUNT, id);
             credentialRows.removeIf(c -> c.serviceAccountId().equals(id));
           }
 
@@ -130,6 +149,136 @@ public final class InMemoryStore implements Store {
           }
         });
     apiKeys = new ApiKeys();
+    users = new InMemoryResourceStore<>(lock, "user",
+        Map.of("organizationId", User::organizationId, "email", u -> User.emailKey(u.email()), "status", User::status),
+        new InMemoryResourceStore.Rules<>() {
+          @Override
+          public void checkCreate(User u) {
+            String key = User.emailKey(u.email());
+            for (User other : users.all()) {
+              if (other.organizationId().equals(u.organizationId()) && User.emailKey(other.email()).equals(key)) {
+                throw IamErrors.emailTaken(u.email(), u.organizationId());
+              }
+            }
+            checkOrganization(u.organizationId());
+          }
+
+          @Override
+          public void checkDelete(String id) {
+            checkUnbound(PrincipalRef.USER, id);
+            memberRows.removeIf(m -> m.userId().equals(id));
+          }
+
+          @Override
+          public User applyUpdate(User cur, User upd) {
+            return cur.withChanges(upd.displayName(), upd.status(), upd.updatedAt());
+          }
+
+          @Override
+          public Map<String, String> listFilters(Map<String, String> filters) {
+            if (!filters.containsKey("email")) {
+              return filters;
+            }
+            Map<String, String> normalized = new HashMap<>(filters);
+            normalized.put("email", User.emailKey(filters.get("email")));
+            return normalized;
+          }
+        });
+    roles = new InMemoryResourceStore<>(lock, "role", Map.of("organizationId", Role::organizationId),
+        new InMemoryResourceStore.Rules<>() {
+          @Override
+          public void checkCreate(Role r) {
+            checkOrganization(r.organizationId());
+            if (policyRows.anyMatch("role", r.id())) {
+              throw IamErrors.roleIdNamedByPolicies(r.id());
+            }
+          }
+
+          @Override
+          public void checkDelete(String id) {
+            if (policyRows.anyMatch("role", id)) {
+              throw IamErrors.boundByPolicies("role", id);
+            }
+          }
+
+          @Override
+          public Role applyUpdate(Role cur, Role upd) {
+            return cur.withChanges(upd.displayName(), upd.description(), upd.permissions(), upd.updatedAt());
+          }
+        });
+    groups = new InMemoryResourceStore<>(lock, "group", Map.of("organizationId", Group::organizationId),
+        new InMemoryResourceStore.Rules<>() {
+          @Override
+          public void checkCreate(Group g) {
+            checkOrganization(g.organizationId());
+          }
+
+          @Override
+          public void checkDelete(String id) {
+            checkUnbound(PrincipalRef.GROUP, id);
+            memberRows.removeIf(m -> m.groupId().equals(id));
+          }
+
+          @Override
+          public Group applyUpdate(Group cur, Group upd) {
+            return cur.withChanges(upd.displayName(), upd.description(), upd.updatedAt());
+          }
+        });
+    memberRows = new InMemoryResourceStore<>(lock, "group member",
+        Map.of("groupId", GroupMember::groupId, "userId", GroupMember::userId),
+        new InMemoryResourceStore.Rules<>() {
+          @Override
+          public void checkCreate(GroupMember m) {
+            Group g = groups.find(m.groupId());
+            if (g == null) {
+              throw IamErrors.groupMissing(m.groupId());
+            }
+            for (GroupMember other : memberRows.all()) {
+              if (other.groupId().equals(m.groupId()) && other.userId().equals(m.userId())) {
+                throw IamErrors.alreadyMember(m.userId(), m.groupId());
+              }
+            }
+            User u = users.find(m.userId());
+            if (u == null || !u.organizationId().equals(g.organizationId())) {
+              throw IamErrors.memberNotInOrganization(m.userId(), m.groupId());
+            }
+          }
+
+          @Override
+          public void checkDelete(String id) {}
+
+          @Override
+          public GroupMember applyUpdate(GroupMember cur, GroupMember upd) {
+            return new GroupMember(cur.id(), cur.uid(), cur.groupId(), cur.userId(), cur.addedBy(), cur.createdAt(),
+                upd.updatedAt(), upd.version());
+          }
+        });
+    members = new Members();
+    policyRows = new InMemoryResourceStore<>(lock, "policy",
+        Map.of("organizationId", Policy::organizationId, "principalType", Policy::principalType,
+            "principalId", Policy::principalId, "role", Policy::role, "scopeType", Policy::scopeType,
+            "scopeResource", Policy::scopeResource),
+        new InMemoryResourceStore.Rules<>() {
+          @Override
+          public void checkCreate(Policy p) {
+            checkPolicy(p);
+          }
+
+          @Override
+          public void checkDelete(String id) {}
+
+          @Override
+          public Policy applyUpdate(Policy cur, Policy upd) {
+            return cur.withChanges(upd.displayName(), upd.description(), upd.updatedAt());
+          }
+
+          @Override
+          public Map<String, String> listFilters(Map<String, String> filters) {
+            PolicyStore.checkPrincipalFilters(filters);
+            return filters;
+          }
+        });
+    policies = new Policies();
     organizations = new InMemoryResourceStore<>(lock, "organization", Map.of(),
         new InMemoryResourceStore.Rules<>() {
           @Override
@@ -145,6 +294,20 @@ public final class InMemoryStore implements Store {
               throw ApiException.conflict("FAILED_PRECONDITION",
                   "organization '" + id + "' still has service accounts or API keys; delete them first");
             }
+            // in the order PostgreSQL checks its foreign keys (the order they were created): policies first,
+            // since they keep their principals and roles from being deleted
+            if (policyRows.anyMatch("organizationId", id)) {
+              throw IamErrors.organizationStillHas(id, "policies");
+            }
+            if (users.anyMatch("organizationId", id)) {
+              throw IamErrors.organizationStillHas(id, "users");
+            }
+            if (groups.anyMatch("organizationId", id)) {
+              throw IamErrors.organizationStillHas(id, "groups");
+            }
+            if (roles.anyMatch("organizationId", id)) {
+              throw IamErrors.organizationStillHas(id, "roles");
+            }
           }
 
           @Override
@@ -153,6 +316,64 @@ public final class InMemoryStore implements Store {
                 upd.updatedAt(), upd.version());
           }
         });
+  }
+
+  /** 400 unless the organization exists; caller holds the lock. */
+  private void checkOrganization(String organizationId) {
+    if (organizationId == null || !organizations.exists(organizationId)) {
+      throw IamErrors.organizationMissing(organizationId);
+    }
+  }
+
+  /** 409 when a policy binds the principal; caller holds the lock. */
+  private void checkUnbound(String principalType, String id) {
+    for (Policy p : policyRows.all()) {
+      if (p.principalType().equals(principalType) && p.principalId().equals(id)) {
+        throw IamErrors.boundByPolicies(IamErrors.kindOf(principalType), id);
+      }
+    }
+  }
+
+  /** The organization of the principal {@code p} binds, or null when there is no such principal; caller holds the lock. */
+  private String organizationOfPrincipal(Policy p) {
+    switch (p.principalType()) {
+      case PrincipalRef.USER: {
+        User u = users.find(p.principalId());
+        return u == null ? null : u.organizationId();
+      }
+      case PrincipalRef.GROUP: {
+        Group g = groups.find(p.principalId());
+        return g == null ? null : g.organizationId();
+      }
+      case PrincipalRef.SERVICE_ACCOUNT: {
+        ServiceAccount sa = serviceAccounts.find(p.principalId());
+        return sa == null ? null : sa.organizationId();
+      }
+      default:
+        return null;
+    }
+  }
+
+  /** The policy rules of {@link PolicyStore}, in the order PostgreSQL checks them; caller holds the lock. */
+  private void checkPolicy(Policy p) {
+    if (Policy.PLATFORM.equals(p.scopeType()) != (p.organizationId() == null)) {
+      throw IamErrors.policyOrganization(p);
+    }
+    if (p.principalType() == null || !PrincipalRef.TYPES.contains(p.principalType())) {
+      throw IamErrors.principalType(p.principalType());
+    }
+    if (p.organizationId() != null) {
+      checkOrganization(p.organizationId());
+    }
+    String principalOrganization = organizationOfPrincipal(p);
+    if (principalOrganization == null
+        || (p.organizationId() != null && !p.organizationId().equals(principalOrganization))) {
+      throw IamErrors.principalMissing(p);
+    }
+    Role custom = roles.find(p.role());
+    if (custom != null && !custom.organizationId().equals(p.organizationId())) {
+      throw IamErrors.roleNotInOrganization(p);
+    }
   }
 
   /** 400 unless the organization (and, for project scope, the project in it) exists; caller holds the lock. */
@@ -197,6 +418,31 @@ public final class InMemoryStore implements Store {
   @Override
   public ApiKeyStore apiKeys() {
     return apiKeys;
+  }
+
+  @Override
+  public ResourceStore<User> users() {
+    return users;
+  }
+
+  @Override
+  public ResourceStore<Role> roles() {
+    return roles;
+  }
+
+  @Override
+  public ResourceStore<Group> groups() {
+    return groups;
+  }
+
+  @Override
+  public GroupMemberStore groupMembers() {
+    return members;
+  }
+
+  @Override
+  public PolicyStore policies() {
+    return policies;
   }
 
   @Override
@@ -351,6 +597,91 @@ public final class InMemoryStore implements Store {
     @Override
     public Future<Page<ApiKey>> list(ListQuery query) {
       return apiKeyRows.list(query);
+    }
+  }
+
+  private final class Members implements GroupMemberStore {
+    @Override
+    public Future<List<String>> groupsOf(String userId) {
+      synchronized (lock) {
+        return Future.succeededFuture(memberRows.all().stream()
+            .filter(m -> m.userId().equals(userId)).map(GroupMember::groupId).sorted().toList());
+      }
+    }
+
+    @Override
+    public Future<Map<String, Integer>> memberCounts(Collection<String> groupIds) {
+      synchronized (lock) {
+        Set<String> wanted = new HashSet<>(groupIds);
+        Map<String, Integer> counts = new HashMap<>();
+        for (GroupMember m : memberRows.all()) {
+          if (wanted.contains(m.groupId())) {
+            counts.merge(m.groupId(), 1, Integer::sum);
+          }
+        }
+        return Future.succeededFuture(counts);
+      }
+    }
+
+    @Override
+    public Future<GroupMember> create(GroupMember m) {
+      return memberRows.create(m);
+    }
+
+    @Override
+    public Future<GroupMember> get(String id) {
+      return memberRows.get(id);
+    }
+
+    @Override
+    public Future<GroupMember> update(GroupMember updated) {
+      return memberRows.update(updated);
+    }
+
+    @Override
+    public Future<Void> delete(String id, Long expectedVersion) {
+      return memberRows.delete(id, expectedVersion);
+    }
+
+    @Override
+    public Future<Page<GroupMember>> list(ListQuery query) {
+      return memberRows.list(query);
+    }
+  }
+
+  private final class Policies implements PolicyStore {
+    @Override
+    public Future<List<Policy>> forPrincipals(Collection<PrincipalRef> principals) {
+      synchronized (lock) {
+        Set<PrincipalRef> wanted = new HashSet<>(principals);
+        return Future.succeededFuture(policyRows.inOrder().stream().filter(p -> wanted.contains(p.principal()))
+            .toList());
+      }
+    }
+
+    @Override
+    public Future<Policy> create(Policy p) {
+      return policyRows.create(p);
+    }
+
+    @Override
+    public Future<Policy> get(String id) {
+      return policyRows.get(id);
+    }
+
+    @Override
+    public Future<Policy> update(Policy updated) {
+      return policyRows.update(updated);
+    }
+
+    @Override
+    public Future<Void> delete(String id, Long expectedVersion) {
+      return policyRows.delete(id, expectedVersion);
+    }
+
+    @Override
+    public Future<Page<Policy>> list(ListQuery query) {
+      return policyRows.list(query);
     }
   }
 

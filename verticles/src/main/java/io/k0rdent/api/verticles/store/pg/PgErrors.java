@@ -14,6 +14,7 @@ final class PgErrors {
 
   static final String UNIQUE_VIOLATION = "23505";
   static final String FOREIGN_KEY_VIOLATION = "23503";
+  static final String CHECK_VIOLATION = "23514";
 
   private static final Logger LOG = LoggerFactory.getLogger(PgErrors.class);
 

@@ -172,7 +172,11 @@ class PgResourceStore<T extends Resource> implements ResourceStore<T> {
         .recover(e -> Future.failedFuture(onCreateFailure(r, e)));
   }
 
-  private Throwable onCreateFailure(T r, Throwable e) {
+  /**
+   * The error for a failed insert of {@code r}: a taken uid or id (409), a foreign key (the table's
+   * {@code onCreateFk}), else {@link PgErrors#map}. Kinds with more constraints extend it.
+   */
+  Throwable onCreateFailure(T r, Throwable e) {
     String state = PgErrors.sqlState(e);
     if (PgErrors.UNIQUE_VIOLATION.equals(state)) {
       String constraint = PgErrors.constraint(e);
@@ -185,6 +189,16 @@ class PgResourceStore<T extends Resource> implements ResourceStore<T> {
       return t.onCreateFk().apply(r, PgErrors.constraint(e));
     }
     return PgErrors.map(e);
+  }
+
+  /** The columns every query selects, comma-separated ({@link #fromRow} reads them). */
+  String selectColumns() {
+    return columns;
+  }
+
+  /** The resource in {@code row}. */
+  T fromRow(Row row) {
+    return t.fromRow().apply(row);
   }
 
   @Override

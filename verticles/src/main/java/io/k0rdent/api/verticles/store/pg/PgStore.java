@@ -4,12 +4,18 @@ import static io.k0rdent.api.verticles.store.pg.PgResourceStore.Column.fixed;
 import static io.k0rdent.api.verticles.store.pg.PgResourceStore.Column.mutable;
 
 import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.resource.Group;
 import io.k0rdent.api.core.resource.Organization;
 import io.k0rdent.api.core.resource.Project;
+import io.k0rdent.api.core.resource.Role;
 import io.k0rdent.api.core.resource.ServiceAccount;
+import io.k0rdent.api.core.resource.User;
 import io.k0rdent.api.core.store.ApiKeyStore;
 import io.k0rdent.api.core.store.CredentialStore;
+import io.k0rdent.api.core.store.GroupMemberStore;
+import io.k0rdent.api.core.store.IamErrors;
 import io.k0rdent.api.core.store.IdempotencyStore;
+import io.k0rdent.api.core.store.PolicyStore;
 import io.k0rdent.api.core.store.ResourceStore;
 import io.k0rdent.api.core.store.RevocationStore;
 import io.k0rdent.api.core.store.RoleSetStore;
@@ -30,7 +36,8 @@ import java.util.function.Function;
 /**
  * The production {@link Store}: PostgreSQL through one pooled, pipelined Vert.x client with the
  * prepared-statement cache on. Tables come from the Flyway migrations ({@link Migrations}); foreign
- * keys enforce the referential rules. Every failure is an {@link ApiException}: the contract's 4xx,
+ * keys enforce the referential rules (a policy's role, which a key cannot express, by triggers: see
+ * {@code V3__authorization.sql}). Every failure is an {@link ApiException}: the contract's 4xx,
  * 503 when the database cannot be reached (or is shutting down, overloaded, or aborted a transaction),
  * 500 for anything else; messages never contain SQL or server text.
  */
@@ -47,6 +54,11 @@ public final class PgStore implements Store {
   private final PgResourceStore<ServiceAccount> serviceAccounts;
   private final PgCredentialStore credentials;
   private final PgApiKeyStore apiKeys;
+  private final PgUserStore users;
+  private final PgResourceStore<Role> roles;
+  private final PgResourceStore<Group> groups;
+  private final PgGroupMemberStore groupMembers;
+  private final PgPolicyStore policies;
   private final PgRevocationStore revocations;
   private final PgRoleSetStore roleSets;
   private final PgIdempotencyStore idempotency;
@@ -57,10 +69,7 @@ public final class PgStore implements Store {
     this.organizations = new PgResourceStore<>(pool, new PgResourceStore.Table<>(
         "organization", "organizations",
         List.of(mutable("display_name", Organization::displayName), mutable("description", Organization::description)),
-        Map.of(), PgStore::organization, null,
-        (id, constraint) -> ApiException.conflict("FAILED_PRECONDITION", "organization '" + id + "' still has "
-            + ("projects_organization_id_fkey".equals(constraint) ? "projects" : "service accounts or API keys")
-            + "; delete them first")));
+        Map.of(), PgStore::organization, null, PgStore::organizationStillHas));
     this.projects = new PgResourceStore<>(pool, new PgResourceStore.Table<>(
         "project", "projects",
         List.of(fixed("organization_id", Project::organizationId), mutable("display_name", Project::displayName),
@@ -83,13 +92,61 @@ public final class PgStore implements Store {
             fixed("created_by", ServiceAccount::createdBy)),
         Map.of("organizationId", "organization_id", "scope", "scope", "scopeId", "scope_id", "status", "status",
             "projectId", "project_id"),
-        PgStore::serviceAccount, scopeFk(ServiceAccount::organizationId, ServiceAccount::scopeId), null));
+        PgStore::serviceAccount, scopeFk(ServiceAccount::organizationId, ServiceAccount::scopeId),
+        (id, constraint) -> IamErrors.boundByPolicies("service account", id)));
     this.credentials = new PgCredentialStore(pool);
     this.apiKeys = new PgApiKeyStore(pool);
+    this.users = new PgUserStore(pool);
+    this.roles = new PgResourceStore<>(pool, new PgResourceStore.Table<>(
+        "role", "roles",
+        List.of(fixed("organization_id", Role::organizationId), mutable("display_name", Role::displayName),
+            mutable("description", Role::description), mutable("permissions", r -> PgResourceStore.array(r.permissions()))),
+        Map.of("organizationId", "organization_id"), PgStore::role,
+        (r, constraint) -> "roles_named_by_policies".equals(constraint)
+            ? IamErrors.roleIdNamedByPolicies(r.id())
+            : IamErrors.organizationMissing(r.organizationId()),
+        (id, constraint) -> IamErrors.boundByPolicies("role", id)));
+    this.groups = new PgResourceStore<>(pool, new PgResourceStore.Table<>(
+        "group", "groups",
+        List.of(fixed("organization_id", Group::organizationId), mutable("display_name", Group::displayName),
+            mutable("description", Group::description)),
+        Map.of("organizationId", "organization_id"), PgStore::group,
+        (g, constraint) -> IamErrors.organizationMissing(g.organizationId()),
+        (id, constraint) -> IamErrors.boundByPolicies("group", id)));
+    this.groupMembers = new PgGroupMemberStore(pool);
+    this.policies = new PgPolicyStore(pool);
     this.revocations = new PgRevocationStore(pool);
     this.roleSets = new PgRoleSetStore(pool);
     this.idempotency = new PgIdempotencyStore(pool);
     this.settings = new PgSettingsStore(pool);
+  }
+
+  /**
+   * The delete error of an organization that a row still points at, by the foreign key that stopped it
+   * (PostgreSQL checks them in the order they were created; the in-memory store checks in the same order).
+   */
+  private static ApiException organizationStillHas(String id, String constraint) {
+    String what = constraint == null ? "" : constraint;
+    switch (what) {
+      case "projects_organization_id_fkey":
+        what = "projects";
+        break;
+      case "policies_organization_fkey":
+        what = "policies";
+        break;
+      case "users_organization_fkey":
+        what = "users";
+        break;
+      case "groups_organization_fkey":
+        what = "groups";
+        break;
+      case "roles_organization_fkey":
+        what = "roles";
+        break;
+      default:
+        what = "service accounts or API keys";
+    }
+    return IamErrors.organizationStillHas(id, what);
   }
 
   /**
@@ -132,6 +189,18 @@ public final class PgStore implements Store {
         PgResourceStore.instant(r, "updated_at"), r.getLong("version"));
   }
 
+  private static Role role(Row r) {
+    return new Role(r.getString("id"), r.getUUID("uid"), r.getString("organization_id"), r.getString("display_name"),
+        r.getString("description"), PgResourceStore.strings(r, "permissions"), PgResourceStore.instant(r, "created_at"),
+        PgResourceStore.instant(r, "updated_at"), r.getLong("version"));
+  }
+
+  private static Group group(Row r) {
+    return new Group(r.getString("id"), r.getUUID("uid"), r.getString("organization_id"), r.getString("display_name"),
+        r.getString("description"), PgResourceStore.instant(r, "created_at"), PgResourceStore.instant(r, "updated_at"),
+        r.getLong("version"));
+  }
+
   private static ServiceAccount serviceAccount(Row r) {
     return new ServiceAccount(r.getString("id"), r.getUUID("uid"), r.getString("organization_id"),
         r.getString("client_id"), r.getString("scope"), r.getString("scope_id"), PgResourceStore.strings(r, "roles"),
@@ -161,6 +230,36 @@ public final class PgStore implements Store {
   @Override
   public CredentialStore credentials() {
     return credentials;
+  }
+
+  /** Users in table {@code users}; list filters as {@link Store#users()}. */
+  @Override
+  public ResourceStore<User> users() {
+    return users;
+  }
+
+  /** Custom roles in table {@code roles}; list filters: {@code organizationId}. */
+  @Override
+  public ResourceStore<Role> roles() {
+    return roles;
+  }
+
+  /** Groups in table {@code groups}; list filters: {@code organizationId}. */
+  @Override
+  public ResourceStore<Group> groups() {
+    return groups;
+  }
+
+  /** Memberships in table {@code group_members}. */
+  @Override
+  public GroupMemberStore groupMembers() {
+    return groupMembers;
+  }
+
+  /** Policy bindings in table {@code policies}. */
+  @Override
+  public PolicyStore policies() {
+    return policies;
   }
 
   /** API keys in table {@code api_keys}. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.resource.Clock;
+import io.k0rdent.api.core.resource.PrincipalRef;
 import io.k0rdent.api.core.store.ListQuery;
 import io.k0rdent.api.core.store.Store;
 import io.k0rdent.api.core.store.StoreContract;
@@ -73,7 +74,11 @@ class PgStoreTest extends StoreContract {
           down.credentials().createLimited(credential("c", "x", null), 5, Clock.now()),
           down.credentials().activeCounts(List.of("x"), Clock.now()),
           down.apiKeys().recordUse(Map.of("k", new Use(Clock.now(), "::1"))),
-          down.revocations().active(Clock.now()), down.roleSets().put("r", List.of("a")))) {
+          down.revocations().active(Clock.now()), down.roleSets().put("r", List.of("a")),
+          down.users().list(new ListQuery(Map.of("email", "A@example.com"), null, 5)),
+          down.groupMembers().create(member("m", "g", "u")), down.groupMembers().groupsOf("u"),
+          down.groupMembers().memberCounts(List.of("g")), down.policies().create(platformPolicy("p", "admin",
+              PrincipalRef.user("u"))), down.policies().forPrincipals(List.of(PrincipalRef.group("g"))))) {
         ApiException e = awaitApiFailure(f, 503);
         assertThat(e.reason()).isEqualTo("UNAVAILABLE");
         assertThat(e.getMessage()).isEqualTo("the database is unavailable; retry later");
@@ -113,11 +118,17 @@ class PgStoreTest extends StoreContract {
       }
     }
     assertThat(found).containsExactly("api_keys.id=C", "api_keys.organization_id=C",
-        "api_keys.project_id=C", "api_keys.scope_id=C", "idempotency_keys.key=C", "idempotency_keys.principal=C",
-        "organizations.id=C", "projects.id=C", "projects.organization_id=C", "revoked_tokens.jti=C", "role_sets.id=C",
+        "api_keys.project_id=C", "api_keys.scope_id=C", "group_members.group_id=C", "group_members.id=C",
+        "group_members.organization_id=C", "group_members.user_id=C", "groups.id=C", "groups.organization_id=C",
+        "idempotency_keys.key=C", "idempotency_keys.principal=C",
+        "organizations.id=C", "policies.id=C", "policies.organization_id=C", "policies.principal_group_id=C",
+        "policies.principal_id=C", "policies.principal_service_account_id=C", "policies.principal_user_id=C",
+        "projects.id=C", "projects.organization_id=C", "revoked_tokens.jti=C", "role_sets.id=C",
+        "roles.id=C", "roles.organization_id=C",
         "service_account_credentials.id=C", "service_account_credentials.service_account_id=C",
         "service_accounts.client_id=C", "service_accounts.id=C", "service_accounts.organization_id=C",
-        "service_accounts.project_id=C", "service_accounts.scope_id=C", "settings.name=C");
+        "service_accounts.project_id=C", "service_accounts.scope_id=C", "settings.name=C",
+        "users.id=C", "users.organization_id=C");
   }
 
   @Test
