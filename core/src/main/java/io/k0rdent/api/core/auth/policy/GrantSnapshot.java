@@ -126,8 +126,15 @@ public final class GrantSnapshot {
           ignored.add(b);
           continue;
         }
-        mask = def.mask(catalog);
-        unknownPermissions.addAll(catalog.unknown(def.permissions()));
+        mask = new long[words];
+        for (String pattern : def.permissions()) {
+          long[] m = catalog.maskOrNull(pattern);
+          if (m != null) {
+            PermissionCatalog.or(mask, m);
+          } else {
+            unknownPermissions.add(pattern);
+          }
+        }
         defs.put(roleId, def);
         masks.put(roleId, mask);
       } else {
