@@ -11,10 +11,9 @@ import java.util.Objects;
  * <p>{@code scopeId} is null at {@link ScopeType#PLATFORM} scope (any value given there is dropped), the
  * organization id at {@link ScopeType#ORG}, the project id at {@link ScopeType#PROJECT} and the
  * resource's identifier at {@link ScopeType#RESOURCE} — the same string the caller later puts in
- * {@link ScopeChain#resource()}. A null {@code effect} is {@link Effect#ALLOW}.
- *
- * @throws NullPointerException if {@code role} or {@code type} is null, or {@code scopeId} is null below
- *     platform scope
+ * {@link ScopeChain#resource()}. A null {@code effect} is {@link Effect#ALLOW}. The constructor throws
+ * {@link NullPointerException} if {@code role} or {@code type} is null, or {@code scopeId} is null below
+ * platform scope.
  */
 public record Binding(String role, ScopeType type, String scopeId, Effect effect) {
 

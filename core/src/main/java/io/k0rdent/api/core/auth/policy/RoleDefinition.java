@@ -7,9 +7,8 @@ import java.util.Objects;
  * A role: a set of permission patterns ({@link PermissionCatalog#isPattern}: names, {@code *},
  * {@code service.*}, {@code service.resource.*}). {@code organizationId} is the organization a custom
  * role belongs to, or null for a predefined role ({@link PredefinedRoles}), which cannot be changed or
- * deleted.
- *
- * @throws NullPointerException if {@code id}, {@code permissions} or one of its entries is null
+ * deleted. The constructor throws {@link NullPointerException} if {@code id}, {@code permissions} or one
+ * of its entries is null.
  */
 public record RoleDefinition(String id, String organizationId, List<String> permissions) {
 
