@@ -102,6 +102,7 @@ public final class ApiRouter {
     handlers.putAll(new ProjectsApi(services.store(), services.pageTokens()).handlers());
     handlers.putAll(new ServiceAccountsApi(services).handlers());
     handlers.putAll(new ApiKeysApi(services).handlers());
+    handlers.putAll(new io.k0rdent.api.router.resources.RolesApi(services).handlers());
     handlers.putAll(new SigningKeysApi(services).handlers());
     handlers.putAll(extra);
     Map<String, Handler<RoutingContext>> raw = Map.of(
@@ -234,7 +235,7 @@ public final class ApiRouter {
   }
 
   private static final Map<String, String> KINDS = Map.of("organizations", "organization", "projects", "project",
-      "service-accounts", "service account", "credentials", "credential", "apikeys", "API key");
+      "service-accounts", "service account", "credentials", "credential", "apikeys", "API key", "roles", "role");
 
   /** The resource kind of a path template ending in a parameter: the collection segment before it. */
   static String kindOf(String template) {

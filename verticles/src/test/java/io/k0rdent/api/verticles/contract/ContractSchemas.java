@@ -198,6 +198,7 @@ public final class ContractSchemas {
       ext.put("Project", ordered("etag", STRING));
       ext.put("ServiceAccount", ordered("organizationId", STRING, "etag", STRING));
       ext.put("ApiKey", ordered("organizationId", STRING, "etag", STRING));
+      ext.put("Role", ordered("organizationId", STRING, "predefined", "{\"type\":\"boolean\"}", "etag", STRING));
       ext.put("ActiveIntrospectionResponse", ordered("client_id", STRING, "token_type", STRING));
       Map<String, List<String>> always = new LinkedHashMap<>();
       always.put("Organization", List.of("selfLink", "uid", "id", "createdAt", "updatedAt", "etag"));
@@ -208,6 +209,9 @@ public final class ContractSchemas {
           "createdBy", "createdAt"));
       always.put("ApiKey", List.of("selfLink", "uid", "id", "displayName", "organizationId", "scope", "scopeId", "roles",
           "status", "expiresAt", "createdBy", "createdAt", "updatedAt", "etag"));
+      always.put("Role", List.of("selfLink", "uid", "id", "displayName", "permissions", "predefined", "createdAt",
+          "updatedAt"));
+      always.put("listRoles:200", List.of("roles"));
       always.put("listServiceAccounts:200", List.of("serviceAccounts"));
       always.put("listApiKeys:200", List.of("apiKeys"));
       always.put("listServiceAccountCredentials:200", List.of("credentials"));
@@ -235,6 +239,10 @@ public final class ContractSchemas {
       statuses.put("updateApiKey", Set.of(412, 413, 415));
       statuses.put("deleteApiKey", Set.of(412));
       statuses.put("rotateApiKey", Set.of(415));
+      statuses.put("listRoles", Set.of(400));
+      statuses.put("createRole", Set.of(413, 415, 422));
+      statuses.put("updateRole", Set.of(409, 412, 415));
+      statuses.put("deleteRole", Set.of(409, 412));
       return new Rules(ext, always, statuses);
     }
 
