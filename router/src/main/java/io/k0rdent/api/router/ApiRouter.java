@@ -103,6 +103,7 @@ public final class ApiRouter {
     handlers.putAll(new ServiceAccountsApi(services).handlers());
     handlers.putAll(new ApiKeysApi(services).handlers());
     handlers.putAll(new io.k0rdent.api.router.resources.RolesApi(services).handlers());
+    handlers.putAll(new io.k0rdent.api.router.resources.PoliciesApi(services).handlers());
     handlers.putAll(new SigningKeysApi(services).handlers());
     handlers.putAll(extra);
     Map<String, Handler<RoutingContext>> raw = Map.of(
@@ -235,7 +236,7 @@ public final class ApiRouter {
   }
 
   private static final Map<String, String> KINDS = Map.of("organizations", "organization", "projects", "project",
-      "service-accounts", "service account", "credentials", "credential", "apikeys", "API key", "roles", "role");
+      "service-accounts", "service account", "credentials", "credential", "apikeys", "API key", "roles", "role", "policies", "policy");
 
   /** The resource kind of a path template ending in a parameter: the collection segment before it. */
   static String kindOf(String template) {

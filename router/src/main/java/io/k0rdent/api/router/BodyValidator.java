@@ -150,7 +150,7 @@ public final class BodyValidator {
   }
 
   /** Why {@code s} cannot be accepted, or null when it can. */
-  static String badCharacter(String s) {
+  public static String badCharacter(String s) {
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
       if (Character.isHighSurrogate(c)) {

@@ -199,6 +199,8 @@ public final class ContractSchemas {
       ext.put("ServiceAccount", ordered("organizationId", STRING, "etag", STRING));
       ext.put("ApiKey", ordered("organizationId", STRING, "etag", STRING));
       ext.put("Role", ordered("organizationId", STRING, "predefined", "{\"type\":\"boolean\"}", "etag", STRING));
+      ext.put("Policy", ordered("organizationId", STRING, "effect", "{\"type\":\"string\",\"enum\":[\"allow\",\"deny\"]}",
+          "etag", STRING));
       ext.put("ActiveIntrospectionResponse", ordered("client_id", STRING, "token_type", STRING));
       Map<String, List<String>> always = new LinkedHashMap<>();
       always.put("Organization", List.of("selfLink", "uid", "id", "createdAt", "updatedAt", "etag"));
@@ -212,6 +214,7 @@ public final class ContractSchemas {
       always.put("Role", List.of("selfLink", "uid", "id", "displayName", "permissions", "predefined", "createdAt",
           "updatedAt"));
       always.put("listRoles:200", List.of("roles"));
+      always.put("listPolicies:200", List.of("policies"));
       always.put("listServiceAccounts:200", List.of("serviceAccounts"));
       always.put("listApiKeys:200", List.of("apiKeys"));
       always.put("listServiceAccountCredentials:200", List.of("credentials"));
@@ -243,6 +246,9 @@ public final class ContractSchemas {
       statuses.put("createRole", Set.of(413, 415, 422));
       statuses.put("updateRole", Set.of(409, 412, 415));
       statuses.put("deleteRole", Set.of(409, 412));
+      statuses.put("listPolicies", Set.of(400));
+      statuses.put("createPolicy", Set.of(409, 413, 415, 422));
+      statuses.put("deletePolicy", Set.of(412));
       return new Rules(ext, always, statuses);
     }
 

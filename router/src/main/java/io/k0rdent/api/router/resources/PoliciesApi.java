@@ -1,0 +1,118 @@
+package io.k0rdent.api.router.resources;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.k0rdent.api.core.auth.policy.PredefinedRoles;
+import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.resource.Clock;
+import io.k0rdent.api.core.resource.Policy;
+import io.k0rdent.api.core.resource.Slugs;
+import io.k0rdent.api.core.store.Store;
+import io.k0rdent.api.router.ApiServices;
+import io.k0rdent.api.router.Call;
+import io.k0rdent.api.router.OperationHandler;
+import io.k0rdent.api.router.Reply;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Handlers of the policy operations (upstream {@code listPolicies}, {@code createPolicy},
+ * {@code getPolicy}, {@code deletePolicy}): bindings of a role to a principal ({@code user},
+ * {@code group}, {@code serviceAccount}) at a scope ({@code org}, {@code project}, {@code resource}, and
+ * the extension {@code platform}), with the extension {@code effect} {@code allow} (default) or
+ * {@code deny}. A binding never changes: delete it and create another. The role must be predefined or a
+ * custom role of the binding's organization, the principal and a project scope must exist in it (400).
+ */
+public final class PoliciesApi {
+
+  public static final String COLLECTION = "/v1/regions/global/iam/policies";
+  private final Store store;
+  private final ResourceOperations<Policy> ops;
+
+  public PoliciesApi(ApiServices services) {
+    this.store = services.store();
+    this.ops = new ResourceOperations<>("policy", COLLECTION, "policies", store.policies(), services.pageTokens(),
+        p -> {
+          JsonObject scope = new JsonObject().put("type", p.scopeType());
+          if (p.scopeResource() != null) {
+            scope.put("resource", p.scopeResource());
+          }
+          JsonObject o = ResourceOperations.names(new JsonObject(), p.displayName(), p.description());
+          if (p.organizationId() != null) {
+            o.put("organizationId", p.organizationId());
+          }
+          return o.put("role", p.role())
+              .put("principal", new JsonObject().put("type", p.principalType()).put("id", p.principalId()))
+              .put("scope", scope).put("effect", p.effect());
+        });
+  }
+
+  /** operationId → handler. */
+  public Map<String, OperationHandler> handlers() {
+    return Map.of(
+        "listPolicies", this::list,
+        "createPolicy", this::create,
+        "getPolicy", ops::get,
+        "deletePolicy", ops::delete);
+  }
+
+  private Future<Reply> list(Call call) {
+    String org = IamFields.slug(call, "orgId");
+    Map<String, String> filters = new HashMap<>();
+    filters.put("organizationId", org == null ? call.principal().tenantId() : org);
+    filters.put("scopeType", IamFields.oneOf(call, "scope", Policy.ORG, Policy.PROJECT, Policy.RESOURCE));
+    String resource = call.query("resource");
+    if (resource != null && (resource.isEmpty() || resource.length() > 1024
+        || io.k0rdent.api.router.BodyValidator.badCharacter(resource) != null)) {
+      throw ApiException.invalidField("resource", "resource must be 1 to 1024 characters of text");
+    }
+    filters.put("scopeResource", resource);
+    return ops.list(call, filters);
+  }
+
+  private Future<Reply> create(Call call) {
+    JsonNode body = call.body();
+    String id = call.text("id") == null ? Slugs.generate("policy") : call.text("id");
+    String role = call.text("role");
+    String principalType = body.get("principal").get("type").asText();
+    String principalId = body.get("principal").get("id").asText();
+    String scopeType = body.get("scope").get("type").asText();
+    JsonNode res = body.get("scope").get("resource");
+    String scopeResource = res == null || res.isNull() ? null : res.asText();
+    String effect = call.text("effect") == null ? Policy.ALLOW : call.text("effect");
+    String org = Policy.PLATFORM.equals(scopeType) ? null
+        : call.text("orgId") == null ? call.principal().tenantId() : call.text("orgId");
+    if (Policy.ORG.equals(scopeType)) {
+      if (scopeResource != null && !scopeResource.equals(org)) {
+        throw ApiException.invalidField("scope.resource", "an org-scope binding names its own organization");
+      }
+      scopeResource = org;
+    } else if (Policy.PLATFORM.equals(scopeType)) {
+      if (scopeResource != null) {
+        throw ApiException.invalidField("scope.resource", "a platform-scope binding names no resource");
+      }
+    } else if (scopeResource == null) {
+      throw ApiException.invalidField("scope.resource", scopeType + " scope needs scope.resource");
+    }
+    String resource = scopeResource;
+    Future<Void> scopeOk = !Policy.PROJECT.equals(scopeType) ? Future.succeededFuture()
+        : store.projects().get(resource).recover(e -> Future.failedFuture(e instanceof ApiException a
+            && a.status() == 404 ? ApiException.invalidField("scope.resource", "project '" + resource
+            + "' does not exist") : e)).map(p -> {
+              if (!p.organizationId().equals(org)) {
+                throw ApiException.invalidField("scope.resource", "project '" + resource + "' does not exist");
+              }
+              return null;
+            });
+    Future<Void> roleOk = PredefinedRoles.isPredefined(role) ? Future.succeededFuture()
+        : store.roles().get(role).recover(e -> Future.failedFuture(e instanceof ApiException a && a.status() == 404
+            ? ApiException.invalidField("role", "role '" + role + "' does not exist") : e)).mapEmpty();
+    Instant now = Clock.now();
+    return Future.all(scopeOk, roleOk).compose(v -> ops.create(new Policy(id, UUID.randomUUID(), org,
+        call.text("displayName"), call.text("description"), role, principalType, principalId, scopeType, resource,
+        effect, now, now, 1)));
+  }
+}

@@ -1,0 +1,111 @@
+package io.k0rdent.api.verticles.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.k0rdent.api.verticles.testsupport.Api.Res;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/** Policy bindings (listPolicies .. deletePolicy) over HTTP, against each store by a subclass. */
+abstract class PoliciesHttpContract extends NodeHttpTest {
+
+  static final String POLICIES = "/v1/regions/global/iam/policies";
+
+  Res checked(String operationId, Res r) {
+    CONTRACT.assertValid(operationId, r.status(), r.body());
+    return r;
+  }
+
+  static String unique(String p) {
+    return p + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  String org() {
+    String org = unique("org");
+    assertThat(api.post(ORGS, token, new JsonObject().put("id", org)).status()).isEqualTo(201);
+    return org;
+  }
+
+  String account(String org) {
+    Res sa = api.post(IamHttpContract.SAS, token, new JsonObject().put("displayName", "p").put("scope", "organization")
+        .put("scopeId", org));
+    assertThat(sa.status()).as(sa.body()).isEqualTo(201);
+    return sa.json().getString("id");
+  }
+
+  JsonObject binding(String org, String role, String saId, JsonObject scope) {
+    return new JsonObject().put("orgId", org).put("role", role)
+        .put("principal", new JsonObject().put("type", "serviceAccount").put("id", saId)).put("scope", scope);
+  }
+
+  @Test
+  void bindingLifecycle() {
+    String org = org();
+    String sa = account(org);
+    Res created = checked("createPolicy", api.post(POLICIES, token,
+        binding(org, "org-viewer", sa, new JsonObject().put("type", "org"))));
+    assertThat(created.status()).as(created.body()).isEqualTo(201);
+    assertThat(created.json().getString("effect")).isEqualTo("allow");
+    assertThat(created.json().getJsonObject("scope").getString("resource")).isEqualTo(org);
+    String id = created.json().getString("id");
+    assertThat(checked("getPolicy", api.get(POLICIES + "/" + id, token)).json()).isEqualTo(created.json());
+    Res listed = checked("listPolicies", api.get(POLICIES + "?orgId=" + org + "&scope=org", token));
+    assertThat(listed.json().getJsonArray("policies").size()).isEqualTo(1);
+    assertThat(checked("listPolicies", api.get(POLICIES + "?orgId=" + org + "&scope=project", token)).json()
+        .getJsonArray("policies")).isEmpty();
+    // the bound account cannot be deleted while the binding exists
+    assertThat(api.delete(IamHttpContract.SAS + "/" + sa, token).status()).isEqualTo(409);
+    assertThat(checked("deletePolicy", api.delete(POLICIES + "/" + id, token)).status()).isEqualTo(204);
+    assertThat(api.delete(IamHttpContract.SAS + "/" + sa, token).status()).isEqualTo(204);
+  }
+
+  @Test
+  void projectScopeAndDenyAndCustomRoles() {
+    String org = org();
+    String sa = account(org);
+    String project = unique("proj");
+    assertThat(api.post(PROJECTS, token, new JsonObject().put("id", project).put("organizationId", org)).status())
+        .isEqualTo(201);
+    Res deny = checked("createPolicy", api.post(POLICIES, token, binding(org, "project-editor", sa,
+        new JsonObject().put("type", "project").put("resource", project)).put("effect", "deny")));
+    assertThat(deny.status()).as(deny.body()).isEqualTo(201);
+    assertThat(deny.json().getString("effect")).isEqualTo("deny");
+    String role = unique("role");
+    assertThat(api.post(RolesHttpContract.ROLES, token, new JsonObject().put("id", role).put("displayName", "r")
+        .put("orgId", org).put("permissions", new JsonArray().add("compute.clusters.get"))).status()).isEqualTo(201);
+    assertThat(api.post(POLICIES, token, binding(org, role, sa, new JsonObject().put("type", "org"))).status())
+        .isEqualTo(201);
+    // the custom role is in use
+    assertThat(api.delete(RolesHttpContract.ROLES + "/" + role, token).status()).isEqualTo(409);
+  }
+
+  @Test
+  void badBindingsAre400() {
+    String org = org();
+    String other = org();
+    String sa = account(org);
+    String foreignProject = unique("proj");
+    assertThat(api.post(PROJECTS, token, new JsonObject().put("id", foreignProject).put("organizationId", other))
+        .status()).isEqualTo(201);
+    String foreignRole = unique("role");
+    assertThat(api.post(RolesHttpContract.ROLES, token, new JsonObject().put("id", foreignRole).put("displayName", "r")
+        .put("orgId", other).put("permissions", new JsonArray().add("compute.clusters.get"))).status()).isEqualTo(201);
+    JsonObject orgScope = new JsonObject().put("type", "org");
+    for (JsonObject bad : new JsonObject[] {
+        binding(org, "no-such-role", sa, orgScope),
+        binding(org, foreignRole, sa, orgScope),
+        binding(org, "org-viewer", "no-such-account", orgScope),
+        binding(other, "org-viewer", sa, orgScope),
+        binding(org, "org-viewer", sa, new JsonObject().put("type", "project").put("resource", foreignProject)),
+        binding(org, "org-viewer", sa, new JsonObject().put("type", "project")),
+        binding(org, "org-viewer", sa, new JsonObject().put("type", "folder")),
+        binding(org, "org-viewer", sa, orgScope).put("effect", "maybe"),
+        binding(org, "org-viewer", sa, orgScope).put("extra", 1)}) {
+      Res r = api.post(POLICIES, token, bad);
+      assertThat(r.status()).as(bad.encode() + " -> " + r.body()).isEqualTo(400);
+    }
+    assertThat(api.get(POLICIES + "?scope=galaxy", token).status()).isEqualTo(400);
+  }
+}
