@@ -50,7 +50,10 @@ public final class ApiDocument {
       if (in == null) {
         throw new IllegalStateException("openapi/k0rdent-api.yaml is missing from the class path");
       }
-      return new ApiDocument((ObjectNode) new ObjectMapper(new YAMLFactory()).readTree(in));
+      // duplicate keys are an error: a second schema of the same name must never silently replace the first
+      ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
+          .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+      return new ApiDocument((ObjectNode) yaml.readTree(in));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
