@@ -101,6 +101,7 @@ public final class ApiRouter {
         services.providerOrganizationId()).handlers());
     handlers.putAll(new ProjectsApi(services.store(), services.pageTokens()).handlers());
     handlers.putAll(new ServiceAccountsApi(services).handlers());
+    handlers.putAll(new io.k0rdent.api.router.resources.UsersGroupsApi(services).handlers());
     handlers.putAll(new ApiKeysApi(services).handlers());
     handlers.putAll(new SigningKeysApi(services).handlers());
     handlers.putAll(extra);
@@ -109,8 +110,10 @@ public final class ApiRouter {
         "introspectToken", new IntrospectEndpoint(services, tokens)::handle,
         "revokeToken", new RevokeEndpoint(services, tokens)::handle);
 
+    List<ApiDocument.Operation> hidden = new java.util.ArrayList<>();
     for (ApiDocument.Operation op : doc.operations()) {
       if (!face.serves(op.visibility())) {
+        hidden.add(op);
         continue;
       }
       String regex = regexOf(op.path());
@@ -137,6 +140,15 @@ public final class ApiRouter {
         route.handler(ctx -> run(ctx, op, h, validator));
       }
       route.failureHandler(OAUTH_OPERATIONS.contains(op.operationId()) ? OAuth::failure : HttpErrors::failureHandler);
+    }
+
+    // An operation this face does not serve, on a path it serves with other methods, answers like an
+    // unknown path (404), not 405: the method's existence on the other face is not disclosed.
+    for (ApiDocument.Operation op : hidden) {
+      String regex = regexOf(op.path());
+      if (allowed.containsKey(regex) && !allowed.get(regex).contains(op.method())) {
+        router.routeWithRegex(HttpMethod.valueOf(op.method()), regex).handler(ctx -> ctx.fail(404));
+      }
     }
 
     new WellKnown(services).mount(router);
