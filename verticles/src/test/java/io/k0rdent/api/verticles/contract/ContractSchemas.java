@@ -187,6 +187,8 @@ public final class ContractSchemas {
      *   <li>IAM: {@code ServiceAccount} and {@code ApiKey} gain {@code organizationId} and {@code etag};
      *       an active introspection answer gains {@code client_id} (RFC 9068) and {@code token_type}
      *       (RFC 7662); what we always send of them and of {@code ServiceAccountCredential};</li>
+     *   <li>users and groups: {@code User} and {@code Group} gain {@code organizationId} and {@code etag};
+     *       what we always send of them (a group's {@code memberCount} too) and of {@code GroupMember};</li>
      *   <li>extra error statuses (docs/spec-deviations.md): 409 (duplicate id, or an organization with
      *       projects), 413, 415 and 422 (Idempotency-Key reused) on the creates, 412 ({@code If-Match}
      *       mismatch) on updates and deletes, 400 (bad {@code pageSize} or {@code pageToken}) on lists.</li>
