@@ -101,6 +101,7 @@ public final class ApiRouter {
         services.providerOrganizationId()).handlers());
     handlers.putAll(new ProjectsApi(services.store(), services.pageTokens()).handlers());
     handlers.putAll(new ServiceAccountsApi(services).handlers());
+    handlers.putAll(new io.k0rdent.api.router.resources.UsersGroupsApi(services).handlers());
     handlers.putAll(new ApiKeysApi(services).handlers());
     handlers.putAll(new io.k0rdent.api.router.resources.RolesApi(services).handlers());
     handlers.putAll(new io.k0rdent.api.router.resources.PoliciesApi(services).handlers());
@@ -111,8 +112,10 @@ public final class ApiRouter {
         "introspectToken", new IntrospectEndpoint(services, tokens)::handle,
         "revokeToken", new RevokeEndpoint(services, tokens)::handle);
 
+    List<ApiDocument.Operation> hidden = new java.util.ArrayList<>();
     for (ApiDocument.Operation op : doc.operations()) {
       if (!face.serves(op.visibility())) {
+        hidden.add(op);
         continue;
       }
       String regex = regexOf(op.path());
@@ -139,6 +142,15 @@ public final class ApiRouter {
         route.handler(ctx -> run(ctx, op, h, validator));
       }
       route.failureHandler(OAUTH_OPERATIONS.contains(op.operationId()) ? OAuth::failure : HttpErrors::failureHandler);
+    }
+
+    // An operation this face does not serve, on a path it serves with other methods, answers like an
+    // unknown path (404), not 405: the method's existence on the other face is not disclosed.
+    for (ApiDocument.Operation op : hidden) {
+      String regex = regexOf(op.path());
+      if (allowed.containsKey(regex) && !allowed.get(regex).contains(op.method())) {
+        router.routeWithRegex(HttpMethod.valueOf(op.method()), regex).handler(ctx -> ctx.fail(404));
+      }
     }
 
     new WellKnown(services).mount(router);
@@ -236,7 +248,7 @@ public final class ApiRouter {
   }
 
   private static final Map<String, String> KINDS = Map.of("organizations", "organization", "projects", "project",
-      "service-accounts", "service account", "credentials", "credential", "apikeys", "API key", "roles", "role", "policies", "policy");
+      "service-accounts", "service account", "credentials", "credential", "apikeys", "API key", "roles", "role", "policies", "policy", "users", "user", "groups", "group", "members", "member");
 
   /** The resource kind of a path template ending in a parameter: the collection segment before it. */
   static String kindOf(String template) {

@@ -187,6 +187,8 @@ public final class ContractSchemas {
      *   <li>IAM: {@code ServiceAccount} and {@code ApiKey} gain {@code organizationId} and {@code etag};
      *       an active introspection answer gains {@code client_id} (RFC 9068) and {@code token_type}
      *       (RFC 7662); what we always send of them and of {@code ServiceAccountCredential};</li>
+     *   <li>users and groups: {@code User} and {@code Group} gain {@code organizationId} and {@code etag};
+     *       what we always send of them (a group's {@code memberCount} too) and of {@code GroupMember};</li>
      *   <li>extra error statuses (docs/spec-deviations.md): 409 (duplicate id, or an organization with
      *       projects), 413, 415 and 422 (Idempotency-Key reused) on the creates, 412 ({@code If-Match}
      *       mismatch) on updates and deletes, 400 (bad {@code pageSize} or {@code pageToken}) on lists.</li>
@@ -197,6 +199,8 @@ public final class ContractSchemas {
       ext.put("Organization", ordered("createdAt", DATE_TIME, "updatedAt", DATE_TIME, "etag", STRING));
       ext.put("Project", ordered("etag", STRING));
       ext.put("ServiceAccount", ordered("organizationId", STRING, "etag", STRING));
+      ext.put("User", ordered("organizationId", STRING, "etag", STRING));
+      ext.put("Group", ordered("organizationId", STRING, "etag", STRING));
       ext.put("ApiKey", ordered("organizationId", STRING, "etag", STRING));
       ext.put("Role", ordered("organizationId", STRING, "predefined", "{\"type\":\"boolean\"}", "etag", STRING));
       ext.put("Policy", ordered("organizationId", STRING, "effect", "{\"type\":\"string\",\"enum\":[\"allow\",\"deny\"]}",
@@ -207,6 +211,14 @@ public final class ContractSchemas {
       always.put("Project", List.of("selfLink", "uid", "id", "organizationId", "createdAt", "updatedAt", "etag"));
       always.put("ServiceAccount", List.of("selfLink", "uid", "id", "displayName", "organizationId", "clientId", "scope",
           "scopeId", "roles", "status", "createdBy", "activeCredentialCount", "createdAt", "updatedAt", "etag"));
+      always.put("User", List.of("selfLink", "uid", "id", "organizationId", "email", "displayName", "status",
+          "createdAt", "updatedAt", "etag"));
+      always.put("Group", List.of("selfLink", "uid", "id", "organizationId", "displayName", "memberCount", "createdAt",
+          "updatedAt", "etag"));
+      always.put("GroupMember", List.of("selfLink", "uid", "id", "groupId", "userId", "displayName", "email", "addedBy",
+          "addedAt"));
+      always.put("listUsers:200", List.of("users"));
+      always.put("listGroups:200", List.of("groups"));
       always.put("ServiceAccountCredential", List.of("selfLink", "uid", "id", "serviceAccountId", "status", "expiresAt",
           "createdBy", "createdAt"));
       always.put("ApiKey", List.of("selfLink", "uid", "id", "displayName", "organizationId", "scope", "scopeId", "roles",
@@ -235,6 +247,15 @@ public final class ContractSchemas {
       statuses.put("createServiceAccount", Set.of(413, 415));
       statuses.put("updateServiceAccount", Set.of(412, 413, 415));
       statuses.put("deleteServiceAccount", Set.of(412));
+      statuses.put("listUsers", Set.of(400));
+      statuses.put("updateUser", Set.of(409, 412, 413, 415));
+      statuses.put("deleteUser", Set.of(409, 412));
+      statuses.put("listGroups", Set.of(400));
+      statuses.put("createGroup", Set.of(413, 415, 422));
+      statuses.put("updateGroup", Set.of(409, 412, 413, 415));
+      statuses.put("deleteGroup", Set.of(409, 412));
+      statuses.put("listGroupMembers", Set.of(400));
+      statuses.put("addGroupMember", Set.of(413, 415, 422));
       statuses.put("listServiceAccountCredentials", Set.of(400));
       statuses.put("createServiceAccountCredential", Set.of(415));
       statuses.put("listApiKeys", Set.of(400));

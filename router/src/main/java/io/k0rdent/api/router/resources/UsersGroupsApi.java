@@ -1,0 +1,256 @@
+package io.k0rdent.api.router.resources;
+
+import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.resource.Clock;
+import io.k0rdent.api.core.resource.Group;
+import io.k0rdent.api.core.resource.GroupMember;
+import io.k0rdent.api.core.resource.Slugs;
+import io.k0rdent.api.core.resource.User;
+import io.k0rdent.api.core.store.ListQuery;
+import io.k0rdent.api.core.store.PageCursor;
+import io.k0rdent.api.core.store.Store;
+import io.k0rdent.api.router.ApiServices;
+import io.k0rdent.api.router.Call;
+import io.k0rdent.api.router.OperationHandler;
+import io.k0rdent.api.router.PageTokens;
+import io.k0rdent.api.router.Reply;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * Handlers of the user operations (upstream {@code listUsers}, {@code getUser}, {@code updateUser},
+ * {@code deleteUser}, and our Atlas-only {@code createUser}), the group operations ({@code createGroup}..
+ * {@code deleteGroup}) and the group-member operations ({@code listGroupMembers}, {@code addGroupMember},
+ * {@code getGroupMember}, {@code removeGroupMember}). The store enforces the referential rules (a user's
+ * email unique in its organization, members only of their own organization's groups, nothing a policy binds
+ * deleted); these handlers only shape requests and answers. Groups carry a counted {@code memberCount};
+ * members carry their user's {@code displayName} and {@code email}, read when shown.
+ */
+public final class UsersGroupsApi {
+
+  public static final String USERS = "/v1/regions/global/iam/users";
+  public static final String GROUPS = "/v1/regions/global/iam/groups";
+  /** Longest {@code email} filter accepted (RFC 5321 §4.5.3.1.3 path limit). */
+  static final int MAX_EMAIL = 254;
+
+  private final Store store;
+  private final PageTokens pageTokens;
+  private final ResourceOperations<User> users;
+  private final ResourceOperations<Group> groups;
+
+  public UsersGroupsApi(ApiServices services) {
+    this.store = services.store();
+    this.pageTokens = services.pageTokens();
+    this.users = new ResourceOperations<>("user", USERS, "users", store.users(), pageTokens,
+        u -> new JsonObject().put("organizationId", u.organizationId()).put("email", u.email())
+            .put("displayName", u.displayName()).put("status", u.status()));
+    this.groups = new ResourceOperations<>("group", GROUPS, "groups", store.groups(), pageTokens,
+        g -> ResourceOperations.names(new JsonObject().put("organizationId", g.organizationId()), g.displayName(),
+            g.description()));
+  }
+
+  /** operationId → handler. */
+  public Map<String, OperationHandler> handlers() {
+    Map<String, OperationHandler> h = new HashMap<>();
+    h.put("createUser", this::createUser);
+    h.put("listUsers", this::listUsers);
+    h.put("getUser", users::get);
+    h.put("updateUser", this::updateUser);
+    h.put("deleteUser", users::delete);
+    h.put("createGroup", this::createGroup);
+    h.put("listGroups", this::listGroups);
+    h.put("getGroup", call -> withCounts(groups.get(call)));
+    h.put("updateGroup", this::updateGroup);
+    h.put("deleteGroup", groups::delete);
+    h.put("listGroupMembers", this::listMembers);
+    h.put("addGroupMember", this::addMember);
+    h.put("getGroupMember", call -> memberOf(call).compose(m -> withUsers(List.of(m))).map(l -> Reply.ok(l.get(0))));
+    h.put("removeGroupMember", this::removeMember);
+    return Map.copyOf(h);
+  }
+
+  // --- users ---
+
+  private Future<Reply> createUser(Call call) {
+    String id = call.text("id") == null ? Slugs.generate("user") : call.text("id");
+    Instant now = Clock.now();
+    return users.create(new User(id, UUID.randomUUID(), call.text("organizationId"), call.text("email"),
+        call.text("displayName"), User.ACTIVE, now, now, 1));
+  }
+
+  private Future<Reply> listUsers(Call call) {
+    Map<String, String> filters = new HashMap<>();
+    filters.put("organizationId", IamFields.slug(call, "organizationId"));
+    filters.put("email", email(call));
+    filters.put("status", IamFields.oneOf(call, "status", User.ACTIVE, User.SUSPENDED, User.DISABLED));
+    return users.list(call, filters);
+  }
+
+  /** The {@code email} filter: 1–254 characters with an {@code @}, no spaces or control characters. */
+  private static String email(Call call) {
+    String v = call.query("email");
+    if (v == null) {
+      return null;
+    }
+    boolean ok = !v.isEmpty() && v.length() <= MAX_EMAIL && v.indexOf('@') > 0 && v.indexOf('@') < v.length() - 1
+        && v.codePoints().noneMatch(c -> c <= ' ' || c == 0x7f || Character.isISOControl(c));
+    if (!ok) {
+      throw ApiException.invalidField("email", "email must be an email address (at most " + MAX_EMAIL
+          + " characters)");
+    }
+    return v;
+  }
+
+  private Future<Reply> updateUser(Call call) {
+    return users.update(call, cur -> {
+      String displayName = call.text("displayName") == null ? cur.displayName() : call.text("displayName");
+      String status = call.text("status") == null ? cur.status() : call.text("status");
+      if (displayName.equals(cur.displayName()) && status.equals(cur.status())) {
+        return cur;
+      }
+      return cur.withChanges(displayName, status, Clock.now());
+    });
+  }
+
+  // --- groups ---
+
+  private Future<Reply> createGroup(Call call) {
+    String id = call.text("id") == null ? Slugs.generate("group") : call.text("id");
+    Instant now = Clock.now();
+    return withCounts(groups.create(new Group(id, UUID.randomUUID(), call.text("organizationId"),
+        call.text("displayName"), call.text("description"), now, now, 1)));
+  }
+
+  private Future<Reply> listGroups(Call call) {
+    Map<String, String> filters = new HashMap<>();
+    filters.put("organizationId", IamFields.slug(call, "organizationId"));
+    return withCounts(groups.list(call, filters));
+  }
+
+  private Future<Reply> updateGroup(Call call) {
+    return withCounts(groups.update(call, cur -> {
+      String displayName = call.text("displayName") == null ? cur.displayName() : call.text("displayName");
+      String description = ResourceOperations.merge(call.body(), "description", cur.description());
+      if (Objects.equals(displayName, cur.displayName()) && Objects.equals(description, cur.description())) {
+        return cur;
+      }
+      return cur.withChanges(displayName, description, Clock.now());
+    }));
+  }
+
+  /** Adds {@code memberCount} to the group (or every group of a list page) in {@code reply}. */
+  private Future<Reply> withCounts(Future<Reply> reply) {
+    return reply.compose(r -> {
+      if (r.body() == null) {
+        return Future.succeededFuture(r);
+      }
+      JsonArray items = r.body().getJsonArray("groups");
+      List<JsonObject> found = new ArrayList<>();
+      if (items == null) {
+        found.add(r.body());
+      } else {
+        items.forEach(o -> found.add((JsonObject) o));
+      }
+      if (found.isEmpty()) {
+        return Future.succeededFuture(r);
+      }
+      return store.groupMembers().memberCounts(found.stream().map(g -> g.getString("id")).toList()).map(counts -> {
+        found.forEach(g -> g.put("memberCount", counts.getOrDefault(g.getString("id"), 0)));
+        return r;
+      });
+    });
+  }
+
+  // --- members ---
+
+  private static String groupId(Call call) {
+    String id = call.ctx().pathParam("groupId");
+    if (!Slugs.isValid(id)) {
+      throw ApiException.notFound("group", id == null ? "" : id);
+    }
+    return id;
+  }
+
+  private static String membersPath(String groupId) {
+    return GROUPS + "/" + groupId + "/members";
+  }
+
+  private static JsonObject memberJson(GroupMember m, User u) {
+    JsonObject o = new JsonObject().put("selfLink", membersPath(m.groupId()) + "/" + m.id())
+        .put("uid", m.uid().toString()).put("id", m.id()).put("groupId", m.groupId()).put("userId", m.userId());
+    if (u != null) {
+      o.put("displayName", u.displayName()).put("email", u.email());
+    }
+    o.put("addedBy", m.addedBy());
+    return IamFields.putTime(o, "addedAt", m.addedAt());
+  }
+
+  /** The members as shown: each with its user's {@code displayName} and {@code email}. */
+  private Future<List<JsonObject>> withUsers(List<GroupMember> members) {
+    List<String> ids = new ArrayList<>(new LinkedHashSet<>(members.stream().map(GroupMember::userId).toList()));
+    List<Future<User>> reads = new ArrayList<>();
+    ids.forEach(id -> reads.add(store.users().get(id).recover(e -> e instanceof ApiException a && a.status() == 404
+        ? Future.succeededFuture(null) : Future.failedFuture(e))));
+    return Future.all(reads).map(all -> {
+      Map<String, User> byId = new HashMap<>();
+      for (int i = 0; i < ids.size(); i++) {
+        User u = all.resultAt(i);
+        if (u != null) {
+          byId.put(ids.get(i), u);
+        }
+      }
+      return members.stream().map(m -> memberJson(m, byId.get(m.userId()))).toList();
+    });
+  }
+
+  private Future<GroupMember> memberOf(Call call) {
+    String group = groupId(call);
+    String id = call.pathId("member");
+    return store.groupMembers().get(id).map(m -> {
+      if (!m.groupId().equals(group)) {
+        throw ApiException.notFound("member", id);
+      }
+      return m;
+    });
+  }
+
+  private Future<Reply> listMembers(Call call) {
+    String group = groupId(call);
+    return store.groups().get(group).compose(g -> {
+      String scope = "members?" + group;
+      int size = ResourceOperations.pageSize(call.query("pageSize"));
+      String token = call.query("pageToken");
+      PageCursor after = token == null || token.isEmpty() ? null : pageTokens.decode(token, scope);
+      return store.groupMembers().list(new ListQuery(Map.of("groupId", group), after, size))
+          .compose(page -> withUsers(page.items()).map(items -> {
+            JsonObject body = new JsonObject().put("members", new JsonArray(new ArrayList<>(items)));
+            if (page.next() != null) {
+              body.put("nextPageToken", pageTokens.encode(page.next(), scope));
+            }
+            return Reply.ok(body);
+          }));
+    });
+  }
+
+  private Future<Reply> addMember(Call call) {
+    String group = groupId(call);
+    Instant now = Clock.now();
+    GroupMember m = new GroupMember(Slugs.generate("member"), UUID.randomUUID(), group, call.text("userId"),
+        call.principal().subject(), now, now, 1);
+    return store.groupMembers().create(m).compose(stored -> withUsers(List.of(stored)))
+        .map(items -> new Reply(201, items.get(0), Map.of("Location", membersPath(group) + "/" + m.id())));
+  }
+
+  private Future<Reply> removeMember(Call call) {
+    return memberOf(call).compose(m -> store.groupMembers().delete(m.id(), null)).map(v -> Reply.noContent());
+  }
+}

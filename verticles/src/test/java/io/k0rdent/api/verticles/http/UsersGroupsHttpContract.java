@@ -1,0 +1,351 @@
+package io.k0rdent.api.verticles.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.k0rdent.api.verticles.testsupport.Api.Res;
+import io.k0rdent.api.verticles.testsupport.TestNode;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Users, groups and group members end to end over HTTP, run against each store adapter by a subclass.
+ * Every answer of a contract operation is validated against the strict upstream schemas; our Atlas-only
+ * {@code createUser} answers the contract's {@code User}, so it is validated as {@code getUser}'s.
+ */
+abstract class UsersGroupsHttpContract extends NodeHttpTest {
+
+  static final String USERS = "/v1/regions/global/iam/users";
+  static final String GROUPS = "/v1/regions/global/iam/groups";
+  static final String SAS = "/v1/regions/global/iam/service-accounts";
+
+  static String unique(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  Res checked(String operationId, Res r) {
+    CONTRACT.assertValid(operationId, r.status(), r.body());
+    return r;
+  }
+
+  String newOrg() {
+    String org = unique("org");
+    assertThat(api.post(ORGS, token, new JsonObject().put("id", org)).status()).isEqualTo(201);
+    return org;
+  }
+
+  /** A user of {@code org}, created on Atlas. */
+  JsonObject createUser(String org, String email) {
+    Res r = node.atlas.post(USERS, token, new JsonObject().put("organizationId", org).put("email", email)
+        .put("displayName", "Ada " + email));
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    CONTRACT.assertValid("getUser", 200, r.body());
+    assertThat(r.header("Location")).isEqualTo(USERS + "/" + r.json().getString("id"));
+    assertThat(r.header("ETag")).isEqualTo(r.json().getString("etag"));
+    return r.json();
+  }
+
+  JsonObject createGroup(String org) {
+    Res r = checked("createGroup", api.post(GROUPS, token, new JsonObject().put("organizationId", org)
+        .put("displayName", "Platform engineers").put("description", "on call")));
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    return r.json();
+  }
+
+  Res addMember(String groupId, String userId) {
+    return checked("addGroupMember", api.post(GROUPS + "/" + groupId + "/members", token,
+        new JsonObject().put("userId", userId)));
+  }
+
+  static List<String> ids(Res list, String field) {
+    return list.json().getJsonArray(field).stream().map(o -> ((JsonObject) o).getString("id")).toList();
+  }
+
+  @Test
+  void createUserOnAtlasOnly() {
+    String org = newOrg();
+    JsonObject u = createUser(org, "ada@example.com");
+    assertThat(u.getString("id")).startsWith("user-");
+    assertThat(u.getString("organizationId")).isEqualTo(org);
+    assertThat(u.getString("status")).isEqualTo("active");
+    assertThat(u.getString("email")).isEqualTo("ada@example.com");
+
+    Res onArc = api.post(USERS, token, new JsonObject().put("organizationId", org).put("email", "bob@example.com")
+        .put("displayName", "Bob"));
+    assertThat(onArc.status()).as(onArc.body()).isEqualTo(404);
+    // exactly what an unknown path answers, with or without a token
+    Res unknown = api.post(USERS + "-nothing", token, new JsonObject());
+    assertThat(onArc.json()).isEqualTo(unknown.json());
+    assertThat(onArc.headers().keySet()).containsExactlyInAnyOrderElementsOf(unknown.headers().keySet());
+    assertThat(api.send("POST", USERS, "{}", "Content-Type", "application/json").json())
+        .isEqualTo(api.send("POST", USERS + "-nothing", "{}", "Content-Type", "application/json").json());
+    // the path's other methods are still served
+    assertThat(checked("listUsers", api.get(USERS + "?organizationId=" + org, token)).status()).isEqualTo(200);
+    assertThat(node.atlas.send("GET", "/openapi.json", null).body()).contains("createUser");
+    assertThat(api.send("GET", "/openapi.json", null).body()).doesNotContain("createUser");
+
+    // the same email in the organization, in another case: 409; in another organization: fine
+    Res dup = node.atlas.post(USERS, token, new JsonObject().put("organizationId", org).put("email", "ADA@example.com")
+        .put("displayName", "Ada again"));
+    assertThat(dup.status()).as(dup.body()).isEqualTo(409);
+    assertThat(dup.body()).contains("ALREADY_EXISTS");
+    createUser(newOrg(), "ada@example.com");
+    // a chosen id that is taken: 409
+    Res taken = node.atlas.post(USERS, token, new JsonObject().put("id", u.getString("id")).put("organizationId", org)
+        .put("email", "other@example.com").put("displayName", "Other"));
+    assertThat(taken.status()).as(taken.body()).isEqualTo(409);
+  }
+
+  @Test
+  void createUserRefusesBadInput() {
+    String org = newOrg();
+    JsonObject ok = new JsonObject().put("organizationId", org).put("email", "x@example.com").put("displayName", "X");
+    for (JsonObject bad : List.of(ok.copy().put("organizationId", "no-such-org"), ok.copy().put("email", "not-an-email"),
+        ok.copy().put("status", "active"), ok.copy().put("id", "Not A Slug"), ok.copy().put("displayName", ""),
+        new JsonObject().put("email", "x@example.com").put("displayName", "X"),
+        ok.copy().put("roles", new io.vertx.core.json.JsonArray().add("admin")))) {
+      Res r = node.atlas.post(USERS, token, bad);
+      assertThat(r.status()).as(bad.encode() + " → " + r.body()).isEqualTo(400);
+    }
+    assertThat(node.atlas.post(USERS, token, ok.copy().put("organizationId", "no-such-org")).body())
+        .contains("organizationId");
+  }
+
+  @Test
+  void listGetPatchDeleteUsers() {
+    String org = newOrg();
+    JsonObject a = createUser(org, "a@example.com");
+    JsonObject b = createUser(org, "b@example.com");
+    String other = newOrg();
+    JsonObject c = createUser(other, "a@example.com");
+
+    assertThat(ids(checked("listUsers", api.get(USERS + "?organizationId=" + org, token)), "users"))
+        .containsExactly(a.getString("id"), b.getString("id"));
+    assertThat(ids(checked("listUsers", api.get(USERS + "?email=A@Example.com", token)), "users"))
+        .contains(a.getString("id"), c.getString("id")).doesNotContain(b.getString("id"));
+    assertThat(ids(checked("listUsers", api.get(USERS + "?organizationId=" + org + "&email=b%40example.com", token)),
+        "users")).containsExactly(b.getString("id"));
+    Res paged = checked("listUsers", api.get(USERS + "?organizationId=" + org + "&pageSize=1", token));
+    assertThat(ids(paged, "users")).containsExactly(a.getString("id"));
+    Res next = checked("listUsers", api.get(USERS + "?organizationId=" + org + "&pageSize=1&pageToken="
+        + paged.json().getString("nextPageToken"), token));
+    assertThat(ids(next, "users")).containsExactly(b.getString("id"));
+
+    Res got = checked("getUser", api.get(USERS + "/" + a.getString("id"), token));
+    assertThat(got.json()).isEqualTo(a);
+    assertThat(got.header("ETag")).isEqualTo(a.getString("etag"));
+
+    Res patched = checked("updateUser", api.patch(USERS + "/" + a.getString("id"), token,
+        new JsonObject().put("displayName", "Ada Lovelace").put("status", "suspended")));
+    assertThat(patched.status()).as(patched.body()).isEqualTo(200);
+    assertThat(patched.json().getString("displayName")).isEqualTo("Ada Lovelace");
+    assertThat(patched.json().getString("status")).isEqualTo("suspended");
+    assertThat(patched.json().getString("email")).isEqualTo("a@example.com");
+    assertThat(patched.json().getString("etag")).isNotEqualTo(a.getString("etag"));
+    assertThat(ids(checked("listUsers", api.get(USERS + "?organizationId=" + org + "&status=suspended", token)),
+        "users")).containsExactly(a.getString("id"));
+    assertThat(ids(checked("listUsers", api.get(USERS + "?organizationId=" + org + "&status=active", token)),
+        "users")).containsExactly(b.getString("id"));
+    // a stale If-Match: 412
+    assertThat(checked("updateUser", api.patch(USERS + "/" + a.getString("id"), token,
+        new JsonObject().put("status", "disabled"), "If-Match", a.getString("etag"))).status()).isEqualTo(412);
+
+    assertThat(checked("deleteUser", api.delete(USERS + "/" + a.getString("id"), token)).status()).isEqualTo(204);
+    assertThat(checked("getUser", api.get(USERS + "/" + a.getString("id"), token)).status()).isEqualTo(404);
+    assertThat(checked("deleteUser", api.delete(USERS + "/" + a.getString("id"), token)).status()).isEqualTo(404);
+    assertThat(checked("updateUser", api.patch(USERS + "/" + a.getString("id"), token,
+        new JsonObject().put("status", "active"))).status()).isEqualTo(404);
+  }
+
+  @Test
+  void badUserInputIs400() {
+    String id = createUser(newOrg(), "bad@example.com").getString("id");
+    for (String q : List.of("status=sleeping", "organizationId=Not_A_Slug", "email=", "email=nobody",
+        "email=a%20b@example.com", "pageSize=0", "pageToken=garbage", "status=active&status=disabled")) {
+      Res r = checked("listUsers", api.get(USERS + "?" + q, token));
+      assertThat(r.status()).as(q + " → " + r.body()).isEqualTo(400);
+    }
+    for (JsonObject bad : List.of(new JsonObject(), new JsonObject().put("email", "new@example.com"),
+        new JsonObject().put("status", "gone"), new JsonObject().put("displayName", (String) null),
+        new JsonObject().put("roles", new io.vertx.core.json.JsonArray()),
+        new JsonObject().put("organizationId", "elsewhere"))) {
+      Res r = checked("updateUser", api.patch(USERS + "/" + id, token, bad));
+      assertThat(r.status()).as(bad.encode() + " → " + r.body()).isEqualTo(400);
+    }
+    assertThat(checked("getUser", api.get(USERS + "/Not_A_Slug", token)).status()).isEqualTo(404);
+  }
+
+  @Test
+  void groupsCrudWithMemberCount() {
+    String org = newOrg();
+    JsonObject g = createGroup(org);
+    String id = g.getString("id");
+    assertThat(id).startsWith("group-");
+    assertThat(g.getInteger("memberCount")).isZero();
+    assertThat(g.getString("organizationId")).isEqualTo(org);
+    assertThat(g.getString("description")).isEqualTo("on call");
+
+    JsonObject u1 = createUser(org, "m1@example.com");
+    JsonObject u2 = createUser(org, "m2@example.com");
+    assertThat(addMember(id, u1.getString("id")).status()).isEqualTo(201);
+    assertThat(addMember(id, u2.getString("id")).status()).isEqualTo(201);
+
+    Res got = checked("getGroup", api.get(GROUPS + "/" + id, token));
+    assertThat(got.json().getInteger("memberCount")).isEqualTo(2);
+    assertThat(got.header("ETag")).isEqualTo(got.json().getString("etag"));
+    JsonObject empty = createGroup(org);
+    Res list = checked("listGroups", api.get(GROUPS + "?organizationId=" + org, token));
+    assertThat(ids(list, "groups")).containsExactly(id, empty.getString("id"));
+    assertThat(list.json().getJsonArray("groups").getJsonObject(0).getInteger("memberCount")).isEqualTo(2);
+    assertThat(list.json().getJsonArray("groups").getJsonObject(1).getInteger("memberCount")).isZero();
+    assertThat(ids(checked("listGroups", api.get(GROUPS + "?organizationId=" + newOrg(), token)), "groups")).isEmpty();
+
+    Res patched = checked("updateGroup", api.patch(GROUPS + "/" + id, token,
+        new JsonObject().put("displayName", "SRE").putNull("description")));
+    assertThat(patched.status()).as(patched.body()).isEqualTo(200);
+    assertThat(patched.json().getString("displayName")).isEqualTo("SRE");
+    assertThat(patched.json().containsKey("description")).isFalse();
+    assertThat(patched.json().getInteger("memberCount")).isEqualTo(2);
+    for (JsonObject bad : List.of(new JsonObject(), new JsonObject().putNull("displayName"),
+        new JsonObject().put("organizationId", org), new JsonObject().put("memberCount", 3))) {
+      assertThat(checked("updateGroup", api.patch(GROUPS + "/" + id, token, bad)).status()).as(bad.encode())
+          .isEqualTo(400);
+    }
+
+    // bad creates and filters
+    for (JsonObject bad : List.of(new JsonObject().put("displayName", "x"),
+        new JsonObject().put("organizationId", "no-such-org").put("displayName", "x"),
+        new JsonObject().put("organizationId", org), new JsonObject().put("organizationId", org).put("displayName", "x")
+            .put("memberCount", 1))) {
+      assertThat(checked("createGroup", api.post(GROUPS, token, bad)).status()).as(bad.encode()).isEqualTo(400);
+    }
+    assertThat(checked("createGroup", api.post(GROUPS, token, new JsonObject().put("id", id).put("organizationId", org)
+        .put("displayName", "again"))).status()).isEqualTo(409);
+    assertThat(checked("listGroups", api.get(GROUPS + "?organizationId=BAD", token)).status()).isEqualTo(400);
+
+    assertThat(checked("deleteGroup", api.delete(GROUPS + "/" + id, token)).status()).isEqualTo(204);
+    assertThat(checked("getGroup", api.get(GROUPS + "/" + id, token)).status()).isEqualTo(404);
+    assertThat(checked("listGroupMembers", api.get(GROUPS + "/" + id + "/members", token)).status()).isEqualTo(404);
+    // the users stay
+    assertThat(checked("getUser", api.get(USERS + "/" + u1.getString("id"), token)).status()).isEqualTo(200);
+  }
+
+  @Test
+  void membersAddListGetRemove() {
+    String org = newOrg();
+    String group = createGroup(org).getString("id");
+    JsonObject u = createUser(org, "member@example.com");
+    String members = GROUPS + "/" + group + "/members";
+
+    Res added = addMember(group, u.getString("id"));
+    assertThat(added.status()).as(added.body()).isEqualTo(201);
+    JsonObject m = added.json();
+    assertThat(m.getString("id")).startsWith("member-");
+    assertThat(added.header("Location")).isEqualTo(members + "/" + m.getString("id"));
+    assertThat(m.getString("selfLink")).isEqualTo(members + "/" + m.getString("id"));
+    assertThat(m.getString("groupId")).isEqualTo(group);
+    assertThat(m.getString("userId")).isEqualTo(u.getString("id"));
+    assertThat(m.getString("displayName")).isEqualTo(u.getString("displayName"));
+    assertThat(m.getString("email")).isEqualTo("member@example.com");
+    assertThat(m.getString("addedBy")).isEqualTo(TestNode.CLIENT_ID);
+
+    // the member shows the user as it is now
+    api.patch(USERS + "/" + u.getString("id"), token, new JsonObject().put("displayName", "Renamed"));
+    Res got = checked("getGroupMember", api.get(members + "/" + m.getString("id"), token));
+    assertThat(got.status()).isEqualTo(200);
+    assertThat(got.json().getString("displayName")).isEqualTo("Renamed");
+    assertThat(ids(checked("listGroupMembers", api.get(members, token)), "members")).containsExactly(m.getString("id"));
+
+    // twice: 409; another organization's user or an unknown user: 400; unknown group: 404
+    Res dup = addMember(group, u.getString("id"));
+    assertThat(dup.status()).as(dup.body()).isEqualTo(409);
+    String foreign = createUser(newOrg(), "foreign@example.com").getString("id");
+    Res stranger = addMember(group, foreign);
+    assertThat(stranger.status()).as(stranger.body()).isEqualTo(400);
+    assertThat(stranger.body()).contains("userId");
+    assertThat(addMember(group, "no-such-user").status()).isEqualTo(400);
+    assertThat(addMember("no-such-group", u.getString("id")).status()).isEqualTo(404);
+    for (JsonObject bad : List.of(new JsonObject(), new JsonObject().put("userId", "Not A Slug"),
+        new JsonObject().put("userId", u.getString("id")).put("groupId", group))) {
+      assertThat(checked("addGroupMember", api.post(members, token, bad)).status()).as(bad.encode()).isEqualTo(400);
+    }
+    assertThat(checked("listGroupMembers", api.get(members + "?pageSize=501", token)).status()).isEqualTo(400);
+
+    // a membership is found under its own group only
+    String otherGroup = createGroup(org).getString("id");
+    assertThat(checked("getGroupMember", api.get(GROUPS + "/" + otherGroup + "/members/" + m.getString("id"), token))
+        .status()).isEqualTo(404);
+    assertThat(checked("removeGroupMember", api.delete(GROUPS + "/" + otherGroup + "/members/" + m.getString("id"),
+        token)).status()).isEqualTo(404);
+
+    assertThat(checked("removeGroupMember", api.delete(members + "/" + m.getString("id"), token)).status())
+        .isEqualTo(204);
+    assertThat(checked("getGroupMember", api.get(members + "/" + m.getString("id"), token)).status()).isEqualTo(404);
+    assertThat(checked("listGroupMembers", api.get(members, token)).json().getJsonArray("members")).isEmpty();
+    assertThat(checked("getGroup", api.get(GROUPS + "/" + group, token)).json().getInteger("memberCount")).isZero();
+  }
+
+  @Test
+  void deletingAUserRemovesItsMemberships() {
+    String org = newOrg();
+    String g1 = createGroup(org).getString("id");
+    String g2 = createGroup(org).getString("id");
+    JsonObject gone = createUser(org, "gone@example.com");
+    JsonObject stays = createUser(org, "stays@example.com");
+    for (String g : List.of(g1, g2)) {
+      assertThat(addMember(g, gone.getString("id")).status()).isEqualTo(201);
+    }
+    assertThat(addMember(g1, stays.getString("id")).status()).isEqualTo(201);
+
+    assertThat(checked("deleteUser", api.delete(USERS + "/" + gone.getString("id"), token)).status()).isEqualTo(204);
+    Res list = checked("listGroupMembers", api.get(GROUPS + "/" + g1 + "/members", token));
+    assertThat(list.json().getJsonArray("members").stream().map(o -> ((JsonObject) o).getString("userId")))
+        .containsExactly(stays.getString("id"));
+    assertThat(checked("getGroup", api.get(GROUPS + "/" + g1, token)).json().getInteger("memberCount")).isEqualTo(1);
+    assertThat(checked("getGroup", api.get(GROUPS + "/" + g2, token)).json().getInteger("memberCount")).isZero();
+    // the same email may be used again
+    createUser(org, "gone@example.com");
+  }
+
+  @Test
+  void nonAdministratorsGet403OnListsAnd404OnResources() {
+    String org = newOrg();
+    JsonObject u = createUser(org, "secret@example.com");
+    String group = createGroup(org).getString("id");
+    String member = addMember(group, u.getString("id")).json().getString("id");
+
+    Res sa = api.post(SAS, token, new JsonObject().put("displayName", "reader").put("scope", "organization")
+        .put("scopeId", org));
+    assertThat(sa.status()).as(sa.body()).isEqualTo(201);
+    Res cred = api.post(SAS + "/" + sa.json().getString("id") + "/credentials", token, new JsonObject());
+    assertThat(cred.status()).as(cred.body()).isEqualTo(201);
+    String t = api.clientCredentialsToken(sa.json().getString("clientId"), cred.json().getString("clientSecret"));
+
+    assertThat(checked("listUsers", api.get(USERS, t)).status()).isEqualTo(403);
+    assertThat(checked("listGroups", api.get(GROUPS, t)).status()).isEqualTo(403);
+    assertThat(node.atlas.post(USERS, t, new JsonObject().put("organizationId", org).put("email", "n@example.com")
+        .put("displayName", "N")).status()).isEqualTo(403);
+    assertThat(checked("createGroup", api.post(GROUPS, t, new JsonObject().put("organizationId", org)
+        .put("displayName", "x"))).status()).isEqualTo(403);
+
+    String uid = u.getString("id");
+    assertThat(checked("getUser", api.get(USERS + "/" + uid, t)).status()).isEqualTo(404);
+    assertThat(checked("updateUser", api.patch(USERS + "/" + uid, t, new JsonObject().put("status", "disabled")))
+        .status()).isEqualTo(404);
+    assertThat(checked("deleteUser", api.delete(USERS + "/" + uid, t)).status()).isEqualTo(404);
+    assertThat(checked("getGroup", api.get(GROUPS + "/" + group, t)).status()).isEqualTo(404);
+    assertThat(checked("updateGroup", api.patch(GROUPS + "/" + group, t, new JsonObject().put("displayName", "x")))
+        .status()).isEqualTo(404);
+    assertThat(checked("deleteGroup", api.delete(GROUPS + "/" + group, t)).status()).isEqualTo(404);
+    assertThat(checked("getGroupMember", api.get(GROUPS + "/" + group + "/members/" + member, t)).status())
+        .isEqualTo(404);
+    assertThat(checked("removeGroupMember", api.delete(GROUPS + "/" + group + "/members/" + member, t)).status())
+        .isEqualTo(404);
+    // nothing changed
+    assertThat(api.get(USERS + "/" + uid, token).json().getString("status")).isEqualTo("active");
+    assertThat(api.get(GROUPS + "/" + group, token).json().getInteger("memberCount")).isEqualTo(1);
+    // without a token: 401
+    assertThat(checked("listUsers", api.send("GET", USERS, null)).status()).isEqualTo(401);
+  }
+}
