@@ -112,10 +112,8 @@ public final class ApiRouter {
         "introspectToken", new IntrospectEndpoint(services, tokens)::handle,
         "revokeToken", new RevokeEndpoint(services, tokens)::handle);
 
-    List<ApiDocument.Operation> hidden = new java.util.ArrayList<>();
     for (ApiDocument.Operation op : doc.operations()) {
       if (!face.serves(op.visibility())) {
-        hidden.add(op);
         continue;
       }
       String regex = regexOf(op.path());
@@ -144,14 +142,8 @@ public final class ApiRouter {
       route.failureHandler(OAUTH_OPERATIONS.contains(op.operationId()) ? OAuth::failure : HttpErrors::failureHandler);
     }
 
-    // An operation this face does not serve, on a path it serves with other methods, answers like an
-    // unknown path (404), not 405: the method's existence on the other face is not disclosed.
-    for (ApiDocument.Operation op : hidden) {
-      String regex = regexOf(op.path());
-      if (allowed.containsKey(regex) && !allowed.get(regex).contains(op.method())) {
-        router.routeWithRegex(HttpMethod.valueOf(op.method()), regex).handler(ctx -> ctx.fail(404));
-      }
-    }
+    // An operation this face does not serve, on a path it serves with other methods, answers exactly like
+    // any other method the path lacks (405 with the same Allow), so its existence elsewhere is not disclosed.
 
     new WellKnown(services).mount(router);
     OpenApiUi.mount(router, doc.renderFor(face, services.version()), services.version());
