@@ -115,6 +115,12 @@ public final class BodyValidator {
     checkText(body, "", violations);
     for (ValidationMessage m : schema.validate(body)) {
       if ("additionalProperties".equals(m.getType()) || "unevaluatedProperties".equals(m.getType())) {
+        // top-level unknown fields were reported above, with read-only ones told apart; nested ones here
+        String loc = m.getInstanceLocation().toString();
+        if (!loc.equals("$") && m.getProperty() != null) {
+          String field = (loc.startsWith("$.") ? loc.substring(2) : loc) + "." + printable(m.getProperty());
+          violations.add(new FieldViolation(field, "unknown field '" + field + "'"));
+        }
         continue;
       }
       violations.add(new FieldViolation(fieldOf(m), describe(m)));

@@ -31,9 +31,11 @@ public final class PoliciesApi {
   public static final String COLLECTION = "/v1/regions/global/iam/policies";
   private final Store store;
   private final ResourceOperations<Policy> ops;
+  private final String providerOrganizationId;
 
   public PoliciesApi(ApiServices services) {
     this.store = services.store();
+    this.providerOrganizationId = services.providerOrganizationId();
     this.ops = new ResourceOperations<>("policy", COLLECTION, "policies", store.policies(), services.pageTokens(),
         p -> {
           JsonObject scope = new JsonObject().put("type", p.scopeType());
@@ -57,6 +59,44 @@ public final class PoliciesApi {
         "createPolicy", this::create,
         "getPolicy", ops::get,
         "deletePolicy", ops::delete);
+  }
+
+  /** The organization of a principal; 400 naming {@code principal.id} when there is none. */
+  private Future<String> organizationOf(String type, String id) {
+    Future<String> org = switch (type) {
+      case "user" -> store.users().get(id).map(io.k0rdent.api.core.resource.User::organizationId);
+      case "group" -> store.groups().get(id).map(io.k0rdent.api.core.resource.Group::organizationId);
+      default -> store.serviceAccounts().get(id).map(io.k0rdent.api.core.resource.ServiceAccount::organizationId);
+    };
+    return org.recover(e -> Future.failedFuture(e instanceof ApiException a && a.status() == 404
+        ? ApiException.invalidField("principal.id", type + " '" + id + "' does not exist") : e));
+  }
+
+  /**
+   * A resource-scope binding names a resource path inside its organization: {@code organizations/<org>/...}
+   * or {@code projects/<project of org>/...} (a leading {@code /v1/regions/<region>/} is allowed); else 400.
+   */
+  private Future<Void> resourceInOrganization(String resource, String org) {
+    String path = resource.replaceFirst("^/v1/regions/[^/]+/", "");
+    String[] parts = path.split("/", -1);
+    ApiException bad = ApiException.invalidField("scope.resource", "a resource binding names a resource path of "
+        + "its organization, such as projects/<project>/compute/clusters/<id>");
+    if (parts.length < 3 || java.util.Arrays.stream(parts).anyMatch(p -> !Slugs.isValid(p))) {
+      return Future.failedFuture(bad);
+    }
+    if (parts[0].equals("organizations")) {
+      return parts[1].equals(org) ? Future.succeededFuture() : Future.failedFuture(bad);
+    }
+    if (!parts[0].equals("projects")) {
+      return Future.failedFuture(bad);
+    }
+    return store.projects().get(parts[1]).recover(e -> Future.failedFuture(e instanceof ApiException a
+        && a.status() == 404 ? bad : e)).map(p -> {
+          if (!p.organizationId().equals(org)) {
+            throw bad;
+          }
+          return null;
+        });
   }
 
   private Future<Reply> list(Call call) {
@@ -83,6 +123,12 @@ public final class PoliciesApi {
     JsonNode res = body.get("scope").get("resource");
     String scopeResource = res == null || res.isNull() ? null : res.asText();
     String effect = call.text("effect") == null ? Policy.ALLOW : call.text("effect");
+    if (Policy.PLATFORM.equals(scopeType) && call.text("orgId") != null) {
+      throw ApiException.invalidField("orgId", "a platform-scope binding belongs to no organization");
+    }
+    if (PredefinedRoles.PLATFORM_ADMIN.equals(role) && !Policy.PLATFORM.equals(scopeType)) {
+      throw ApiException.invalidField("role", "platform-admin can only be bound at platform scope");
+    }
     String org = Policy.PLATFORM.equals(scopeType) ? null
         : call.text("orgId") == null ? call.principal().tenantId() : call.text("orgId");
     if (Policy.ORG.equals(scopeType)) {
@@ -110,8 +156,20 @@ public final class PoliciesApi {
     Future<Void> roleOk = PredefinedRoles.isPredefined(role) ? Future.succeededFuture()
         : store.roles().get(role).recover(e -> Future.failedFuture(e instanceof ApiException a && a.status() == 404
             ? ApiException.invalidField("role", "role '" + role + "' does not exist") : e)).mapEmpty();
+    // platform bindings are for the provider's operators: the principal must be of the provider's organization
+    Future<Void> principalOk = !Policy.PLATFORM.equals(scopeType) ? Future.succeededFuture()
+        : organizationOf(principalType, principalId).map(o -> {
+          if (!providerOrganizationId.equals(o)) {
+            throw ApiException.invalidField("principal.id", "platform-scope bindings are for principals of the "
+                + "provider's organization");
+          }
+          return null;
+        });
+    if (Policy.RESOURCE.equals(scopeType)) {
+      scopeOk = resourceInOrganization(resource, org);
+    }
     Instant now = Clock.now();
-    return Future.all(scopeOk, roleOk).compose(v -> ops.create(new Policy(id, UUID.randomUUID(), org,
+    return Future.all(scopeOk, roleOk, principalOk).compose(v -> ops.create(new Policy(id, UUID.randomUUID(), org,
         call.text("displayName"), call.text("description"), role, principalType, principalId, scopeType, resource,
         effect, now, now, 1)));
   }

@@ -78,6 +78,10 @@ public final class RolesApi {
       return null;
     }
     List<String> permissions = textArray(call, "permissions");
+    if (permissions.contains("*")) {
+      throw ApiException.invalidField("permissions", "a custom role cannot hold every permission ('*'); "
+          + "platform-wide powers belong to the predefined platform-admin role");
+    }
     List<String> unknown = catalog.unknown(permissions);
     if (!unknown.isEmpty()) {
       List<FieldViolation> v = new ArrayList<>();

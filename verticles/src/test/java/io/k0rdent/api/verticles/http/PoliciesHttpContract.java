@@ -59,6 +59,14 @@ abstract class PoliciesHttpContract extends NodeHttpTest {
     assertThat(api.delete(IamHttpContract.SAS + "/" + sa, token).status()).isEqualTo(409);
     assertThat(checked("deletePolicy", api.delete(POLICIES + "/" + id, token)).status()).isEqualTo(204);
     assertThat(api.delete(IamHttpContract.SAS + "/" + sa, token).status()).isEqualTo(204);
+    // a platform binding, for an operator of the provider's organization
+    String operator = account("provider");
+    // (not checked against the draft: scope type platform is our extension)
+    Res platform = api.post(POLICIES, token, new JsonObject().put("role", "org-viewer")
+        .put("principal", new JsonObject().put("type", "serviceAccount").put("id", operator))
+        .put("scope", new JsonObject().put("type", "platform")));
+    assertThat(platform.status()).as(platform.body()).isEqualTo(201);
+    assertThat(platform.json().containsKey("organizationId")).isFalse();
   }
 
   @Test
@@ -102,10 +110,27 @@ abstract class PoliciesHttpContract extends NodeHttpTest {
         binding(org, "org-viewer", sa, new JsonObject().put("type", "project")),
         binding(org, "org-viewer", sa, new JsonObject().put("type", "folder")),
         binding(org, "org-viewer", sa, orgScope).put("effect", "maybe"),
-        binding(org, "org-viewer", sa, orgScope).put("extra", 1)}) {
+        binding(org, "org-viewer", sa, orgScope).put("extra", 1),
+        binding(org, "org-viewer", sa, orgScope.copy().put("zzz", 1)),
+        binding(org, "org-viewer", sa, orgScope).put("principal", new JsonObject().put("type", "serviceAccount")
+            .put("id", sa).put("organizationId", other)),
+        binding(org, "platform-admin", sa, orgScope),
+        binding(org, "org-viewer", sa, new JsonObject().put("type", "platform")),
+        binding(org, "org-viewer", sa, new JsonObject().put("type", "platform")).put("orgId", null),
+        binding(org, "org-viewer", sa, new JsonObject().put("type", "resource").put("resource", "organizations/" + other + "/x/y")),
+        binding(org, "org-viewer", sa, new JsonObject().put("type", "resource").put("resource", "../../x")),
+        binding(org, "org-viewer", sa, new JsonObject().put("type", "resource").put("resource", "*")),
+        binding(org, "org-viewer", sa, new JsonObject().put("type", "resource").put("resource",
+            "projects/" + foreignProject + "/compute/clusters/c1"))}) {
       Res r = api.post(POLICIES, token, bad);
       assertThat(r.status()).as(bad.encode() + " -> " + r.body()).isEqualTo(400);
     }
     assertThat(api.get(POLICIES + "?scope=galaxy", token).status()).isEqualTo(400);
+    String project = unique("proj");
+    assertThat(api.post(PROJECTS, token, new JsonObject().put("id", project).put("organizationId", org)).status())
+        .isEqualTo(201);
+    Res good = checked("createPolicy", api.post(POLICIES, token, binding(org, "org-viewer", sa, new JsonObject()
+        .put("type", "resource").put("resource", "/v1/regions/global/projects/" + project + "/compute/clusters/c1"))));
+    assertThat(good.status()).as(good.body()).isEqualTo(201);
   }
 }

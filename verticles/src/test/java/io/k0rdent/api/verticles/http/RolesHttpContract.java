@@ -66,6 +66,8 @@ abstract class RolesHttpContract extends NodeHttpTest {
     assertThat(r.body()).contains("compute.teleporters.create").contains("nosuch.*").doesNotContain("'compute.clusters.get'");
     assertThat(api.post(ROLES, token, new JsonObject().put("displayName", "bad")
         .put("permissions", new JsonArray().add("Compute..x"))).status()).isEqualTo(400);
+    assertThat(api.post(ROLES, token, new JsonObject().put("displayName", "all")
+        .put("permissions", new JsonArray().add("*"))).status()).isEqualTo(400);
     assertThat(api.post(ROLES, token, new JsonObject().put("displayName", "bad")
         .put("permissions", new JsonArray().add("compute.clusters.get")).put("orgId", "no-such-org")).status())
         .isEqualTo(400);
