@@ -38,7 +38,9 @@ public interface AuthState {
   Future<Void> changed(Kind kind, String id);
 
   /** Whether {@code jti} is revoked. Memory only, no I/O. */
-  boolean isRevoked(String jti);
+  default boolean isRevoked(String jti) {
+    return revokedUntil(jti) != null;
+  }
 
   /**
    * Until when {@code key} is revoked, or null when it is not (or no longer). Memory only, no I/O. Keys

@@ -69,14 +69,8 @@ public final class DirectAuthState implements AuthState {
   }
 
   @Override
-  public boolean isRevoked(String jti) {
-    Instant exp = revoked.get(jti);
-    return exp != null && Instant.now().isBefore(exp);
-  }
-
-  @Override
   public Instant revokedUntil(String key) {
-    Instant exp = revoked.get(key);
+    Instant exp = key == null ? null : revoked.get(key);
     return exp != null && Instant.now().isBefore(exp) ? exp : null;
   }
 

@@ -11,7 +11,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code POST /v1/regions/global/auth/introspect} (upstream {@code introspectToken}, RFC 7662). The
@@ -25,7 +24,6 @@ public final class IntrospectEndpoint {
 
   /** The permission that lets a caller introspect tokens of other organizations. */
   public static final String CROSS_TENANT_PERMISSION = "auth.tokens.introspect";
-  private static final Set<String> KNOWN = Set.of("token", "token_type_hint", "client_id", "client_secret");
 
   private final ActiveTokens tokens;
   private final TokenCallers callers;
@@ -45,12 +43,8 @@ public final class IntrospectEndpoint {
     Instant now = Instant.now();
     Future<JsonObject> answer;
     try {
-      callers.limitAddress(ctx);
-      Map<String, String> params = OAuth.params(ctx, KNOWN, Set.of());
+      Map<String, String> params = callers.tokenRequest(ctx);
       String token = params.get("token");
-      if (token == null || token.isEmpty()) {
-        throw new OAuth.Error(400, "invalid_request", "token is required");
-      }
       answer = callers.caller(ctx, params, now).compose(caller -> tokens.check(token, now)
           .map(p -> visibleTo(caller, p) ? active(p) : inactive())
           .recover(e -> e instanceof ApiException a && a.status() == 401

@@ -46,6 +46,14 @@ public final class OAuth {
     }
   }
 
+  /** Throws {@code slow_down} (429 with {@code Retry-After}) when a rate limit asks to wait; 0 passes. */
+  public static void limit(long retryAfterSeconds) {
+    if (retryAfterSeconds > 0) {
+      throw new Error(429, "slow_down", "too many requests; retry after " + retryAfterSeconds + " s",
+          retryAfterSeconds);
+    }
+  }
+
   /** A client-sent value as an error message may show it: at most 64 characters, controls as '?'. */
   public static String shown(String value) {
     String cut = value.length() > 64 ? value.substring(0, 64) + "…" : value;

@@ -11,7 +11,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * {@code POST /v1/regions/global/auth/revoke} (upstream {@code revokeToken}, RFC 7009). The caller
@@ -25,7 +24,6 @@ public final class RevokeEndpoint {
 
   /** The permission that lets a caller revoke other principals' tokens. */
   public static final String ANY_TOKEN_PERMISSION = "auth.tokens.revoke";
-  private static final Set<String> KNOWN = Set.of("token", "token_type_hint", "client_id", "client_secret");
 
   private final ActiveTokens tokens;
   private final TokenCallers callers;
@@ -43,12 +41,8 @@ public final class RevokeEndpoint {
     Instant now = Instant.now();
     Future<Void> done;
     try {
-      callers.limitAddress(ctx);
-      Map<String, String> params = OAuth.params(ctx, KNOWN, Set.of());
+      Map<String, String> params = callers.tokenRequest(ctx);
       String token = params.get("token");
-      if (token == null || token.isEmpty()) {
-        throw new OAuth.Error(400, "invalid_request", "token is required");
-      }
       done = callers.caller(ctx, params, now).compose(caller -> {
         Principal target;
         try {

@@ -29,10 +29,7 @@ final class TokenCallers {
     String bearer = OAuth.bearer(ctx);
     if (bearer != null) {
       return tokens.check(bearer, now).map(p -> {
-        long wait = iam.rateLimits().client(p.clientId());
-        if (wait > 0) {
-          throw new OAuth.Error(429, "slow_down", "too many requests; retry after " + wait + " s", wait);
-        }
+        OAuth.limit(iam.rateLimits().client(p.clientId()));
         return p;
       });
     }
@@ -40,10 +37,7 @@ final class TokenCallers {
     if (client.clientId() == null || client.secret() == null) {
       throw new OAuth.Error(401, "invalid_client", "authenticate with a bearer token or client credentials");
     }
-    long wait = iam.rateLimits().client(client.clientId());
-    if (wait > 0) {
-      throw new OAuth.Error(429, "slow_down", "too many requests; retry after " + wait + " s", wait);
-    }
+    OAuth.limit(iam.rateLimits().client(client.clientId()));
     return iam.checks().clientCredentials(client.clientId(), client.secret(), now).map(g -> {
       if (g == null) {
         throw new OAuth.Error(401, "invalid_client", "unknown client, wrong or expired secret, or disabled account");
@@ -54,12 +48,27 @@ final class TokenCallers {
     });
   }
 
-  /** Takes one request from the caller's address; throws {@code slow_down} over the limit. */
-  void limitAddress(RoutingContext ctx) {
-    String address = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
-    long wait = iam.rateLimits().address(address);
-    if (wait > 0) {
-      throw new OAuth.Error(429, "slow_down", "too many requests; retry after " + wait + " s", wait);
+  /** Parameters of an introspection or revocation request (RFC 7662 §2.1, RFC 7009 §2.1). */
+  private static final java.util.Set<String> PARAMS =
+      java.util.Set.of("token", "token_type_hint", "client_id", "client_secret");
+
+  /**
+   * An introspection or revocation request's parameters, after the per-address limit; {@code token} is
+   * required ({@code invalid_request} otherwise).
+   */
+  Map<String, String> tokenRequest(RoutingContext ctx) {
+    limitAddress(ctx);
+    Map<String, String> params = OAuth.params(ctx, PARAMS, java.util.Set.of());
+    String token = params.get("token");
+    if (token == null || token.isEmpty()) {
+      throw new OAuth.Error(400, "invalid_request", "token is required");
     }
+    return params;
+  }
+
+  /** Takes one request from the caller's address; throws {@code slow_down} over the limit. */
+  private void limitAddress(RoutingContext ctx) {
+    String address = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
+    OAuth.limit(iam.rateLimits().address(address));
   }
 }

@@ -67,8 +67,8 @@ public final class TokenEndpoint {
     Future<Grantee> grantee;
     Map<String, String> params;
     try {
-      limit(iam.rateLimits().address(address));
-      limit(iam.rateLimits().failuresLeft(address));
+      OAuth.limit(iam.rateLimits().address(address));
+      OAuth.limit(iam.rateLimits().failuresLeft(address));
       params = OAuth.params(ctx, KNOWN, OBJECTS);
       String grant = params.get("grant_type");
       if (grant == null || grant.isEmpty()) {
@@ -83,7 +83,7 @@ public final class TokenEndpoint {
         if (client.clientId() == null || client.secret() == null) {
           throw new OAuth.Error(401, "invalid_client", "client authentication is required");
         }
-        limit(iam.rateLimits().client(client.clientId()));
+        OAuth.limit(iam.rateLimits().client(client.clientId()));
         grantee = checks.clientCredentials(client.clientId(), client.secret(), now).map(g -> {
           if (g == null) {
             throw new OAuth.Error(401, "invalid_client", "unknown client, wrong or expired secret, or disabled account");
@@ -96,7 +96,7 @@ public final class TokenEndpoint {
           throw new OAuth.Error(400, "invalid_request", "api_key is required for the api_key grant");
         }
         String keyId = CredentialChecks.idIn(key, CredentialChecks.API_KEY_PREFIX);
-        limit(iam.rateLimits().client(keyId == null ? null : "apikey:" + keyId));
+        OAuth.limit(iam.rateLimits().client(keyId == null ? null : "apikey:" + keyId));
         // A client that authenticates must do so successfully (RFC 6749 §3.2.1), even if the key is what counts.
         OAuth.ClientAuth client = OAuth.clientAuth(ctx, params);
         Future<Void> clientOk = !client.present() ? Future.succeededFuture()
@@ -138,13 +138,6 @@ public final class TokenEndpoint {
           }
           OAuth.fail(ctx, e);
         });
-  }
-
-  private static void limit(long retryAfterSeconds) {
-    if (retryAfterSeconds > 0) {
-      throw new OAuth.Error(429, "slow_down", "too many requests; retry after " + retryAfterSeconds + " s",
-          retryAfterSeconds);
-    }
   }
 
   private static OAuth.Error badNarrowing(String why) {

@@ -436,15 +436,6 @@ public final class HazelcastAuthState implements AuthState {
   // ---- revocations -----------------------------------------------------------------------------------------
 
   @Override
-  public boolean isRevoked(String jti) {
-    if (jti == null) {
-      return false;
-    }
-    Long exp = revoked.get(jti);
-    return exp != null && exp > System.currentTimeMillis();
-  }
-
-  @Override
   public Instant revokedUntil(String key) {
     Long exp = key == null ? null : revoked.get(key);
     return exp != null && exp > System.currentTimeMillis() ? Instant.ofEpochMilli(exp) : null;

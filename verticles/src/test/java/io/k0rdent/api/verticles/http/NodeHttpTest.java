@@ -2,6 +2,7 @@ package io.k0rdent.api.verticles.http;
 
 import io.k0rdent.api.verticles.contract.ContractSchemas;
 import io.k0rdent.api.verticles.testsupport.Api;
+import io.k0rdent.api.verticles.testsupport.PgTestDatabase;
 import io.k0rdent.api.verticles.testsupport.TestNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -9,7 +10,8 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * One real node per test class, its Arc client, a bootstrap token and the strict contract validator.
- * Subclasses choose the node by overriding {@link #startNode()} (in-memory by default).
+ * Subclasses choose the node by overriding {@link #startNode()} (in-memory by default) or
+ * {@link #onPostgres()}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 abstract class NodeHttpTest {
@@ -21,10 +23,21 @@ abstract class NodeHttpTest {
   TestNode node;
   Api api;
   String token;
+  /** The node's database when {@link #onPostgres()}; dropped after the class. */
+  PgTestDatabase db;
+
+  /** True to run the node on PostgreSQL (a fresh schema, migrated at node start) instead of in memory. */
+  boolean onPostgres() {
+    return false;
+  }
 
   /** The node under test. */
   TestNode startNode() {
-    return TestNode.start();
+    if (!onPostgres()) {
+      return TestNode.start();
+    }
+    db = PgTestDatabase.create();
+    return TestNode.start(java.util.Map.of("database.url", db.url(), "database.schema", db.schema()));
   }
 
   @BeforeAll
@@ -38,6 +51,9 @@ abstract class NodeHttpTest {
   void stop() {
     if (node != null) {
       node.close();
+    }
+    if (db != null) {
+      db.drop();
     }
   }
 }

@@ -485,11 +485,75 @@ public final class InMemoryStore implements Store {
     return Future.succeededFuture();
   }
 
-  /** Delegates the resource operations to a rows store; adds the credential-specific ones. */
-  private final class Credentials implements CredentialStore {
+  /** The resource operations of a port, delegated to its rows; subclasses add the port's own. */
+  private abstract static class Delegating<T extends io.k0rdent.api.core.resource.Resource>
+      implements ResourceStore<T> {
+    final InMemoryResourceStore<T> rows;
+
+    Delegating(InMemoryResourceStore<T> rows) {
+      this.rows = rows;
+    }
+
     @Override
-    public Future<ServiceAccountCredential> create(ServiceAccountCredential c) {
-      return credentialRows.create(c);
+    public Future<T> create(T resource) {
+      return rows.create(resource);
+    }
+
+    @Override
+    public Future<T> get(String id) {
+      return rows.get(id);
+    }
+
+    @Override
+    public Future<T> update(T updated) {
+      return rows.update(updated);
+    }
+
+    @Override
+    public Future<Void> delete(String id, Long expectedVersion) {
+      return rows.delete(id, expectedVersion);
+    }
+
+    @Override
+    public Future<Page<T>> list(ListQuery query) {
+      return rows.list(query);
+    }
+  }
+
+  /** How many of {@code rows} pass {@code which}, per {@code key} among {@code keys} (absent when none). */
+  private <T extends io.k0rdent.api.core.resource.Resource> Future<Map<String, Integer>> countBy(
+      InMemoryResourceStore<T> rows, java.util.function.Function<T, String> key, Collection<String> keys,
+      java.util.function.Predicate<T> which) {
+    synchronized (lock) {
+      Set<String> wanted = new HashSet<>(keys);
+      Map<String, Integer> counts = new HashMap<>();
+      for (T r : rows.all()) {
+        if (wanted.contains(key.apply(r)) && which.test(r)) {
+          counts.merge(key.apply(r), 1, Integer::sum);
+        }
+      }
+      return Future.succeededFuture(counts);
+    }
+  }
+
+  /** Records uses without a version change, never moving {@code lastUsedAt} back; unknown ids are skipped. */
+  private <T extends io.k0rdent.api.core.resource.Resource> Future<Void> recordUse(InMemoryResourceStore<T> rows,
+      Map<String, Use> uses, java.util.function.Function<T, Instant> lastUsedAt,
+      java.util.function.BiFunction<T, Use, T> used) {
+    synchronized (lock) {
+      uses.forEach((id, use) -> {
+        T r = rows.find(id);
+        if (r != null && (lastUsedAt.apply(r) == null || !use.at().isBefore(lastUsedAt.apply(r)))) {
+          rows.replace(used.apply(r, use));
+        }
+      });
+      return Future.succeededFuture();
+    }
+  }
+
+  private final class Credentials extends Delegating<ServiceAccountCredential> implements CredentialStore {
+    Credentials() {
+      super(credentialRows);
     }
 
     @Override
@@ -498,190 +562,74 @@ public final class InMemoryStore implements Store {
         if (!serviceAccounts.exists(c.serviceAccountId())) {
           return Future.failedFuture(ApiException.notFound("service account", c.serviceAccountId()));
         }
-        long active = credentialRows.all().stream()
+        long active = rows.all().stream()
             .filter(x -> x.serviceAccountId().equals(c.serviceAccountId()) && x.activeAt(now)).count();
         if (active >= maxActive) {
           return Future.failedFuture(ApiException.conflict("FAILED_PRECONDITION", "service account '"
               + c.serviceAccountId() + "' already has " + maxActive + " active credentials; delete one first"));
         }
-        return credentialRows.create(c);
+        return rows.create(c);
       }
     }
 
     @Override
     public Future<Map<String, Integer>> activeCounts(Collection<String> ids, Instant now) {
-      synchronized (lock) {
-        Map<String, Integer> counts = new HashMap<>();
-        for (ServiceAccountCredential c : credentialRows.all()) {
-          if (ids.contains(c.serviceAccountId()) && c.activeAt(now)) {
-            counts.merge(c.serviceAccountId(), 1, Integer::sum);
-          }
-        }
-        return Future.succeededFuture(counts);
-      }
+      return countBy(rows, ServiceAccountCredential::serviceAccountId, ids, c -> c.activeAt(now));
     }
 
     @Override
     public Future<Void> recordUse(Map<String, Use> uses) {
-      synchronized (lock) {
-        uses.forEach((id, use) -> {
-          ServiceAccountCredential c = credentialRows.find(id);
-          if (c != null && (c.lastUsedAt() == null || !use.at().isBefore(c.lastUsedAt()))) {
-            credentialRows.replace(new ServiceAccountCredential(c.id(), c.uid(), c.serviceAccountId(),
-                c.secretHash(), c.expiresAt(), c.createdBy(), use.at(), use.ip(), c.createdAt(), c.updatedAt(),
-                c.version()));
-          }
-        });
-        return Future.succeededFuture();
-      }
-    }
-
-    @Override
-    public Future<ServiceAccountCredential> get(String id) {
-      return credentialRows.get(id);
-    }
-
-    @Override
-    public Future<ServiceAccountCredential> update(ServiceAccountCredential updated) {
-      return credentialRows.update(updated);
-    }
-
-    @Override
-    public Future<Void> delete(String id, Long expectedVersion) {
-      return credentialRows.delete(id, expectedVersion);
-    }
-
-    @Override
-    public Future<Page<ServiceAccountCredential>> list(ListQuery query) {
-      return credentialRows.list(query);
+      return InMemoryStore.this.recordUse(rows, uses, ServiceAccountCredential::lastUsedAt,
+          (c, use) -> new ServiceAccountCredential(c.id(), c.uid(), c.serviceAccountId(), c.secretHash(),
+              c.expiresAt(), c.createdBy(), use.at(), use.ip(), c.createdAt(), c.updatedAt(), c.version()));
     }
   }
 
-  private final class ApiKeys implements ApiKeyStore {
+  private final class ApiKeys extends Delegating<ApiKey> implements ApiKeyStore {
+    ApiKeys() {
+      super(apiKeyRows);
+    }
+
     @Override
     public Future<Void> recordUse(Map<String, Use> uses) {
-      synchronized (lock) {
-        uses.forEach((id, use) -> {
-          ApiKey k = apiKeyRows.find(id);
-          if (k != null && (k.lastUsedAt() == null || !use.at().isBefore(k.lastUsedAt()))) {
-            apiKeyRows.replace(new ApiKey(k.id(), k.uid(), k.organizationId(), k.scope(), k.scopeId(), k.roles(),
-                k.status(), k.expiresAt(), k.createdBy(), k.creatorType(), k.secretHash(), k.previousSecretHash(),
-                k.previousSecretExpiresAt(), k.lastRotatedAt(), use.at(), use.ip(), k.displayName(),
-                k.description(), k.createdAt(), k.updatedAt(), k.version()));
-          }
-        });
-        return Future.succeededFuture();
-      }
-    }
-
-    @Override
-    public Future<ApiKey> create(ApiKey k) {
-      return apiKeyRows.create(k);
-    }
-
-    @Override
-    public Future<ApiKey> get(String id) {
-      return apiKeyRows.get(id);
-    }
-
-    @Override
-    public Future<ApiKey> update(ApiKey updated) {
-      return apiKeyRows.update(updated);
-    }
-
-    @Override
-    public Future<Void> delete(String id, Long expectedVersion) {
-      return apiKeyRows.delete(id, expectedVersion);
-    }
-
-    @Override
-    public Future<Page<ApiKey>> list(ListQuery query) {
-      return apiKeyRows.list(query);
+      return InMemoryStore.this.recordUse(rows, uses, ApiKey::lastUsedAt,
+          (k, use) -> new ApiKey(k.id(), k.uid(), k.organizationId(), k.scope(), k.scopeId(), k.roles(), k.status(),
+              k.expiresAt(), k.createdBy(), k.creatorType(), k.secretHash(), k.previousSecretHash(),
+              k.previousSecretExpiresAt(), k.lastRotatedAt(), use.at(), use.ip(), k.displayName(), k.description(),
+              k.createdAt(), k.updatedAt(), k.version()));
     }
   }
 
-  private final class Members implements GroupMemberStore {
+  private final class Members extends Delegating<GroupMember> implements GroupMemberStore {
+    Members() {
+      super(memberRows);
+    }
+
     @Override
     public Future<List<String>> groupsOf(String userId) {
       synchronized (lock) {
-        return Future.succeededFuture(memberRows.all().stream()
+        return Future.succeededFuture(rows.all().stream()
             .filter(m -> m.userId().equals(userId)).map(GroupMember::groupId).sorted().toList());
       }
     }
 
     @Override
     public Future<Map<String, Integer>> memberCounts(Collection<String> groupIds) {
-      synchronized (lock) {
-        Set<String> wanted = new HashSet<>(groupIds);
-        Map<String, Integer> counts = new HashMap<>();
-        for (GroupMember m : memberRows.all()) {
-          if (wanted.contains(m.groupId())) {
-            counts.merge(m.groupId(), 1, Integer::sum);
-          }
-        }
-        return Future.succeededFuture(counts);
-      }
-    }
-
-    @Override
-    public Future<GroupMember> create(GroupMember m) {
-      return memberRows.create(m);
-    }
-
-    @Override
-    public Future<GroupMember> get(String id) {
-      return memberRows.get(id);
-    }
-
-    @Override
-    public Future<GroupMember> update(GroupMember updated) {
-      return memberRows.update(updated);
-    }
-
-    @Override
-    public Future<Void> delete(String id, Long expectedVersion) {
-      return memberRows.delete(id, expectedVersion);
-    }
-
-    @Override
-    public Future<Page<GroupMember>> list(ListQuery query) {
-      return memberRows.list(query);
+      return countBy(rows, GroupMember::groupId, groupIds, m -> true);
     }
   }
 
-  private final class Policies implements PolicyStore {
+  private final class Policies extends Delegating<Policy> implements PolicyStore {
+    Policies() {
+      super(policyRows);
+    }
+
     @Override
     public Future<List<Policy>> forPrincipals(Collection<PrincipalRef> principals) {
       synchronized (lock) {
         Set<PrincipalRef> wanted = new HashSet<>(principals);
-        return Future.succeededFuture(policyRows.inOrder().stream().filter(p -> wanted.contains(p.principal()))
-            .toList());
+        return Future.succeededFuture(rows.inOrder().stream().filter(p -> wanted.contains(p.principal())).toList());
       }
-    }
-
-    @Override
-    public Future<Policy> create(Policy p) {
-      return policyRows.create(p);
-    }
-
-    @Override
-    public Future<Policy> get(String id) {
-      return policyRows.get(id);
-    }
-
-    @Override
-    public Future<Policy> update(Policy updated) {
-      return policyRows.update(updated);
-    }
-
-    @Override
-    public Future<Void> delete(String id, Long expectedVersion) {
-      return policyRows.delete(id, expectedVersion);
-    }
-
-    @Override
-    public Future<Page<Policy>> list(ListQuery query) {
-      return policyRows.list(query);
     }
   }
 
