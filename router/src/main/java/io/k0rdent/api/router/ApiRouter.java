@@ -222,38 +222,39 @@ public final class ApiRouter {
 
   private Future<Reply> afterAuthentication(RoutingContext ctx, ApiDocument.Operation op, OperationHandler handler,
                                             BodyValidator validator, Principal principal) {
-    if (op.permission() != null && !services.authorizer().isAllowed(principal, op.permission(), ctx.normalizedPath())) {
-      if (op.path().endsWith("}")) {
-        // One resource the caller may not touch: as if it did not exist (ARCHITECTURE.md §6).
-        throw ApiException.notFound(kindOf(op.path()), lastSegment(ctx.normalizedPath()));
-      }
-      throw ApiException.permissionDenied("the caller may not " + op.permission());
+    if (principal == null) {
+      return invoke(ctx, op, handler, validator, null, null);
     }
+    return services.grants().effective(principal)
+        .recover(e -> Future.failedFuture(e instanceof ApiException ? e
+            : new ApiException(503, "UNAVAILABLE", "authorization cannot be decided now; retry", List.of())))
+        .compose(grants -> invoke(ctx, op, handler, validator, principal, grants));
+  }
+
+  private Future<Reply> invoke(RoutingContext ctx, ApiDocument.Operation op, OperationHandler handler,
+                               BodyValidator validator, Principal principal,
+                               io.k0rdent.api.core.auth.policy.GrantSnapshot grants) {
     JsonNode body = validator == null ? null : readBody(ctx, op, validator);
-    Call call = new Call(ctx, principal, body);
+    Call call = new Call(ctx, principal, body, grants);
     String key = op.method().equals("POST") ? ctx.request().getHeader(Idempotency.HEADER) : null;
+    Future<Reply> reply;
     if (key != null && principal != null) {
       String hash = Idempotency.requestHash(op.method(), stripSlash(ctx.normalizedPath()), body);
-      return idempotency.run(principal.subject(), key, hash, () -> handler.handle(call));
+      reply = idempotency.run(principal.subject(), key, hash, () -> guarded(op, handler, call));
+    } else {
+      reply = guarded(op, handler, call);
     }
-    return handler.handle(call);
+    return reply;
   }
 
-  private static final Map<String, String> KINDS = Map.of("organizations", "organization", "projects", "project",
-      "service-accounts", "service account", "credentials", "credential", "apikeys", "API key", "roles", "role", "policies", "policy", "users", "user", "groups", "group", "members", "member");
-
-  /** The resource kind of a path template ending in a parameter: the collection segment before it. */
-  static String kindOf(String template) {
-    String[] parts = template.split("/");
-    String collection = parts.length > 1 ? parts[parts.length - 2] : "";
-    return KINDS.getOrDefault(collection, "resource");
-  }
-
-  private static String lastSegment(String path) {
-    String p = stripSlash(path);
-    String last = p.substring(p.lastIndexOf('/') + 1);
-    int colon = last.indexOf(':');
-    return colon > 0 ? last.substring(0, colon) : last;
+  /** Runs the handler; an operation with a permission whose handler decided nothing is a defect: 500. */
+  private static Future<Reply> guarded(ApiDocument.Operation op, OperationHandler handler, Call call) {
+    return handler.handle(call).map(reply -> {
+      if (op.permission() != null && !call.decided().value()) {
+        throw new IllegalStateException("operation " + op.operationId() + " answered without an authorization decision");
+      }
+      return reply;
+    });
   }
 
   private Future<Principal> authenticate(RoutingContext ctx) {

@@ -1,9 +1,9 @@
 package io.k0rdent.api.router;
 
 import io.k0rdent.api.core.auth.AuthState;
-import io.k0rdent.api.core.auth.Authorizer;
 import io.k0rdent.api.core.auth.ClientRegistry;
 import io.k0rdent.api.core.auth.CredentialChecks;
+import io.k0rdent.api.core.auth.Grants;
 import io.k0rdent.api.core.auth.SecretHasher;
 import io.k0rdent.api.core.auth.SigningKeyRing;
 import io.k0rdent.api.core.auth.SigningKeys;
@@ -16,6 +16,7 @@ import java.time.Duration;
  * What the routers need from the process, shared by every verticle instance (all members are
  * thread-safe). Thread-confined parts (JWT signers and verifiers) are made per router from these.
  *
+ * @param grants           the policy engine: every principal's compiled grants
  * @param keyRing          the JWT signing keys, following rotations (see {@link #signingKeys()})
  * @param providerOrganizationId the provider's own organization (seeded; cannot be deleted)
  * @param issuer           the {@code iss} of our tokens (RFC 9068 §2.2)
@@ -26,7 +27,7 @@ import java.time.Duration;
  * @param version          the product version, shown in our OpenAPI documents
  * @param iam              credentials, revocations and limits of the auth service
  */
-public record ApiServices(Store store, Authorizer authorizer, ClientRegistry clients, SigningKeyRing keyRing,
+public record ApiServices(Store store, Grants grants, ClientRegistry clients, SigningKeyRing keyRing,
                           PageTokens pageTokens, MeterRegistry meters, String providerOrganizationId,
                           String issuer, String audience,
                           Duration tokenTtl, long bodyLimitBytes, Duration idempotencyTtl, String version, Iam iam) {

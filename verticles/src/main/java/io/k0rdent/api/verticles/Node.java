@@ -4,8 +4,8 @@ import com.hazelcast.core.HazelcastInstance;
 import io.k0rdent.api.core.auth.AuthState;
 import io.k0rdent.api.core.auth.ClientRegistry;
 import io.k0rdent.api.core.auth.CredentialChecks;
-import io.k0rdent.api.core.auth.Grant;
-import io.k0rdent.api.core.auth.PolicyEngine;
+import io.k0rdent.api.core.auth.Grants;
+import io.k0rdent.api.core.auth.policy.PredefinedRoles;
 import io.k0rdent.api.core.auth.PrincipalType;
 import io.k0rdent.api.core.auth.SecretHasher;
 import io.k0rdent.api.core.auth.Secrets;
@@ -236,14 +236,12 @@ public final class Node {
       keys.attach(vertx, SigningKeyRing.RELOAD_INTERVAL); // rotations reach every node over the event bus
       PageTokens pageTokens = new PageTokens(decodeKey(pagingF.result(), "paging.hmac-key"));
       ClientRegistry clients = new ClientRegistry();
-      PolicyEngine policy = new PolicyEngine();
       return bootstrapCredential(store, settings.bootstrap(), mode, hasher).compose(cred ->
           seedProvider(store, settings.bootstrap().organizationId()).compose(v -> {
             String providerOrg = settings.bootstrap().organizationId();
             clients.register(new ClientRegistry.Client(cred.clientId(), cred.hash(), cred.clientId(),
                 PrincipalType.SERVICE_ACCOUNT, providerOrg, "organization", providerOrg, BOOTSTRAP_CREDENTIAL_ID,
-                List.of(Grant.PLATFORM_ADMIN.role())));
-            policy.setGrants(cred.clientId(), List.of(Grant.PLATFORM_ADMIN));
+                List.of(PredefinedRoles.PLATFORM_ADMIN)));
             return HazelcastAuthState.start(vertx, hazelcast, store).compose(authState -> {
             Settings.Auth a = settings.auth();
             ApiServices.Iam iam = new ApiServices.Iam(authState, new CredentialChecks(authState, clients, hasher),
@@ -254,7 +252,8 @@ public final class Node {
             new JvmGcMetrics().bindTo(registry);
             new JvmThreadMetrics().bindTo(registry);
             new ProcessorMetrics().bindTo(registry);
-            ApiServices services = new ApiServices(store, policy, clients, keys, pageTokens, registry, providerOrg,
+            Grants grants = new Grants(authState, clients);
+            ApiServices services = new ApiServices(store, grants, clients, keys, pageTokens, registry, providerOrg,
                 issuer,
                 settings.auth().audience(), Duration.ofSeconds(settings.auth().tokenTtlSeconds()),
                 settings.http().bodyLimitBytes(), ApiServices.DEFAULT_IDEMPOTENCY_TTL, OpenApiUi.productVersion(), iam);
@@ -265,8 +264,8 @@ public final class Node {
             String host = settings.http().host();
             List<String> deployments = new ArrayList<>();
             java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
-            return authState.roleSetId(List.of(Grant.PLATFORM_ADMIN.role())).compose(rs -> vertx.deployVerticle(() -> new HttpVerticle(services, doc, validators, host, arcPort, atlasPort,
-                    settings.http().shutdownTimeoutSeconds()), new DeploymentOptions().setInstances(instances)))
+            return vertx.deployVerticle(() -> new HttpVerticle(services, doc, validators, host, arcPort, atlasPort,
+                    settings.http().shutdownTimeoutSeconds()), new DeploymentOptions().setInstances(instances))
                 .compose(id -> {
                   deployments.add(id);
                   return vertx.deployVerticle(new ManagementVerticle(store, hazelcast, registry, host, managementPort,

@@ -9,7 +9,7 @@ import java.util.List;
  * The one answer to "is this access token good now, and what may it do", for API calls and for
  * introspection alike: the signature and claims are verified once per token ({@link VerifiedTokens});
  * then on every call the {@code jti} must not be revoked, what minted it must still be good
- * ({@link CredentialChecks#live}) and its role set must resolve. Not thread-safe (its verifier is
+ * ({@link CredentialChecks#live}) and its role set (a role ceiling), when it has one, must resolve. Not thread-safe (its verifier is
  * thread-confined): one per verticle instance.
  *
  * <p>Made over a {@link SigningKeyRing}, it follows key rotations: when the ring's snapshot changed, the
@@ -106,6 +106,9 @@ public final class ActiveTokens {
     return checks.live(p, now).compose(live -> {
       if (!live) {
         return Future.failedFuture(inactive());
+      }
+      if (p.roleSetId() == null) {
+        return Future.succeededFuture(p); // no role ceiling: the principal's grants
       }
       return state.roleSet(p.roleSetId()).compose(roles -> roles == null
           ? Future.failedFuture(inactive()) : Future.succeededFuture(p.withRoles(roles)));

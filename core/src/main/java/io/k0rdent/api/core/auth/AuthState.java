@@ -1,6 +1,12 @@
 package io.k0rdent.api.core.auth;
 
+import io.k0rdent.api.core.auth.policy.Binding;
+import io.k0rdent.api.core.auth.policy.RoleDefinition;
 import io.k0rdent.api.core.resource.ApiKey;
+import io.k0rdent.api.core.resource.Organization;
+import io.k0rdent.api.core.resource.PrincipalRef;
+import io.k0rdent.api.core.resource.Project;
+import io.k0rdent.api.core.resource.User;
 import io.k0rdent.api.core.resource.ServiceAccount;
 import io.k0rdent.api.core.resource.ServiceAccountCredential;
 import io.vertx.core.Future;
@@ -10,7 +16,8 @@ import java.util.List;
 
 /**
  * The live state every token decision consults (mint, introspect, each API call): credentials, the
- * principals that own them, revoked {@code jti}s and role sets. Every method may be called on an event
+ * principals that own them, revoked {@code jti}s, role sets, and the inputs of every principal's grants
+ * (bindings, group memberships, custom roles, projects' organizations). Every method may be called on an event
  * loop: none blocks. A lookup that cannot be answered (store or cluster cache down) fails with a 503
  * {@code ApiException}, never with a guess, so auth fails closed.
  *
@@ -19,8 +26,19 @@ import java.util.List;
  */
 public interface AuthState {
 
-  /** The kinds of entries {@link #changed} invalidates. */
-  enum Kind { SERVICE_ACCOUNT, CREDENTIAL, API_KEY }
+  /**
+   * The kinds of entries {@link #changed} invalidates. {@code BINDINGS} ids are principal keys
+   * ({@link #principalKey}: the policy bindings of one user, group or service account); {@code MEMBERSHIPS}
+   * ids are user ids (the groups a user is in); {@code ROLE} ids are custom role ids; {@code PROJECT} ids
+   * are project ids (their organization); {@code USER} and {@code ORGANIZATION} ids are user and
+   * organization ids.
+   */
+  enum Kind { SERVICE_ACCOUNT, CREDENTIAL, API_KEY, USER, ORGANIZATION, PROJECT, ROLE, BINDINGS, MEMBERSHIPS }
+
+  /** The key of a principal's bindings ({@link Kind#BINDINGS}): {@code type:id}, e.g. {@code group:ops}. */
+  static String principalKey(PrincipalRef p) {
+    return p.type() + ":" + p.id();
+  }
 
   /** The service account with {@code id}, or null when there is none. */
   Future<ServiceAccount> serviceAccount(String id);
@@ -30,6 +48,34 @@ public interface AuthState {
 
   /** The API key with {@code id}, or null when there is none. */
   Future<ApiKey> apiKey(String id);
+
+  /** The user with {@code id}, or null when there is none. */
+  Future<User> user(String id);
+
+  /** The organization with {@code id}, or null when there is none. */
+  Future<Organization> organization(String id);
+
+  /** The project with {@code id}, or null when there is none (its organization never changes). */
+  Future<Project> project(String id);
+
+  /** A custom role with {@code id} as the engine reads it, or null when there is none. */
+  Future<RoleDefinition> customRole(String id);
+
+  /**
+   * The policy bindings naming principal {@code p} (a user, group or service account) directly, as the
+   * engine reads them; empty when there are none. Group bindings are not included for a user: see
+   * {@link #groupsOf}.
+   */
+  Future<List<Binding>> bindings(PrincipalRef p);
+
+  /** The ids of the groups user {@code userId} is a member of (empty when none or unknown). */
+  Future<List<String>> groupsOf(String userId);
+
+  /**
+   * Calls {@code listener} with the kind and id of every change announced on any node, this one's included
+   * (this node's before {@link #changed} completes). Listeners must not block.
+   */
+  void addChangeListener(java.util.function.BiConsumer<Kind, String> listener);
 
   /**
    * Call after a committed store change (create, update, delete) of {@code kind}/{@code id}: every node

@@ -23,7 +23,9 @@ public final class CredentialChecks {
   public static final String API_KEY_PREFIX = "plt_sk_";
 
   /**
-   * Who a good credential mints tokens for, with its roles (before any narrowing).
+   * Who a good credential mints tokens for, with its role ceiling before any narrowing: null when the
+   * token acts with all its principal's grants (client credentials, an API key without roles), else the
+   * roles it may use at most (an API key's {@code roles}).
    *
    * @param usageKind what {@link AuthState#recordUse} records, or null (configured clients)
    */
@@ -78,7 +80,7 @@ public final class CredentialChecks {
         return Future.succeededFuture();
       }
       return Future.succeededFuture(new Grantee(new AccessTokenIssuer.Claims(c.subject(), c.type(), c.clientId(),
-          c.tenantId(), c.scope(), c.scopeId(), c.credentialId(), null), c.roles(), null, null));
+          c.tenantId(), c.scope(), c.scopeId(), c.credentialId(), null), null, null, null));
     }
     String credentialId = idIn(secret, CLIENT_SECRET_PREFIX);
     if (credentialId == null) {
@@ -95,7 +97,7 @@ public final class CredentialChecks {
           return null;
         }
         return new Grantee(new AccessTokenIssuer.Claims(sa.clientId(), PrincipalType.SERVICE_ACCOUNT, sa.clientId(),
-            sa.organizationId(), sa.scope(), sa.scopeId(), cred.id(), null, cred.uid().toString(), false), sa.roles(),
+            sa.organizationId(), sa.scope(), sa.scopeId(), cred.id(), null, cred.uid().toString(), false), null,
             AuthState.Kind.CREDENTIAL, cred.id());
       });
     });
@@ -104,8 +106,8 @@ public final class CredentialChecks {
   /**
    * The {@code api_key} grant: the grantee when {@code secret} is the current secret of an active,
    * unexpired key (or its previous secret within the rotation grace period) whose creator is still
-   * active; null otherwise ({@code invalid_grant}). Roles: the key's roles ∩ the creator's current roles,
-   * or the creator's roles when the key names none.
+   * active; null otherwise ({@code invalid_grant}). Its token acts for the creator, capped by the key's
+   * roles when it names any.
    */
   public Future<Grantee> apiKey(String secret, Instant now) {
     String keyId = idIn(secret, API_KEY_PREFIX);
@@ -120,11 +122,11 @@ public final class CredentialChecks {
       if (key == null || !(current || previous) || !ApiKey.ACTIVE.equals(key.statusAt(now))) {
         return Future.succeededFuture();
       }
-      return currentRoles(key.createdBy(), PrincipalType.fromClaim(key.creatorType()), key.createdAt()).map(creatorRoles -> {
-        if (creatorRoles == null) {
+      return active(key.createdBy(), PrincipalType.fromClaim(key.creatorType()), key.createdAt()).map(active -> {
+        if (!active) {
           return null;
         }
-        List<String> roles = key.roles().isEmpty() ? creatorRoles : intersection(key.roles(), creatorRoles);
+        List<String> roles = key.roles().isEmpty() ? null : key.roles();
         return new Grantee(new AccessTokenIssuer.Claims(key.createdBy(), PrincipalType.API_KEY, key.id(),
             key.organizationId(), key.scope(), key.scopeId(), key.id(), null, key.uid().toString(), false), roles,
             AuthState.Kind.API_KEY, key.id());
@@ -144,33 +146,32 @@ public final class CredentialChecks {
   }
 
   /**
-   * The roles principal {@code subject} of {@code type} holds now, or null when it is unknown or not
-   * active. Service accounts: configured clients' roles, or the stored account's (its id is the part of
-   * the client id before {@code @}). Users arrive with identity providers: none is active yet.
+   * Whether principal {@code subject} of {@code type} exists and is active now, and already existed at
+   * {@code existedAt} when that is not null (a later principal re-using the id of a deleted one does not
+   * inherit its keys). Service accounts: a configured client, or the stored account of the client id (its
+   * id is the part before {@code @}); users: the stored user.
    */
-  public Future<List<String>> currentRoles(String subject, PrincipalType type) {
-    return currentRoles(subject, type, null);
-  }
-
-  /**
-   * As {@link #currentRoles(String, PrincipalType)}, and null when the principal was created after
-   * {@code existedAt} (a later principal re-using the id of a deleted one does not inherit its keys).
-   */
-  public Future<List<String>> currentRoles(String subject, PrincipalType type, Instant existedAt) {
-    if (type != PrincipalType.SERVICE_ACCOUNT || subject == null) {
-      return Future.succeededFuture();
+  public Future<Boolean> active(String subject, PrincipalType type, Instant existedAt) {
+    if (subject == null) {
+      return Future.succeededFuture(false);
     }
-    ClientRegistry.Client c = configured.bySubject(subject);
-    if (c != null) {
-      return Future.succeededFuture(c.roles());
+    if (type == PrincipalType.USER) {
+      return state.user(subject).map(u -> u != null && u.active()
+          && (existedAt == null || !u.createdAt().isAfter(existedAt)));
+    }
+    if (type != PrincipalType.SERVICE_ACCOUNT) {
+      return Future.succeededFuture(false);
+    }
+    if (configured.bySubject(subject) != null) {
+      return Future.succeededFuture(true);
     }
     int at = subject.indexOf('@');
     if (at <= 0) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(false);
     }
     return state.serviceAccount(subject.substring(0, at))
         .map(sa -> sa != null && sa.active() && sa.clientId().equals(subject)
-            && (existedAt == null || !sa.createdAt().isAfter(existedAt)) ? sa.roles() : null);
+            && (existedAt == null || !sa.createdAt().isAfter(existedAt)));
   }
 
   /**
@@ -200,8 +201,7 @@ public final class CredentialChecks {
             || !notOlderThan(p, key.createdAt()) || !sameUid(p, key.uid())) {
           return Future.succeededFuture(false);
         }
-        return currentRoles(key.createdBy(), PrincipalType.fromClaim(key.creatorType()), key.createdAt())
-            .map(r -> r != null);
+        return active(key.createdBy(), PrincipalType.fromClaim(key.creatorType()), key.createdAt());
       });
     }
     return Future.succeededFuture(false);

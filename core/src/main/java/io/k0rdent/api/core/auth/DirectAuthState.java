@@ -1,7 +1,12 @@
 package io.k0rdent.api.core.auth;
 
-import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.auth.policy.Binding;
+import io.k0rdent.api.core.auth.policy.RoleDefinition;
 import io.k0rdent.api.core.resource.ApiKey;
+import io.k0rdent.api.core.resource.Organization;
+import io.k0rdent.api.core.resource.PrincipalRef;
+import io.k0rdent.api.core.resource.Project;
+import io.k0rdent.api.core.resource.User;
 import io.k0rdent.api.core.resource.ServiceAccount;
 import io.k0rdent.api.core.resource.ServiceAccountCredential;
 import io.k0rdent.api.core.store.Store;
@@ -12,6 +17,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 
 /**
  * An {@link AuthState} that asks the store on every lookup: correct in a single process, with no cluster
@@ -24,6 +31,7 @@ public final class DirectAuthState implements AuthState {
   private final Map<String, Instant> revoked = new ConcurrentHashMap<>();
   private final Map<String, List<String>> roleSets = new ConcurrentHashMap<>();
   private final UsageBatcher usage;
+  private final List<BiConsumer<Kind, String>> listeners = new CopyOnWriteArrayList<>();
   private final Vertx vertx;
   private final long timer;
 
@@ -44,8 +52,42 @@ public final class DirectAuthState implements AuthState {
   }
 
   private static <T> Future<T> orNull(Future<T> f) {
-    return f.recover(e -> e instanceof ApiException a && a.status() == 404
-        ? Future.succeededFuture() : Future.failedFuture(e));
+    return GrantInputs.orNull(f);
+  }
+
+  @Override
+  public Future<User> user(String id) {
+    return orNull(store.users().get(id));
+  }
+
+  @Override
+  public Future<Organization> organization(String id) {
+    return orNull(store.organizations().get(id));
+  }
+
+  @Override
+  public Future<Project> project(String id) {
+    return orNull(store.projects().get(id));
+  }
+
+  @Override
+  public Future<RoleDefinition> customRole(String id) {
+    return GrantInputs.customRole(store, id);
+  }
+
+  @Override
+  public Future<List<Binding>> bindings(PrincipalRef p) {
+    return GrantInputs.bindings(store, p);
+  }
+
+  @Override
+  public Future<List<String>> groupsOf(String userId) {
+    return store.groupMembers().groupsOf(userId);
+  }
+
+  @Override
+  public void addChangeListener(BiConsumer<Kind, String> listener) {
+    listeners.add(listener);
   }
 
   @Override
@@ -65,6 +107,7 @@ public final class DirectAuthState implements AuthState {
 
   @Override
   public Future<Void> changed(Kind kind, String id) {
+    listeners.forEach(l -> l.accept(kind, id));
     return Future.succeededFuture();
   }
 

@@ -9,7 +9,9 @@ import java.util.List;
  * {@code principal_type}, {@code tenant_id} (organization), {@code scope} (organization|project) and
  * {@code scope_id}, {@code client_id}, {@code jti}, {@code iat}, {@code exp}, {@code credential_id} (the
  * credential or API key it was minted with) and {@code role_set} (the id of its roles, see
- * {@link RoleSets}). {@code roles} is null until resolved from the role set ({@link #withRoles}).
+ * {@link RoleSets}), present only when the token has a role ceiling. {@code roles} is that ceiling once
+ * resolved ({@link #withRoles}): null for a token that acts with all its principal's grants
+ * ({@link Grants#effective}).
  * {@code credentialUid} binds the token to one credential or key ({@code credential_uid}); {@code narrowed}
  * is true for a token minted with {@code scope_narrowing}.
  */

@@ -1,7 +1,8 @@
 package io.k0rdent.api.router.auth;
 
 import io.k0rdent.api.core.auth.ActiveTokens;
-import io.k0rdent.api.core.auth.Authorizer;
+import io.k0rdent.api.core.auth.Grants;
+import io.k0rdent.api.core.auth.policy.ScopeChain;
 import io.k0rdent.api.core.auth.Principal;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.router.ApiServices;
@@ -27,14 +28,14 @@ public final class IntrospectEndpoint {
 
   private final ActiveTokens tokens;
   private final TokenCallers callers;
-  private final Authorizer authorizer;
+  private final Grants grants;
   private final String issuer;
   private final String audience;
 
   public IntrospectEndpoint(ApiServices services, ActiveTokens tokens) {
     this.tokens = tokens;
     this.callers = new TokenCallers(services, tokens);
-    this.authorizer = services.authorizer();
+    this.grants = services.grants();
     this.issuer = services.issuer();
     this.audience = services.audience();
   }
@@ -46,7 +47,7 @@ public final class IntrospectEndpoint {
       Map<String, String> params = callers.tokenRequest(ctx);
       String token = params.get("token");
       answer = callers.caller(ctx, params, now).compose(caller -> tokens.check(token, now)
-          .map(p -> visibleTo(caller, p) ? active(p) : inactive())
+          .compose(p -> visibleTo(caller, p).map(visible -> visible ? active(p) : inactive()))
           .recover(e -> e instanceof ApiException a && a.status() == 401
               ? Future.succeededFuture(inactive()) : Future.failedFuture(e)));
     } catch (RuntimeException e) {
@@ -56,9 +57,11 @@ public final class IntrospectEndpoint {
     answer.onSuccess(body -> OAuth.ok(ctx, body)).onFailure(e -> OAuth.fail(ctx, e));
   }
 
-  private boolean visibleTo(Principal caller, Principal token) {
-    return (caller.tenantId() != null && caller.tenantId().equals(token.tenantId()))
-        || authorizer.isAllowed(caller, CROSS_TENANT_PERMISSION, "organizations/" + token.tenantId());
+  private Future<Boolean> visibleTo(Principal caller, Principal token) {
+    if (caller.tenantId() != null && caller.tenantId().equals(token.tenantId())) {
+      return Future.succeededFuture(true);
+    }
+    return grants.allows(caller, CROSS_TENANT_PERMISSION, ScopeChain.organization(token.tenantId()));
   }
 
   private static JsonObject inactive() {
@@ -77,8 +80,10 @@ public final class IntrospectEndpoint {
         .put("tenant_id", p.tenantId())
         .put("scope", p.scope())
         .put("scope_id", p.scopeId())
-        .put("roles", new JsonArray(p.roles()))
         .put("principal_type", p.type().claim());
+    if (p.roles() != null) {
+      o.put("roles", new JsonArray(p.roles())); // the token's role ceiling, when it has one
+    }
     if (p.clientId() != null) {
       o.put("client_id", p.clientId());
     }

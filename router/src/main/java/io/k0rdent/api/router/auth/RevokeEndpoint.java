@@ -2,7 +2,8 @@ package io.k0rdent.api.router.auth;
 
 import io.k0rdent.api.core.auth.ActiveTokens;
 import io.k0rdent.api.core.auth.AuthState;
-import io.k0rdent.api.core.auth.Authorizer;
+import io.k0rdent.api.core.auth.Grants;
+import io.k0rdent.api.core.auth.policy.ScopeChain;
 import io.k0rdent.api.core.auth.Principal;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.router.ApiServices;
@@ -27,13 +28,13 @@ public final class RevokeEndpoint {
 
   private final ActiveTokens tokens;
   private final TokenCallers callers;
-  private final Authorizer authorizer;
+  private final Grants grants;
   private final AuthState state;
 
   public RevokeEndpoint(ApiServices services, ActiveTokens tokens) {
     this.tokens = tokens;
     this.callers = new TokenCallers(services, tokens);
-    this.authorizer = services.authorizer();
+    this.grants = services.grants();
     this.state = services.iam().state();
   }
 
@@ -50,16 +51,19 @@ public final class RevokeEndpoint {
         } catch (ApiException e) {
           return Future.succeededFuture(); // not a token of ours that could still be used: nothing to do
         }
-        if (!target.subject().equals(caller.subject())
-            && !authorizer.isAllowed(caller, ANY_TOKEN_PERMISSION, "organizations/" + target.tenantId())) {
-          if (caller.tenantId() == null || !caller.tenantId().equals(target.tenantId())) {
-            // another organization's token: answered like an unknown one, as introspection hides it too
-            return Future.succeededFuture();
+        Future<Boolean> may = target.subject().equals(caller.subject()) ? Future.succeededFuture(true)
+            : grants.allows(caller, ANY_TOKEN_PERMISSION, ScopeChain.organization(target.tenantId()));
+        return may.compose(allowed -> {
+          if (!allowed) {
+            if (caller.tenantId() == null || !caller.tenantId().equals(target.tenantId())) {
+              // another organization's token: answered like an unknown one, as introspection hides it too
+              return Future.succeededFuture();
+            }
+            throw new OAuth.Error(403, "unauthorized_client", "the token belongs to another principal");
           }
-          throw new OAuth.Error(403, "unauthorized_client", "the token belongs to another principal");
-        }
-        return state.isRevoked(target.tokenId()) ? Future.succeededFuture()
-            : state.revoke(target.tokenId(), target.expiresAt());
+          return state.isRevoked(target.tokenId()) ? Future.<Void>succeededFuture()
+              : state.revoke(target.tokenId(), target.expiresAt());
+        });
       });
     } catch (RuntimeException e) {
       OAuth.fail(ctx, e);

@@ -5,6 +5,8 @@ import io.k0rdent.api.core.auth.AccessTokenIssuer;
 import io.k0rdent.api.core.auth.AuthState;
 import io.k0rdent.api.core.auth.CredentialChecks;
 import io.k0rdent.api.core.auth.CredentialChecks.Grantee;
+import io.k0rdent.api.core.auth.Grants;
+import io.k0rdent.api.core.auth.policy.ScopeChain;
 import io.k0rdent.api.core.auth.SigningKeys;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.store.Store;
@@ -123,7 +125,7 @@ public final class TokenEndpoint {
     String narrowing = params.get("scope_narrowing");
     grantee
         .compose(g -> narrow(g, narrowing))
-        .compose(g -> iam.state().roleSetId(g.roles()).map(roleSet -> {
+        .compose(g -> (g.roles() == null ? Future.<String>succeededFuture() : iam.state().roleSetId(g.roles())).map(roleSet -> {
           AccessTokenIssuer.Issued t = issuer().issue(g.claims().withRoleSet(roleSet), now);
           if (g.usageKind() != null) {
             iam.state().recordUse(g.usageKind(), g.usageId(), io.k0rdent.api.core.resource.Clock.now(), address);
@@ -145,11 +147,43 @@ public final class TokenEndpoint {
   }
 
   /**
-   * The grantee after {@code scope_narrowing} (JSON text, or null): roles must be a subset of the
-   * grantee's; the scope the credential's own, or a project of its organization when it is
-   * organization-wide. Asking for more is {@code invalid_scope}.
+   * The grantee after {@code scope_narrowing} (JSON text, or null): the scope the credential's own, or a
+   * project of its organization when it is organization-wide; roles (the token's role ceiling) within the
+   * credential's ceiling when it has one, and each held by the principal at the token's scope (all its
+   * permissions granted there). Asking for more is {@code invalid_scope}.
    */
   private Future<Grantee> narrow(Grantee g, String narrowing) {
+    if (narrowing == null) {
+      return Future.succeededFuture(g);
+    }
+    List<String>[] asked = new List[1];
+    return narrowScope(g, narrowing, asked).compose(ng -> asked[0] == null ? Future.succeededFuture(ng)
+        : held(ng, asked[0]).map(v -> new Grantee(ng.claims(), asked[0], ng.usageKind(), ng.usageId())));
+  }
+
+  /** Fails {@code invalid_scope} unless the principal holds every role of {@code roles} at the token's scope. */
+  private Future<Void> held(Grantee g, List<String> roles) {
+    AccessTokenIssuer.Claims c = g.claims();
+    ScopeChain chain = "project".equals(c.scope()) ? ScopeChain.project(c.tenantId(), c.scopeId())
+        : ScopeChain.organization(c.tenantId());
+    Grants grants = services.grants();
+    return grants.of(grants.principalOf(c.subject())).compose(base -> {
+      List<Future<io.k0rdent.api.core.auth.policy.RoleDefinition>> defs = new ArrayList<>();
+      roles.forEach(r -> defs.add(grants.role(r)));
+      return Future.all(defs).map(all -> {
+        for (int i = 0; i < roles.size(); i++) {
+          io.k0rdent.api.core.auth.policy.RoleDefinition d = all.resultAt(i);
+          if (d == null || !base.holds(d.permissions(), chain)) {
+            throw new OAuth.Error(400, "invalid_scope", "role '" + OAuth.shown(roles.get(i))
+                + "' is not held by the credential");
+          }
+        }
+        return null;
+      });
+    });
+  }
+
+  private Future<Grantee> narrowScope(Grantee g, String narrowing, List<String>[] askedRoles) {
     if (narrowing == null) {
       return Future.succeededFuture(g);
     }
@@ -178,7 +212,7 @@ public final class TokenEndpoint {
         if (!r.isTextual()) {
           throw badNarrowing("roles must be an array of role names");
         }
-        if (!g.roles().contains(r.textValue())) {
+        if (g.roles() != null && !g.roles().contains(r.textValue())) {
           throw new OAuth.Error(400, "invalid_scope", "role '" + OAuth.shown(r.textValue()) + "' is not held by the credential");
         }
         if (!asked.contains(r.textValue())) {
@@ -186,6 +220,7 @@ public final class TokenEndpoint {
         }
       }
       roles = asked;
+      askedRoles[0] = asked;
     }
     String scope = text(n, "scope");
     String scopeId = text(n, "scopeId");

@@ -2,7 +2,8 @@ package io.k0rdent.api.router.resources;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.k0rdent.api.core.auth.AuthState;
-import io.k0rdent.api.core.auth.Authorizer;
+import io.k0rdent.api.core.auth.policy.Permissions;
+import io.k0rdent.api.core.auth.policy.ScopeChain;
 import io.k0rdent.api.core.auth.CredentialChecks;
 import io.k0rdent.api.core.auth.Principal;
 import io.k0rdent.api.core.auth.PrincipalType;
@@ -46,14 +47,14 @@ public final class ApiKeysApi {
 
   private final Store store;
   private final ApiServices.Iam iam;
-  private final Authorizer authorizer;
+  private final io.k0rdent.api.core.auth.Grants grants;
   private final ResourceOperations<ApiKey> ops;
   private final java.time.Duration tokenTtl;
 
   public ApiKeysApi(ApiServices services) {
     this.store = services.store();
     this.iam = services.iam();
-    this.authorizer = services.authorizer();
+    this.grants = services.grants();
     this.tokenTtl = services.tokenTtl();
     this.ops = new ResourceOperations<>("API key", COLLECTION, "apiKeys", store.apiKeys(), services.pageTokens(),
         k -> {
@@ -76,11 +77,11 @@ public final class ApiKeysApi {
     return Map.of(
         "createApiKey", this::create,
         "listApiKeys", this::list,
-        "getApiKey", call -> visible(call).compose(k -> ops.get(call)),
+        "getApiKey", call -> visible(call, Permissions.APIKEYS_GET).compose(k -> ops.get(call)),
         "updateApiKey", this::update,
         "deleteApiKey", call -> {
           refuseLesserTokens(call.principal(), "delete API keys");
-          return visible(call).compose(k -> ops.delete(call))
+          return visible(call, Permissions.APIKEYS_DELETE).compose(k -> ops.delete(call))
               .compose(r -> iam.state().changed(AuthState.Kind.API_KEY, k(call)).map(r));
         },
         "rotateApiKey", this::rotate);
@@ -90,17 +91,32 @@ public final class ApiKeysApi {
     return call.pathId("API key");
   }
 
-  private boolean isAdmin(Principal p, String organizationId) {
-    return authorizer.isAllowed(p, ADMIN_PERMISSION, "organizations/" + organizationId);
+  /** The chain a key is decided at: its project, else its organization. */
+  static ScopeChain chain(ApiKey k) {
+    return ServiceAccountsApi.chain(k.scope(), k.scopeId(), k.organizationId());
   }
 
-  /** The key of the path when the caller may see it; else 404 (no enumeration). */
-  private Future<ApiKey> visible(Call call) {
+  /** The chain of the caller's own token: its project, else its organization. */
+  static ScopeChain tokenChain(Principal p) {
+    return "project".equals(p.scope()) ? ScopeChain.project(p.tenantId(), p.scopeId())
+        : ScopeChain.organization(p.tenantId());
+  }
+
+  /**
+   * The key of the path when the caller may {@code permission} on it: its own key where it holds
+   * {@code permission}, or any key of an organization where it holds {@link #ADMIN_PERMISSION}; else 404
+   * (no enumeration), or 403 for an own key it may read but not act on.
+   */
+  private Future<ApiKey> visible(Call call, String permission) {
     String id = k(call);
     return store.apiKeys().get(id).map(key -> {
-      if (!key.createdBy().equals(call.principal().subject()) && !isAdmin(call.principal(), key.organizationId())) {
+      if (call.allowed(ADMIN_PERMISSION, chain(key))) {
+        return key;
+      }
+      if (!key.createdBy().equals(call.principal().subject())) {
         throw ApiException.notFound("API key", id);
       }
+      call.requireVisible(permission, chain(key), "API key", id);
       return key;
     });
   }
@@ -119,11 +135,11 @@ public final class ApiKeysApi {
     }
   }
 
-  /** 422 unless the caller holds every role in {@code roles}. */
-  private static void checkHeld(Principal p, List<String> roles) {
+  /** 422 unless every role of {@code roles} lies within the caller's token's role ceiling (when it has one). */
+  private static void checkCeiling(Principal p, List<String> roles) {
     for (String r : roles) {
-      if (p.roles() == null || !p.roles().contains(r)) {
-        throw ApiException.unprocessable("ROLE_NOT_HELD", "role '" + r + "' is not held by the caller");
+      if (p.roles() != null && !p.roles().contains(r)) {
+        throw ApiException.unprocessable("ROLE_NOT_HELD", "role '" + r + "' is not held by the caller's token");
       }
     }
   }
@@ -135,7 +151,7 @@ public final class ApiKeysApi {
   private Future<Reply> create(Call call) {
     Principal p = call.principal();
     refuseKeyTokens(p, "create API keys");
-    if (p.roles() == null || p.roles().isEmpty()) {
+    if (p.roles() != null && p.roles().isEmpty()) {
       throw ApiException.permissionDenied("a token without roles cannot create API keys");
     }
     String id = call.text("id") == null ? Slugs.generate("apikey") : call.text("id");
@@ -144,7 +160,7 @@ public final class ApiKeysApi {
     List<String> asked = IamFields.roles(call.body());
     Instant now = Clock.now();
     Instant expiresAt = IamFields.expiresAt(call.body(), now, iam.apiKeyMaxLifetime());
-    checkHeld(p, asked == null ? List.of() : asked);
+    checkCeiling(p, asked == null ? List.of() : asked);
     String secret = secretFor(id);
     ApiException outOfReach = ApiException.invalidField("scopeId",
         scope + " '" + scopeId + "' does not exist or is not within the caller's reach");
@@ -153,16 +169,20 @@ public final class ApiKeysApi {
     }
     Future<String> org = IamFields.organizationOf(store, scope, scopeId).recover(e -> Future.failedFuture(
         e instanceof ApiException a && a.status() == 400 ? outOfReach : e));
-    // no ceiling asked: mirror the creator, unless this token holds less than the creator (narrowed)
-    Future<List<String>> ceiling = asked != null && !asked.isEmpty() ? Future.succeededFuture(asked)
-        : iam.checks().currentRoles(p.subject(), p.type()).map(current ->
-            current != null && p.roles().containsAll(current) ? List.<String>of() : p.roles());
-    return Future.all(org, ceiling).compose(both -> {
-      String o = org.result();
-      if (!o.equals(p.tenantId()) && !isAdmin(p, o)) {
+    // no ceiling asked: the creator's grants, capped by this token's own ceiling when it has one
+    List<String> ceiling = asked != null && !asked.isEmpty() ? asked : p.roles() == null ? List.of() : p.roles();
+    return org.compose(o -> {
+      ScopeChain at = ServiceAccountsApi.chain(scope, scopeId, o);
+      if (!o.equals(p.tenantId()) || !call.allowed(Permissions.APIKEYS_CREATE, at)) {
+        if (o.equals(p.tenantId()) && Scopes.knowsOrganization(call, o)
+            && ("organization".equals(scope) || Scopes.knowsProject(call, o, scopeId))) {
+          throw ApiException.permissionDenied("the caller may not " + Permissions.APIKEYS_CREATE + " there");
+        }
         throw outOfReach;
       }
-      return ops.create(new ApiKey(id, UUID.randomUUID(), o, scope, scopeId, ceiling.result(), ApiKey.ACTIVE,
+      return Scopes.requireHeld(call, grants, asked, o, at, "roles").map(o);
+    }).compose(o -> {
+      return ops.create(new ApiKey(id, UUID.randomUUID(), o, scope, scopeId, ceiling, ApiKey.ACTIVE,
           expiresAt, p.subject(), p.type().claim(), iam.hasher().hash(secret), null, null, null, null, null,
           call.text("displayName"), call.text("description"), now, now, 1));
     }).compose(reply -> iam.state().changed(AuthState.Kind.API_KEY, id).map(reply))
@@ -183,10 +203,18 @@ public final class ApiKeysApi {
         || !createdBy.chars().allMatch(c -> c > 0x20 && c < 0x7f))) {
       throw ApiException.invalidField("createdBy", "createdBy must be a principal's sub (printable ASCII) or *");
     }
-    if (createdBy == null || !isAdmin(p, p.tenantId())) {
+    boolean admin = call.allowed(ADMIN_PERMISSION, ScopeChain.organization(p.tenantId()));
+    if (createdBy == null || !admin) {
+      // its own keys: every principal may list those it may list at its token's scope
+      if (!call.allowed(Permissions.APIKEYS_LIST, tokenChain(p))) {
+        return Future.succeededFuture(Reply.ok(new JsonObject().put("apiKeys", new JsonArray())));
+      }
       filters.put("createdBy", p.subject());
-    } else if (!createdBy.equals("*")) {
-      filters.put("createdBy", createdBy);
+    } else {
+      filters.put("organizationId", p.tenantId());
+      if (!createdBy.equals("*")) {
+        filters.put("createdBy", createdBy);
+      }
     }
     return ops.list(call, filters).map(reply -> {
       if (status != null) {
@@ -209,9 +237,12 @@ public final class ApiKeysApi {
     JsonNode body = call.body();
     List<String> roles = IamFields.roles(body);
     if (roles != null) {
-      checkHeld(p, roles);
+      checkCeiling(p, roles);
     }
-    return visible(call).compose(x -> ops.update(call, cur -> {
+    return visible(call, Permissions.APIKEYS_UPDATE)
+        .compose(key -> Scopes.requireHeld(call, grants, roles == null ? null
+            : roles.stream().filter(r -> !key.roles().contains(r)).toList(), key.organizationId(), chain(key), "roles"))
+        .compose(x -> ops.update(call, cur -> {
       if (!cur.unexpiredAt(Instant.now())) {
         throw ApiException.conflict("FAILED_PRECONDITION", "API key '" + cur.id() + "' has expired; create a new one");
       }
@@ -239,7 +270,7 @@ public final class ApiKeysApi {
     String secret = secretFor(id);
     String hash = iam.hasher().hash(secret);
     List<Instant> previousUntil = new ArrayList<>(1);
-    return visible(call).compose(x -> ops.update(call, cur -> {
+    return visible(call, Permissions.APIKEYS_ROTATE).compose(x -> ops.update(call, cur -> {
       Instant now = Clock.now();
       if (!ApiKey.ACTIVE.equals(cur.statusAt(now))) {
         throw ApiException.conflict("FAILED_PRECONDITION", "API key '" + id + "' is " + cur.statusAt(now)

@@ -1,5 +1,7 @@
 package io.k0rdent.api.router.resources;
 
+import io.k0rdent.api.core.auth.policy.Permissions;
+import io.k0rdent.api.core.auth.policy.ScopeChain;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.resource.Clock;
 import io.k0rdent.api.core.resource.Project;
@@ -18,7 +20,9 @@ import java.util.UUID;
 
 /**
  * Handlers of the project operations (upstream operationIds {@code createProject}, {@code listProjects}
- * with {@code ?organizationId=}, {@code getProject}, {@code updateProject}, {@code deleteProject}).
+ * with {@code ?organizationId=}, {@code getProject}, {@code updateProject}, {@code deleteProject}). A
+ * project is decided at its own scope (project → organization → platform); a list shows the whole
+ * organization to whom may list projects there, and otherwise the projects the caller may read.
  */
 public final class ProjectsApi {
 
@@ -36,26 +40,43 @@ public final class ProjectsApi {
     return Map.of(
         "createProject", this::create,
         "listProjects", this::list,
-        "getProject", ops::get,
-        "updateProject", call -> ops.update(call, current -> ResourceOperations.mergeNames(call.body(), current,
-            current.displayName(), current.description(), (d, text) -> current.withChanges(d, text, Clock.now()))),
-        "deleteProject", ops::delete);
+        "getProject", call -> ops.get(call, p -> guard(call, Permissions.PROJECTS_GET, p)),
+        "updateProject", call -> ops.guarded(call, p -> guard(call, Permissions.PROJECTS_UPDATE, p))
+            .compose(p -> ops.update(call, current -> ResourceOperations.mergeNames(call.body(), current,
+                current.displayName(), current.description(), (d, text) -> current.withChanges(d, text, Clock.now())))),
+        "deleteProject", call -> ops.guarded(call, p -> guard(call, Permissions.PROJECTS_DELETE, p))
+            .compose(p -> ops.delete(call)));
+  }
+
+  /** The chain a project is decided at. */
+  static ScopeChain chain(Project p) {
+    return ScopeChain.project(p.organizationId(), p.id());
+  }
+
+  private static void guard(Call call, String permission, Project p) {
+    call.requireVisible(permission, chain(p), "project", p.id());
   }
 
   private Future<Reply> create(Call call) {
+    String org = call.text("organizationId");
+    Scopes.requireInOrganization(call, Permissions.PROJECTS_CREATE, org, "organizationId");
     String id = call.text("id");
     Instant now = Clock.now();
     return ops.create(new Project(id == null ? Slugs.generate("project") : id, UUID.randomUUID(),
-        call.text("organizationId"), call.text("displayName"), call.text("description"), now, now, 1));
+        org, call.text("displayName"), call.text("description"), now, now, 1));
   }
 
   private Future<Reply> list(Call call) {
-    String org = call.query("organizationId");
-    if (org != null && !Slugs.isValid(org)) {
+    String asked = call.query("organizationId");
+    if (asked != null && !Slugs.isValid(asked)) {
       throw ApiException.invalidField("organizationId", "organizationId must be an organization id (a slug)");
     }
+    String org = Scopes.listedOrganization(call, Permissions.PROJECTS_LIST, asked);
     Map<String, String> filters = new HashMap<>();
     filters.put("organizationId", org);
-    return ops.list(call, filters);
+    if (Scopes.listsWhole(call, Permissions.PROJECTS_LIST, org)) {
+      return ops.list(call, filters);
+    }
+    return ops.list(call, filters, p -> call.grants().allowed(Permissions.PROJECTS_GET, chain(p)));
   }
 }

@@ -95,6 +95,31 @@ public final class ResourceOperations<T extends Resource> {
   }
 
   /**
+   * The resource of the path after {@code guard} accepted it (guard throws 404/403 through
+   * {@link Call#requireVisible}); a missing resource is the same 404.
+   */
+  public Future<T> guarded(Call call, java.util.function.Consumer<T> guard) {
+    return store.get(call.pathId(kind)).map(r -> {
+      guard.accept(r);
+      return r;
+    });
+  }
+
+  /** getX behind {@code guard}. */
+  public Future<Reply> get(Call call, java.util.function.Consumer<T> guard) {
+    List<String> ifMatch = ifMatch(call);
+    return guarded(call, guard).map(r -> {
+      checkIfMatch(ifMatch, r);
+      return withEtag(200, r);
+    });
+  }
+
+  /** The resource kind of messages ("organization"). */
+  public String kind() {
+    return kind;
+  }
+
+  /**
    * updateX: applies {@code patch} (current → updated, already version+1; or {@code current} itself when
    * nothing changes, which then answers without a write). With {@code If-Match} the change is made only on
    * that version (else 412); without, concurrent changes are retried with a short random back-off, and a
@@ -143,6 +168,15 @@ public final class ResourceOperations<T extends Resource> {
    * token is bound to them, so a token from one filter is refused under another.
    */
   public Future<Reply> list(Call call, Map<String, String> filters) {
+    return list(call, filters, null);
+  }
+
+  /**
+   * listX showing only the items {@code keep} accepts (null: all): a caller who may not list a whole
+   * collection sees the items it may read. A page may then hold fewer than {@code pageSize} items; its
+   * {@code nextPageToken} still continues after the last item scanned.
+   */
+  public Future<Reply> list(Call call, Map<String, String> filters, java.util.function.Predicate<T> keep) {
     Map<String, String> f = new TreeMap<>();
     filters.forEach((k, v) -> {
       if (v != null) {
@@ -155,7 +189,11 @@ public final class ResourceOperations<T extends Resource> {
     PageCursor after = token == null || token.isEmpty() ? null : pageTokens.decode(token, scope);
     return store.list(new ListQuery(f, after, size)).map(page -> {
       JsonArray items = new JsonArray();
-      page.items().forEach(r -> items.add(json(r)));
+      page.items().forEach(r -> {
+        if (keep == null || keep.test(r)) {
+          items.add(json(r));
+        }
+      });
       JsonObject body = new JsonObject().put(listField, items);
       if (page.next() != null) {
         body.put("nextPageToken", pageTokens.encode(page.next(), scope));

@@ -1,6 +1,8 @@
 package io.k0rdent.api.router.resources;
 
 import io.k0rdent.api.core.auth.AuthState;
+import io.k0rdent.api.core.auth.policy.Permissions;
+import io.k0rdent.api.core.auth.policy.ScopeChain;
 import io.k0rdent.api.core.auth.Secrets;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.resource.Clock;
@@ -40,8 +42,10 @@ public final class ServiceAccountsApi {
   private final ResourceOperations<ServiceAccount> ops;
   private final io.k0rdent.api.router.PageTokens pageTokens;
   private final java.time.Duration tokenTtl;
+  private final io.k0rdent.api.core.auth.Grants grants;
 
   public ServiceAccountsApi(ApiServices services) {
+    this.grants = services.grants();
     this.store = services.store();
     this.iam = services.iam();
     this.pageTokens = services.pageTokens();
@@ -58,7 +62,7 @@ public final class ServiceAccountsApi {
     return Map.of(
         "createServiceAccount", this::create,
         "listServiceAccounts", this::list,
-        "getServiceAccount", call -> withCounts(ops.get(call)),
+        "getServiceAccount", call -> withCounts(ops.get(call, sa -> guard(call, Permissions.SERVICE_ACCOUNTS_GET, sa))),
         "updateServiceAccount", this::update,
         "deleteServiceAccount", this::delete,
         "createServiceAccountCredential", this::createCredential,
@@ -74,6 +78,14 @@ public final class ServiceAccountsApi {
     List<String> roles = IamFields.roles(call.body());
     Instant now = Clock.now();
     return IamFields.organizationOf(store, scope, scopeId)
+        .compose(org -> {
+          if ("project".equals(scope)) {
+            Scopes.requireInProject(call, Permissions.SERVICE_ACCOUNTS_CREATE, org, scopeId, "scopeId");
+          } else {
+            Scopes.requireInOrganization(call, Permissions.SERVICE_ACCOUNTS_CREATE, org, "scopeId");
+          }
+          return Scopes.requireHeld(call, grants, roles, org, chain(scope, scopeId, org), "roles").map(org);
+        })
         .compose(org -> ops.create(new ServiceAccount(id, UUID.randomUUID(), org, ServiceAccount.clientIdOf(id, org),
             scope, scopeId, roles == null ? List.of() : roles, ServiceAccount.ACTIVE, call.text("displayName"),
             call.text("description"), call.principal().subject(), now, now, 1)))
@@ -81,18 +93,39 @@ public final class ServiceAccountsApi {
         .compose(this::withCounts);
   }
 
+  /** The chain a service account (or one about to be created) is decided at: its project, else its organization. */
+  static ScopeChain chain(String scope, String scopeId, String org) {
+    return "project".equals(scope) ? ScopeChain.project(org, scopeId) : ScopeChain.organization(org);
+  }
+
+  static ScopeChain chain(ServiceAccount sa) {
+    return chain(sa.scope(), sa.scopeId(), sa.organizationId());
+  }
+
+  private static void guard(Call call, String permission, ServiceAccount sa) {
+    call.requireVisible(permission, chain(sa), "service account", sa.id());
+  }
+
   private Future<Reply> list(Call call) {
     Map<String, String> filters = new HashMap<>();
-    filters.put("organizationId", IamFields.slug(call, "organizationId"));
+    String org = Scopes.listedOrganization(call, Permissions.SERVICE_ACCOUNTS_LIST, IamFields.slug(call, "organizationId"));
+    filters.put("organizationId", org);
     filters.put("scope", IamFields.oneOf(call, "scope", "organization", "project"));
     filters.put("scopeId", IamFields.slug(call, "scopeId"));
     filters.put("status", IamFields.oneOf(call, "status", ServiceAccount.ACTIVE, ServiceAccount.DISABLED));
-    return withCounts(ops.list(call, filters));
+    if (Scopes.listsWhole(call, Permissions.SERVICE_ACCOUNTS_LIST, org)) {
+      return withCounts(ops.list(call, filters));
+    }
+    return withCounts(ops.list(call, filters, sa -> call.grants().allowed(Permissions.SERVICE_ACCOUNTS_GET, chain(sa))));
   }
 
   private Future<Reply> update(Call call) {
     String id = call.pathId("service account");
-    return withCounts(ops.update(call, cur -> {
+    List<String> asked = IamFields.roles(call.body());
+    return withCounts(ops.guarded(call, sa -> guard(call, Permissions.SERVICE_ACCOUNTS_UPDATE, sa))
+        .compose(sa -> Scopes.requireHeld(call, grants, asked == null ? null
+            : asked.stream().filter(r -> !sa.roles().contains(r)).toList(), sa.organizationId(), chain(sa), "roles"))
+        .compose(v -> ops.update(call, cur -> {
       String displayName = ResourceOperations.merge(call.body(), "displayName", cur.displayName());
       String description = ResourceOperations.merge(call.body(), "description", cur.description());
       List<String> roles = IamFields.roles(call.body());
@@ -104,7 +137,7 @@ public final class ServiceAccountsApi {
         return cur;
       }
       return cur.withChanges(displayName, description, newRoles, status, Clock.now());
-    }).compose(reply -> iam.state().changed(AuthState.Kind.SERVICE_ACCOUNT, id).map(reply))
+    })).compose(reply -> iam.state().changed(AuthState.Kind.SERVICE_ACCOUNT, id).map(reply))
         .compose(reply -> !ServiceAccount.DISABLED.equals(call.text("status")) ? Future.succeededFuture(reply)
             // disabling ends every token minted so far: re-enabling does not bring them back
             : iam.state().revoke(AuthState.allTokensOfSubject(reply.body().getString("clientId")),
@@ -115,7 +148,8 @@ public final class ServiceAccountsApi {
     String id = call.pathId("service account");
     // The credentials go with the account (cascade): collect their ids first, to forget cached copies.
     // Its API keys go too: an account re-created under the same id must not find (or rotate) them.
-    return store.serviceAccounts().get(id).compose(sa -> credentialIds(id, null, new ArrayList<>())
+    return ops.guarded(call, sa -> guard(call, Permissions.SERVICE_ACCOUNTS_DELETE, sa))
+        .compose(sa -> credentialIds(id, null, new ArrayList<>())
         .compose(creds -> ops.delete(call).compose(reply -> {
           List<Future<Void>> evictions = new ArrayList<>();
           evictions.add(iam.state().changed(AuthState.Kind.SERVICE_ACCOUNT, id));
@@ -174,11 +208,16 @@ public final class ServiceAccountsApi {
   // --- credentials ---
 
   private static String accountId(Call call) {
-    String id = call.ctx().pathParam("serviceAccountId");
-    if (!Slugs.isValid(id)) {
-      throw ApiException.notFound("service account", id == null ? "" : id);
-    }
-    return id;
+    return call.pathId("serviceAccountId", "service account");
+  }
+
+  /** The account of a credentials path, after the caller passed {@code permission} on it (else 404/403). */
+  private Future<ServiceAccount> account(Call call, String permission) {
+    String id = accountId(call);
+    return store.serviceAccounts().get(id).map(sa -> {
+      guard(call, permission, sa);
+      return sa;
+    });
   }
 
   private static String credentialsPath(String serviceAccountId) {
@@ -199,10 +238,10 @@ public final class ServiceAccountsApi {
     return o;
   }
 
-  private Future<ServiceAccountCredential> credentialOf(Call call) {
+  private Future<ServiceAccountCredential> credentialOf(Call call, String permission) {
     String account = accountId(call);
     String id = call.pathId("credential");
-    return store.credentials().get(id).map(c -> {
+    return account(call, permission).compose(sa -> store.credentials().get(id)).map(c -> {
       if (!c.serviceAccountId().equals(account)) {
         throw ApiException.notFound("credential", id);
       }
@@ -216,6 +255,14 @@ public final class ServiceAccountsApi {
     Instant expiresAt = IamFields.expiresAt(call.body(), now, iam.credentialMaxLifetime());
     String id = Slugs.generate("cred");
     String secret = Secrets.clientSecret(id);
+    // A credential lets its holder act as the account: only for a caller holding the account's own roles.
+    return account(call, Permissions.SERVICE_ACCOUNTS_UPDATE)
+        .compose(sa -> Scopes.requireHeld(call, grants, sa.roles(), sa.organizationId(), chain(sa), "roles"))
+        .compose(v -> storeCredential(call, account, id, secret, expiresAt, now));
+  }
+
+  private Future<Reply> storeCredential(Call call, String account, String id, String secret, Instant expiresAt,
+                                        Instant now) {
     ServiceAccountCredential c = new ServiceAccountCredential(id, UUID.randomUUID(), account, iam.hasher().hash(secret),
         expiresAt, call.principal().subject(), null, null, now, now, 1);
     return store.credentials().createLimited(c, ServiceAccountCredential.MAX_ACTIVE, now)
@@ -227,7 +274,7 @@ public final class ServiceAccountsApi {
   private Future<Reply> listCredentials(Call call) {
     String account = accountId(call);
     String status = IamFields.oneOf(call, "status", ServiceAccountCredential.ACTIVE, ServiceAccountCredential.EXPIRED);
-    return store.serviceAccounts().get(account).compose(sa -> {
+    return account(call, Permissions.SERVICE_ACCOUNTS_GET).compose(sa -> {
       String scope = "credentials?" + account;
       int size = ResourceOperations.pageSize(call.query("pageSize"));
       String token = call.query("pageToken");
@@ -247,11 +294,11 @@ public final class ServiceAccountsApi {
   }
 
   private Future<Reply> getCredential(Call call) {
-    return credentialOf(call).map(c -> Reply.ok(credentialJson(c, Instant.now())));
+    return credentialOf(call, Permissions.SERVICE_ACCOUNTS_GET).map(c -> Reply.ok(credentialJson(c, Instant.now())));
   }
 
   private Future<Reply> deleteCredential(Call call) {
-    return credentialOf(call)
+    return credentialOf(call, Permissions.SERVICE_ACCOUNTS_UPDATE)
         .compose(c -> store.credentials().delete(c.id(), null)
             .compose(v -> iam.state().changed(AuthState.Kind.CREDENTIAL, c.id())))
         .map(v -> Reply.noContent());

@@ -11,6 +11,13 @@ import com.hazelcast.topic.ITopic;
 import com.hazelcast.topic.Message;
 import com.hazelcast.topic.ReliableMessageListener;
 import io.k0rdent.api.core.auth.AuthState;
+import io.k0rdent.api.core.auth.GrantInputs;
+import io.k0rdent.api.core.auth.policy.Binding;
+import io.k0rdent.api.core.auth.policy.RoleDefinition;
+import io.k0rdent.api.core.resource.Organization;
+import io.k0rdent.api.core.resource.PrincipalRef;
+import io.k0rdent.api.core.resource.Project;
+import io.k0rdent.api.core.resource.User;
 import io.k0rdent.api.core.auth.RoleSets;
 import io.k0rdent.api.core.auth.UsageBatcher;
 import io.k0rdent.api.core.error.ApiException;
@@ -301,9 +308,11 @@ public final class HazelcastAuthState implements AuthState {
   }
 
   /**
-   * Calls {@code listener} with the kind and id of every change any node announces (this one's too), on a
-   * Hazelcast thread: for components holding state derived from a record (drop it there, do not block).
+   * Calls {@code listener} with the kind and id of every change any node announces (this one's too: first
+   * synchronously in {@link #changed}, again when its topic event arrives), on a Hazelcast thread for
+   * others' changes: for components holding state derived from a record (drop it there, do not block).
    */
+  @Override
   public void addChangeListener(BiConsumer<Kind, String> listener) {
     changeListeners.add(Objects.requireNonNull(listener));
   }
@@ -394,6 +403,7 @@ public final class HazelcastAuthState implements AuthState {
       case SERVICE_ACCOUNT -> store.serviceAccounts().get(id);
       case CREDENTIAL -> store.credentials().get(id);
       case API_KEY -> store.apiKeys().get(id);
+      default -> Future.failedFuture(new IllegalArgumentException("no cached map for " + kind));
     };
     return f.<Object>map(x -> x).recover(e -> e instanceof ApiException a && a.status() == 404
         ? Future.succeededFuture() : Future.failedFuture(unavailable(e)));
@@ -407,14 +417,18 @@ public final class HazelcastAuthState implements AuthState {
     Objects.requireNonNull(id, "id");
     long fence = options.changeFence().toMillis();
     Future<Void> written;
+    IMap<String, Object> map = maps.get(kind);
     try {
-      written = onContext(maps.get(kind).setAsync(id, new Mark(true, System.currentTimeMillis() + fence, nonce()),
+      written = map == null ? Future.succeededFuture() : onContext(map.setAsync(id, new Mark(true, System.currentTimeMillis() + fence, nonce()),
           fence, TimeUnit.MILLISECONDS));
     } catch (RuntimeException e) {
       written = Future.failedFuture(e);
     }
     // The topic after the map: a node that drops its near-cache entry on the event re-reads the fence.
-    return bounded(written.compose(v -> publish(new Event(kind.name(), id, 0)))
+    return bounded(written.compose(v -> {
+      notifyListeners(kind, id); // this node never answers from what it derived before the change
+      return publish(new Event(kind.name(), id, 0));
+    })
         .recover(e -> Future.failedFuture(unavailable(e))));
   }
 
@@ -431,6 +445,48 @@ public final class HazelcastAuthState implements AuthState {
     if (maps.get(kind) instanceof NearCachedMapProxyImpl<String, Object> p) {
       p.getNearCache().invalidate(id);
     }
+  }
+
+  private void notifyListeners(Kind kind, String id) {
+    for (BiConsumer<Kind, String> l : changeListeners) {
+      try {
+        l.accept(kind, id);
+      } catch (RuntimeException ex) {
+        LOG.warn("auth change listener failed: {}", ex.toString());
+      }
+    }
+  }
+
+  // ---- grants' inputs (read from the store for now) ----------------------------------------------------------
+
+  @Override
+  public Future<User> user(String id) {
+    return bounded(GrantInputs.orNull(store.users().get(id)).recover(e -> Future.failedFuture(unavailable(e))));
+  }
+
+  @Override
+  public Future<Organization> organization(String id) {
+    return bounded(GrantInputs.orNull(store.organizations().get(id)).recover(e -> Future.failedFuture(unavailable(e))));
+  }
+
+  @Override
+  public Future<Project> project(String id) {
+    return bounded(GrantInputs.orNull(store.projects().get(id)).recover(e -> Future.failedFuture(unavailable(e))));
+  }
+
+  @Override
+  public Future<RoleDefinition> customRole(String id) {
+    return bounded(GrantInputs.customRole(store, id).recover(e -> Future.failedFuture(unavailable(e))));
+  }
+
+  @Override
+  public Future<List<Binding>> bindings(PrincipalRef p) {
+    return bounded(GrantInputs.bindings(store, p).recover(e -> Future.failedFuture(unavailable(e))));
+  }
+
+  @Override
+  public Future<List<String>> groupsOf(String userId) {
+    return bounded(store.groupMembers().groupsOf(userId).recover(e -> Future.failedFuture(unavailable(e))));
   }
 
   // ---- revocations -----------------------------------------------------------------------------------------
@@ -496,13 +552,7 @@ public final class HazelcastAuthState implements AuthState {
         return;
       }
       dropNearCacheEntry(kind, e.id());
-      for (BiConsumer<Kind, String> l : changeListeners) {
-        try {
-          l.accept(kind, e.id());
-        } catch (RuntimeException ex) {
-          LOG.warn("auth change listener failed: {}", ex.toString());
-        }
-      }
+      notifyListeners(kind, e.id());
     }
 
     @Override

@@ -261,7 +261,8 @@ public final class PermissionCatalog {
     return "PermissionCatalog" + byResource;
   }
 
-  static void or(long[] into, long[] from) {
+  /** ORs {@code from} into {@code into} (bitsets of equal length). */
+  public static void or(long[] into, long[] from) {
     int n = Math.min(into.length, from.length);
     for (int i = 0; i < n; i++) {
       into[i] |= from[i];

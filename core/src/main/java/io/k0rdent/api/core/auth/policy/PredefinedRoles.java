@@ -21,9 +21,10 @@ import java.util.function.Function;
  *   <li>{@value #PLATFORM_ADMIN}: {@code *} — everything, including the platform's own operations
  *       ({@code auth.keys.rotate}, {@code auth.tokens.*}, creating organizations).</li>
  *   <li>{@value #ORG_ADMIN}: {@code resourcemanager.*}, {@code iam.*}, {@code compute.*},
- *       {@code infrastructure.*}, {@code auth.check.others} — everything in an organization, but none of
- *       the platform operations ({@code auth.keys.rotate}, {@code auth.tokens.introspect},
- *       {@code auth.tokens.revoke} of others' tokens). It contains {@code resourcemanager.organizations.create},
+ *       {@code infrastructure.*}, {@code auth.check.others}, {@code auth.tokens.revoke} — everything in an
+ *       organization (revoking its members' tokens, as the contract's revokeToken says of tenant
+ *       administrators), but none of the platform operations ({@code auth.keys.rotate},
+ *       {@code auth.tokens.introspect} across organizations). It contains {@code resourcemanager.organizations.create},
  *       which only ever matters when the role is bound at platform scope: creating an organization is
  *       decided against {@link ScopeChain#PLATFORM}, which an organization binding does not reach.</li>
  *   <li>{@value #ORG_VIEWER}: get/list of {@code resourcemanager.}, {@code iam.}, {@code compute.},
@@ -97,7 +98,7 @@ public final class PredefinedRoles {
     Map<String, RoleDefinition> roles = new LinkedHashMap<>();
     put(roles, PLATFORM_ADMIN, List.of("*"));
     put(roles, ORG_ADMIN, List.of("resourcemanager.*", "iam.*", "compute.*", "infrastructure.*",
-        Permissions.CHECK_OTHERS));
+        Permissions.CHECK_OTHERS, Permissions.TOKENS_REVOKE));
     put(roles, ORG_VIEWER, reads(catalog, "resourcemanager.", "iam.", "compute.", "infrastructure."));
     put(roles, PROJECT_ADMIN, projectAdmin);
     put(roles, PROJECT_EDITOR, projectEditor);
