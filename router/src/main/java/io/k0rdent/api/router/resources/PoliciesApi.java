@@ -1,6 +1,7 @@
 package io.k0rdent.api.router.resources;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.k0rdent.api.core.auth.AuthState;
 import io.k0rdent.api.core.auth.policy.PredefinedRoles;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.resource.Clock;
@@ -32,8 +33,10 @@ public final class PoliciesApi {
   private final Store store;
   private final ResourceOperations<Policy> ops;
   private final String providerOrganizationId;
+  private final AuthState state;
 
   public PoliciesApi(ApiServices services) {
+    this.state = services.iam().state();
     this.store = services.store();
     this.providerOrganizationId = services.providerOrganizationId();
     this.ops = new ResourceOperations<>("policy", COLLECTION, "policies", store.policies(), services.pageTokens(),
@@ -58,7 +61,13 @@ public final class PoliciesApi {
         "listPolicies", this::list,
         "createPolicy", this::create,
         "getPolicy", ops::get,
-        "deletePolicy", ops::delete);
+        "deletePolicy", call -> store.policies().get(call.pathId("policy"))
+            .compose(p -> ops.delete(call).compose(r -> announce(p).map(r))));
+  }
+
+  /** Tells every node that the bindings of the policy's principal changed (after the store committed). */
+  private Future<Void> announce(Policy p) {
+    return state.changed(AuthState.Kind.BINDINGS, AuthState.principalKey(p.principal()));
   }
 
   /** The organization of a principal; 400 naming {@code principal.id} when there is none. */
@@ -169,8 +178,9 @@ public final class PoliciesApi {
       scopeOk = resourceInOrganization(resource, org);
     }
     Instant now = Clock.now();
-    return Future.all(scopeOk, roleOk, principalOk).compose(v -> ops.create(new Policy(id, UUID.randomUUID(), org,
-        call.text("displayName"), call.text("description"), role, principalType, principalId, scopeType, resource,
-        effect, now, now, 1)));
+    Policy created = new Policy(id, UUID.randomUUID(), org, call.text("displayName"), call.text("description"), role,
+        principalType, principalId, scopeType, resource, effect, now, now, 1);
+    return Future.all(scopeOk, roleOk, principalOk).compose(v -> ops.create(created))
+        .compose(r -> announce(created).map(r));
   }
 }

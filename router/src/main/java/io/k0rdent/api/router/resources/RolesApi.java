@@ -1,5 +1,6 @@
 package io.k0rdent.api.router.resources;
 
+import io.k0rdent.api.core.auth.AuthState;
 import io.k0rdent.api.core.auth.policy.PermissionCatalog;
 import io.k0rdent.api.core.auth.policy.Permissions;
 import io.k0rdent.api.core.auth.policy.PredefinedRoles;
@@ -40,12 +41,14 @@ public final class RolesApi {
   static final Instant PREDEFINED_AT = Instant.EPOCH;
 
   private final Store store;
+  private final ApiServices services;
   private final PermissionCatalog catalog = Permissions.catalog();
   private final Map<String, RoleDefinition> predefined = PredefinedRoles.standard();
   private final ResourceOperations<Role> ops;
 
   public RolesApi(ApiServices services) {
     this.store = services.store();
+    this.services = services;
     this.ops = new ResourceOperations<>("role", COLLECTION, "roles", store.roles(), services.pageTokens(),
         r -> ResourceOperations.names(new JsonObject(), r.displayName(), r.description())
             .put("organizationId", r.organizationId()).put("permissions", IamFields.array(r.permissions()))
@@ -154,11 +157,11 @@ public final class RolesApi {
         return cur;
       }
       return cur.withChanges(displayName, description, p, Clock.now());
-    });
+    }).compose(r -> services.iam().state().changed(AuthState.Kind.ROLE, call.pathId("role")).map(r));
   }
 
   private Future<Reply> delete(Call call) {
     refusePredefined(call.pathId("role"));
-    return ops.delete(call);
+    return ops.delete(call).compose(r -> services.iam().state().changed(AuthState.Kind.ROLE, call.pathId("role")).map(r));
   }
 }

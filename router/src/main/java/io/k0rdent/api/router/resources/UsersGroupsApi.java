@@ -1,5 +1,6 @@
 package io.k0rdent.api.router.resources;
 
+import io.k0rdent.api.core.auth.AuthState;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.resource.Clock;
 import io.k0rdent.api.core.resource.Group;
@@ -43,12 +44,14 @@ public final class UsersGroupsApi {
   static final int MAX_EMAIL = 254;
 
   private final Store store;
+  private final AuthState state;
   private final PageTokens pageTokens;
   private final ResourceOperations<User> users;
   private final ResourceOperations<Group> groups;
 
   public UsersGroupsApi(ApiServices services) {
     this.store = services.store();
+    this.state = services.iam().state();
     this.pageTokens = services.pageTokens();
     this.users = new ResourceOperations<>("user", USERS, "users", store.users(), pageTokens,
         u -> new JsonObject().put("organizationId", u.organizationId()).put("email", u.email())
@@ -65,17 +68,23 @@ public final class UsersGroupsApi {
     h.put("listUsers", this::listUsers);
     h.put("getUser", users::get);
     h.put("updateUser", this::updateUser);
-    h.put("deleteUser", users::delete);
+    h.put("deleteUser", call -> users.delete(call).compose(r -> changed(AuthState.Kind.USER, call.pathId("user"))
+        .compose(v -> changed(AuthState.Kind.MEMBERSHIPS, call.pathId("user"))).map(r)));
     h.put("createGroup", this::createGroup);
     h.put("listGroups", this::listGroups);
     h.put("getGroup", call -> withCounts(groups.get(call)));
     h.put("updateGroup", this::updateGroup);
-    h.put("deleteGroup", groups::delete);
+    h.put("deleteGroup", call -> groups.delete(call).compose(r -> changed(AuthState.Kind.BINDINGS,
+        AuthState.principalKey(io.k0rdent.api.core.resource.PrincipalRef.group(call.pathId("group")))).map(r)));
     h.put("listGroupMembers", this::listMembers);
     h.put("addGroupMember", this::addMember);
     h.put("getGroupMember", call -> memberOf(call).compose(m -> withUsers(List.of(m))).map(l -> Reply.ok(l.get(0))));
     h.put("removeGroupMember", this::removeMember);
     return Map.copyOf(h);
+  }
+
+  private Future<Void> changed(AuthState.Kind kind, String id) {
+    return state.changed(kind, id);
   }
 
   // --- users ---
@@ -118,7 +127,7 @@ public final class UsersGroupsApi {
         return cur;
       }
       return cur.withChanges(displayName, status, Clock.now());
-    });
+    }).compose(r -> changed(AuthState.Kind.USER, call.pathId("user")).map(r));
   }
 
   // --- groups ---
@@ -246,11 +255,14 @@ public final class UsersGroupsApi {
     Instant now = Clock.now();
     GroupMember m = new GroupMember(Slugs.generate("member"), UUID.randomUUID(), group, call.text("userId"),
         call.principal().subject(), now, now, 1);
-    return store.groupMembers().create(m).compose(stored -> withUsers(List.of(stored)))
+    return store.groupMembers().create(m).compose(stored -> changed(AuthState.Kind.MEMBERSHIPS, stored.userId())
+            .map(stored))
+        .compose(stored -> withUsers(List.of(stored)))
         .map(items -> new Reply(201, items.get(0), Map.of("Location", membersPath(group) + "/" + m.id())));
   }
 
   private Future<Reply> removeMember(Call call) {
-    return memberOf(call).compose(m -> store.groupMembers().delete(m.id(), null)).map(v -> Reply.noContent());
+    return memberOf(call).compose(m -> store.groupMembers().delete(m.id(), null)
+        .compose(v -> changed(AuthState.Kind.MEMBERSHIPS, m.userId()))).map(v -> Reply.noContent());
   }
 }
