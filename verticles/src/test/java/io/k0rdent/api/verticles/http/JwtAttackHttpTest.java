@@ -20,7 +20,6 @@ import com.nimbusds.jwt.PlainJWT;
 import com.nimbusds.jwt.SignedJWT;
 import io.k0rdent.api.core.auth.AccessTokenIssuer;
 import io.k0rdent.api.core.auth.AccessTokenVerifier;
-import io.k0rdent.api.core.auth.Grant;
 import io.k0rdent.api.core.auth.PrincipalType;
 import io.k0rdent.api.core.auth.RoleSets;
 import io.k0rdent.api.verticles.Node;
@@ -119,8 +118,7 @@ class JwtAttackHttpTest extends NodeHttpTest {
         .expirationTime(Date.from(now.plusSeconds(300))).jwtID(UUID.randomUUID().toString())
         .claim("principal_type", "service_account").claim("tenant_id", "provider")
         .claim("scope", "organization").claim("scope_id", "provider")
-        .claim("credential_id", Node.BOOTSTRAP_CREDENTIAL_ID)
-        .claim("role_set", RoleSets.idOf(List.of(Grant.PLATFORM_ADMIN.role())));
+        .claim("credential_id", Node.BOOTSTRAP_CREDENTIAL_ID);
   }
 
   private JWSHeader.Builder goodHeader() {
@@ -439,7 +437,7 @@ class JwtAttackHttpTest extends NodeHttpTest {
     c.put("unknown principal and credential", new AccessTokenIssuer(node.node().services().signingKeys(),
         node.node().issuer(), "k0rdent-api", Duration.ofMinutes(5)).issue(new AccessTokenIssuer.Claims(
         "someone@acme.iam", PrincipalType.SERVICE_ACCOUNT, "someone@acme.iam", "acme", "organization", "acme",
-        "cred-nobody", RoleSets.idOf(List.of(Grant.PLATFORM_ADMIN.role()))), Instant.now()).token());
+        "cred-nobody", null), Instant.now()).token());
     c.put("another subject with the bootstrap credential_id",
         signOurs(goodClaims().subject("other@provider.iam").claim("client_id", "other@provider.iam").build()));
     c.put("unknown role_set", signOurs(goodClaims().claim("role_set", RoleSets.idOf(List.of("root", "god"))).build()));

@@ -264,7 +264,7 @@ class GrantSnapshotTest {
     assertThat(orgAdmin.holds(predefined.get(ORG_VIEWER).permissions(), GLOBEX)).isFalse();
     assertThat(orgAdmin.holds(predefined.get(PLATFORM_ADMIN).permissions(), ACME)).isFalse();
     assertThat(orgAdmin.missing(predefined.get(PLATFORM_ADMIN).permissions(), ACME))
-        .containsExactlyInAnyOrder(Permissions.TOKENS_INTROSPECT, Permissions.TOKENS_REVOKE, Permissions.KEYS_ROTATE);
+        .containsExactlyInAnyOrder(Permissions.TOKENS_INTROSPECT, Permissions.KEYS_ROTATE);
 
     GrantSnapshot projectAdmin = compile(allow(PROJECT_ADMIN, PROJECT, "p1"), deny(COMPUTE_ADMIN, RESOURCE, "clusters/c2"));
     assertThat(projectAdmin.holds(predefined.get(COMPUTE_ADMIN).permissions(), P1)).isTrue();

@@ -60,8 +60,9 @@ class PredefinedRolesTest {
   void orgAdminRunsTheOrganizationButNotThePlatform() {
     assertThat(granted(ORG_ADMIN))
         .contains(Permissions.PROJECTS_CREATE, Permissions.POLICIES_CREATE, Permissions.CLUSTERS_DELETE,
-            Permissions.SERVERS_PROVISION, Permissions.APIKEYS_ADMIN, Permissions.CHECK_OTHERS)
-        .doesNotContain(Permissions.KEYS_ROTATE, Permissions.TOKENS_INTROSPECT, Permissions.TOKENS_REVOKE);
+            Permissions.SERVERS_PROVISION, Permissions.APIKEYS_ADMIN, Permissions.CHECK_OTHERS,
+            Permissions.TOKENS_REVOKE)
+        .doesNotContain(Permissions.KEYS_ROTATE, Permissions.TOKENS_INTROSPECT);
   }
 
   @Test
