@@ -16,8 +16,9 @@ import java.util.UUID;
 /**
  * Mints access tokens: JWTs per RFC 9068 ({@code typ: at+jwt}, claims {@code iss, aud, sub, client_id,
  * exp, iat, jti}) plus the contract's {@code principal_type, tenant_id, scope, scope_id, credential_id}
- * and {@code role_set}, the id of the token's roles ({@link RoleSets}): no role or permission list, so a
- * token stays under 1 KB whatever its principal holds. Signatures are canonical (low S,
+ * and, for a token with a role ceiling only, {@code role_set}, the id of the roles it may use at most
+ * ({@link RoleSets}): no role or permission list, so a token stays under 1 KB whatever its principal holds
+ * (what a principal holds is decided live, from its compiled grants). Signatures are canonical (low S,
  * {@link CanonicalJws#lowS}), the only form {@link AccessTokenVerifier} accepts. Not shared across
  * threads: create one per verticle instance.
  */

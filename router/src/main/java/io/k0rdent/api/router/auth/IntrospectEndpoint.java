@@ -47,7 +47,7 @@ public final class IntrospectEndpoint {
       Map<String, String> params = callers.tokenRequest(ctx);
       String token = params.get("token");
       answer = callers.caller(ctx, params, now).compose(caller -> tokens.check(token, now)
-          .compose(p -> visibleTo(caller, p).map(visible -> visible ? active(p) : inactive()))
+          .compose(p -> visibleTo(caller, p).compose(visible -> visible ? active(p) : Future.succeededFuture(inactive())))
           .recover(e -> e instanceof ApiException a && a.status() == 401
               ? Future.succeededFuture(inactive()) : Future.failedFuture(e)));
     } catch (RuntimeException e) {
@@ -68,7 +68,17 @@ public final class IntrospectEndpoint {
     return new JsonObject().put("active", false);
   }
 
-  private JsonObject active(Principal p) {
+  /**
+   * The active answer: {@code roles} are the token's role ceiling when it has one, else the roles its
+   * principal holds now (its own and those bound to it, at any scope).
+   */
+  private Future<JsonObject> active(Principal p) {
+    Future<java.util.List<String>> roles = p.roles() != null ? Future.succeededFuture(p.roles())
+        : grants.of(grants.principalOf(p.subject())).map(s -> s.roles());
+    return roles.map(r -> active(p, r));
+  }
+
+  private JsonObject active(Principal p, java.util.List<String> roles) {
     JsonObject o = new JsonObject().put("active", true)
         .put("sub", p.subject())
         .put("iss", issuer)
@@ -81,9 +91,7 @@ public final class IntrospectEndpoint {
         .put("scope", p.scope())
         .put("scope_id", p.scopeId())
         .put("principal_type", p.type().claim());
-    if (p.roles() != null) {
-      o.put("roles", new JsonArray(p.roles())); // the token's role ceiling, when it has one
-    }
+    o.put("roles", new JsonArray(new java.util.ArrayList<>(roles)));
     if (p.clientId() != null) {
       o.put("client_id", p.clientId());
     }

@@ -49,12 +49,15 @@ public final class GrantSnapshot {
   private final Set<String> unknownRoles;
   private final List<String> unknownPermissions;
   private final List<Binding> ignoredBindings;
+  private final List<String> roles;
 
   private GrantSnapshot(PermissionCatalog catalog, long[] platform, Map<String, long[]> orgs,
                         Map<String, long[]> projects, Map<String, long[]> resources, boolean confinedToNothing,
                         String confinedOrg, String confinedProject, String confinedResource,
-                        Set<String> unknownRoles, List<String> unknownPermissions, List<Binding> ignoredBindings) {
+                        Set<String> unknownRoles, List<String> unknownPermissions, List<Binding> ignoredBindings,
+                        List<String> roles) {
     this.catalog = catalog;
+    this.roles = roles;
     this.size = catalog.size();
     this.platform = platform;
     this.orgs = orgs;
@@ -104,6 +107,7 @@ public final class GrantSnapshot {
     Set<String> unknownRoles = new LinkedHashSet<>();
     Set<String> unknownPermissions = new LinkedHashSet<>();
     List<Binding> ignored = new ArrayList<>();
+    Set<String> held = new LinkedHashSet<>();
     long[] platform = null;
     Map<String, long[]> orgs = new HashMap<>();
     Map<String, long[]> projects = new HashMap<>();
@@ -153,12 +157,16 @@ public final class GrantSnapshot {
         case RESOURCE -> resources.computeIfAbsent(b.scopeId(), k -> new long[2 * words]);
       };
       int offset = b.effect() == Effect.DENY ? 1 : 0;
+      if (offset == 0) {
+        held.add(roleId);
+      }
       for (int w = 0; w < words; w++) {
         bits[2 * w + offset] |= mask[w];
       }
     }
     return new GrantSnapshot(catalog, platform, orgs, projects, resources, false, null, null, null,
-        Collections.unmodifiableSet(unknownRoles), List.copyOf(unknownPermissions), List.copyOf(ignored));
+        Collections.unmodifiableSet(unknownRoles), List.copyOf(unknownPermissions), List.copyOf(ignored),
+        List.copyOf(held));
   }
 
   /** The catalogue the bitsets are over. */
@@ -297,7 +305,7 @@ public final class GrantSnapshot {
     Objects.requireNonNull(allowedIds, "allowedIds");
     return new GrantSnapshot(catalog, capped(platform, allowedIds), capped(orgs, allowedIds),
         capped(projects, allowedIds), capped(resources, allowedIds), confinedToNothing, confinedOrg,
-        confinedProject, confinedResource, unknownRoles, unknownPermissions, ignoredBindings);
+        confinedProject, confinedResource, unknownRoles, unknownPermissions, ignoredBindings, roles);
   }
 
   /** {@link #ceiling(long[])} for a {@link BitSet} of permission ids. */
@@ -340,7 +348,15 @@ public final class GrantSnapshot {
       default -> throw new IllegalStateException();
     }
     return new GrantSnapshot(catalog, platform, orgs, projects, resources, nothing, org, project, resource,
-        unknownRoles, unknownPermissions, ignoredBindings);
+        unknownRoles, unknownPermissions, ignoredBindings, roles);
+  }
+
+  /**
+   * The roles this snapshot was compiled from: the distinct role ids of the allow bindings that counted,
+   * in first-seen order (at any scope; for display, e.g. introspection's {@code roles}).
+   */
+  public List<String> roles() {
+    return roles;
   }
 
   /** Role ids the bindings named that the role lookup did not know (in first-seen order). */
