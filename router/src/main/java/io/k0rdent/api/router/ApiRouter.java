@@ -106,6 +106,7 @@ public final class ApiRouter {
     handlers.putAll(new io.k0rdent.api.router.resources.RolesApi(services).handlers());
     handlers.putAll(new io.k0rdent.api.router.resources.PoliciesApi(services).handlers());
     handlers.putAll(new SigningKeysApi(services).handlers());
+    handlers.putAll(new io.k0rdent.api.router.auth.CheckApi(services).handlers());
     handlers.putAll(extra);
     Map<String, Handler<RoutingContext>> raw = Map.of(
         "mintToken", new TokenEndpoint(services)::handle,

@@ -124,6 +124,7 @@ public final class AccessTokenVerifier {
       String jti = c.getJWTID();
       String roleSet = c.getStringClaim("role_set");
       String credential = c.getStringClaim("credential_id");
+      // role_set is present only on a token with a role ceiling (Principal#roles); none: its principal's grants
       if (type == null || sub == null || jti == null
           || (credential == null && type != PrincipalType.USER)) {
         throw invalid("the access token lacks required claims");

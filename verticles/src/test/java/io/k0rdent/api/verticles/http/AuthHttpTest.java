@@ -208,8 +208,7 @@ class AuthHttpTest extends NodeHttpTest {
         .expirationTime(Date.from(now.plusSeconds(300))).jwtID(UUID.randomUUID().toString())
         .claim("principal_type", "service_account").claim("tenant_id", "provider")
         .claim("scope", "organization").claim("scope_id", "provider")
-        .claim("credential_id", io.k0rdent.api.verticles.Node.BOOTSTRAP_CREDENTIAL_ID)
-        .claim("role_set", RoleSets.idOf(List.of("admin")));
+        .claim("credential_id", io.k0rdent.api.verticles.Node.BOOTSTRAP_CREDENTIAL_ID);
   }
 
   @Test
