@@ -102,20 +102,20 @@ abstract class IamHttpContract extends NodeHttpTest {
 
   @Test
   void serviceAccountLifecycle() {
-    JsonObject sa = createAccount("provider", "compute.viewer", "storage.reader");
+    JsonObject sa = createAccount("provider", "compute-viewer", "project-viewer");
     String id = sa.getString("id");
     assertThat(sa.getString("clientId")).isEqualTo(id + "@provider.iam");
     assertThat(sa.getString("status")).isEqualTo("active");
-    assertThat(sa.getJsonArray("roles").getList()).containsExactly("compute.viewer", "storage.reader");
+    assertThat(sa.getJsonArray("roles").getList()).containsExactly("compute-viewer", "project-viewer");
     assertThat(sa.getInteger("activeCredentialCount")).isZero();
     assertThat(sa.getString("createdBy")).isEqualTo(TestNode.CLIENT_ID);
 
     Res got = checked("getServiceAccount", api.get(SAS + "/" + id, token));
     assertThat(got.json()).isEqualTo(sa);
     Res patched = checked("updateServiceAccount", api.patch(SAS + "/" + id, token,
-        new JsonObject().put("roles", new JsonArray().add("compute.viewer")).put("status", "disabled")));
+        new JsonObject().put("roles", new JsonArray().add("compute-viewer")).put("status", "disabled")));
     assertThat(patched.status()).isEqualTo(200);
-    assertThat(patched.json().getJsonArray("roles").getList()).containsExactly("compute.viewer");
+    assertThat(patched.json().getJsonArray("roles").getList()).containsExactly("compute-viewer");
     assertThat(patched.json().getString("status")).isEqualTo("disabled");
     assertThat(patched.json().getString("clientId")).isEqualTo(sa.getString("clientId"));
 
@@ -163,7 +163,7 @@ abstract class IamHttpContract extends NodeHttpTest {
 
   @Test
   void credentialsMintTokensUntilDeleted() {
-    JsonObject sa = createAccount("provider", "compute.viewer");
+    JsonObject sa = createAccount("provider", "compute-viewer");
     String id = sa.getString("id");
     JsonObject cred = createCredential(id);
     String secret = cred.getString("clientSecret");
@@ -194,7 +194,7 @@ abstract class IamHttpContract extends NodeHttpTest {
     assertThat(active.getString("tenant_id")).isEqualTo("provider");
     assertThat(active.getString("scope")).isEqualTo("organization");
     assertThat(active.getString("credential_id")).isEqualTo(cred.getString("id"));
-    assertThat(active.getJsonArray("roles").getList()).containsExactly("compute.viewer");
+    assertThat(active.getJsonArray("roles").getList()).containsExactly("compute-viewer");
 
     // a wrong secret, another account's client id, an unknown credential id
     assertThat(mint("grant_type=client_credentials&client_id=" + Api.enc(sa.getString("clientId"))
@@ -354,7 +354,10 @@ abstract class IamHttpContract extends NodeHttpTest {
     String secret = createCredential(sa.getString("id")).getString("clientSecret");
     String t = clientToken(sa.getString("clientId"), secret);
     String other = clientToken(sa.getString("clientId"), secret);
-    assertThat(api.get(SAS, t).status()).isEqualTo(403); // active but not an administrator
+    // active but allowed nothing: a list shows nothing, creating is refused
+    assertThat(api.get(SAS, t).json().getJsonArray("serviceAccounts")).isEmpty();
+    assertThat(api.post(SAS, t, new JsonObject().put("displayName", "x").put("scope", "organization")
+        .put("scopeId", "provider")).status()).isEqualTo(403);
 
     // another principal's token: refused
     Res stranger = api.send("POST", REVOKE, new JsonObject().put("token", token).encode(),
@@ -389,8 +392,8 @@ abstract class IamHttpContract extends NodeHttpTest {
   @Test
   void apiKeysActForTheirCreatorWithinTheirCeiling() {
     Res refused = api.post(KEYS, token, new JsonObject().put("displayName", "k").put("scope", "organization")
-        .put("scopeId", "provider").put("roles", new JsonArray().add("compute.viewer")));
-    assertThat(refused.status()).as(refused.body()).isEqualTo(422);
+        .put("scopeId", "provider").put("roles", new JsonArray().add("no-such-role")));
+    assertThat(refused.status()).as(refused.body()).isEqualTo(400);
 
     Res created = checked("createApiKey", api.post(KEYS, token, new JsonObject().put("displayName", "CI key")
         .put("scope", "organization").put("scopeId", "provider")));
@@ -410,7 +413,7 @@ abstract class IamHttpContract extends NodeHttpTest {
     JsonObject active = introspect(kt);
     CONTRACT.assertValid("introspectToken", 200, active.encode());
     assertThat(active.getString("credential_id")).isEqualTo(id);
-    assertThat(active.getJsonArray("roles").getList()).containsExactly("admin");
+    assertThat(active.getJsonArray("roles").getList()).containsExactly("platform-admin");
     // mirrors its creator: the platform administrator's rights
     assertThat(api.get(ORGS, kt).status()).isEqualTo(200);
     // but cannot breed keys or rotate them
@@ -453,16 +456,26 @@ abstract class IamHttpContract extends NodeHttpTest {
   @Test
   void aKeyWithARoleCeilingActsWithLess() {
     JsonObject key = api.post(KEYS, token, new JsonObject().put("displayName", "ceiling").put("scope", "organization")
-        .put("scopeId", "provider").put("roles", new JsonArray().add("admin"))).json();
+        .put("scopeId", "provider").put("roles", new JsonArray().add("project-viewer"))).json();
     String kt = keyToken(key.getString("secret"));
-    assertThat(introspect(kt).getJsonArray("roles").getList()).containsExactly("admin");
-    // narrowing away the admin role leaves a token that may do nothing
+    assertThat(introspect(kt).getJsonArray("roles").getList()).containsExactly("project-viewer");
+    // the creator's platform-wide grants, capped to reading projects
+    String project = api.post(PROJECTS, token, new JsonObject().put("organizationId", "provider")).json().getString("id");
+    assertThat(api.get(PROJECTS + "/" + project, kt).status()).isEqualTo(200);
+    assertThat(api.delete(PROJECTS + "/" + project, kt).status()).isEqualTo(403);
+    assertThat(api.get(ORGS + "/provider", kt).status()).isEqualTo(404);
+    assertThat(api.post(ORGS, kt, new JsonObject().put("id", unique("nope"))).status()).isEqualTo(403);
+    assertThat(api.post(PROJECTS, kt, new JsonObject().put("organizationId", "provider")).status()).isEqualTo(403);
+    // narrowing away every role leaves a token that may do nothing
     Res narrowed = mintJson(new JsonObject().put("grant_type", "api_key").put("api_key", key.getString("secret"))
         .put("scope_narrowing", new JsonObject().put("roles", new JsonArray())));
     assertThat(narrowed.status()).as(narrowed.body()).isEqualTo(200);
     String nt = narrowed.json().getString("access_token");
     assertThat(introspect(nt).getJsonArray("roles").getList()).isEmpty();
-    assertThat(api.get(ORGS, nt).status()).isEqualTo(403);
+    assertThat(api.get(ORGS, nt).json().getJsonArray("organizations")).isEmpty();
+    assertThat(api.get(ORGS + "/provider", nt).status()).isEqualTo(404);
+    assertThat(api.post(PROJECTS, nt, new JsonObject().put("organizationId", "provider")).status()).isEqualTo(403);
+    assertThat(api.get(PROJECTS + "/" + project, nt).status()).isEqualTo(404);
   }
 
   @Test
@@ -524,27 +537,28 @@ abstract class IamHttpContract extends NodeHttpTest {
     String foreignProject = unique("proj");
     assertThat(api.post(PROJECTS, token, new JsonObject().put("id", foreignProject).put("organizationId", "provider"))
         .status()).isEqualTo(201);
-    JsonObject sa = createAccount(org, "compute.viewer", "storage.reader");
+    JsonObject sa = createAccount(org, "compute-viewer", "project-viewer");
     String secret = createCredential(sa.getString("id")).getString("clientSecret");
     JsonObject grant = new JsonObject().put("grant_type", "client_credentials").put("client_id", sa.getString("clientId"))
         .put("client_secret", secret);
 
     Res ok = mintJson(grant.copy().put("scope_narrowing", new JsonObject().put("scope", "project")
-        .put("scopeId", project).put("roles", new JsonArray().add("storage.reader"))));
+        .put("scopeId", project).put("roles", new JsonArray().add("project-viewer"))));
     assertThat(ok.status()).as(ok.body()).isEqualTo(200);
     JsonObject in = introspect(ok.json().getString("access_token"));
     assertThat(in.getString("scope")).isEqualTo("project");
     assertThat(in.getString("scope_id")).isEqualTo(project);
-    assertThat(in.getJsonArray("roles").getList()).containsExactly("storage.reader");
+    assertThat(in.getJsonArray("roles").getList()).containsExactly("project-viewer");
 
     // the same through a form body
     Res form = mint("grant_type=client_credentials&client_id=" + Api.enc(sa.getString("clientId")) + "&client_secret="
         + Api.enc(secret) + "&scope_narrowing=" + Api.enc(new JsonObject().put("roles",
-        new JsonArray().add("compute.viewer")).encode()));
+        new JsonArray().add("compute-viewer")).encode()));
     assertThat(form.status()).as(form.body()).isEqualTo(200);
 
     for (JsonObject wider : List.of(
-        new JsonObject().put("roles", new JsonArray().add("admin")),
+        new JsonObject().put("roles", new JsonArray().add("org-admin")),
+        new JsonObject().put("roles", new JsonArray().add("no-such-role")),
         new JsonObject().put("scope", "project").put("scopeId", foreignProject),
         new JsonObject().put("scope", "project").put("scopeId", "no-such-project"),
         new JsonObject().put("scope", "organization").put("scopeId", "provider"),
@@ -554,7 +568,7 @@ abstract class IamHttpContract extends NodeHttpTest {
       assertThat(r.json().getString("error")).as(wider.encode()).isEqualTo("invalid_scope");
     }
     for (Object malformed : List.of("x", new JsonObject().put("scopeId", project), new JsonObject().put("scope", "project"),
-        new JsonObject().put("extra", 1), new JsonObject().put("roles", "storage.reader"))) {
+        new JsonObject().put("extra", 1), new JsonObject().put("roles", "project-viewer"))) {
       Res r = mintJson(grant.copy().put("scope_narrowing", malformed));
       assertThat(r.status()).as(String.valueOf(malformed)).isEqualTo(400);
       assertThat(r.json().getString("error")).isEqualTo("invalid_request");
@@ -573,7 +587,11 @@ abstract class IamHttpContract extends NodeHttpTest {
   void tokensStaySmallWhateverTheRoles() {
     List<String> roles = new ArrayList<>();
     for (int i = 0; i < 64; i++) {
-      roles.add("service" + i + ".resource-with-a-long-name.verb-" + "x".repeat(60));
+      String id = unique("role-" + i + "-" + "x".repeat(40));
+      Res r = api.post("/v1/regions/global/iam/roles", token, new JsonObject().put("id", id).put("orgId", "provider")
+          .put("displayName", "R").put("permissions", new JsonArray().add("compute.clusters.get")));
+      assertThat(r.status()).as(r.body()).isEqualTo(201);
+      roles.add(id);
     }
     JsonObject sa = createAccount("provider", roles.toArray(String[]::new));
     String t = clientToken(sa.getString("clientId"), createCredential(sa.getString("id")).getString("clientSecret"));
@@ -622,23 +640,26 @@ abstract class IamHttpContract extends NodeHttpTest {
     JsonObject orgKey = new JsonObject().put("displayName", "k").put("scope", "organization").put("scopeId", org);
 
     // narrowed to no roles: cannot make a key (which would otherwise mirror all the creator's roles)
-    String none = accountToken(org, new JsonObject().put("roles", new JsonArray()), "a.viewer", "b.editor");
+    String none = accountToken(org, new JsonObject().put("roles", new JsonArray()), "compute-viewer", "iam-admin");
     assertThat(api.post(KEYS, none, orgKey).status()).isEqualTo(403);
     // narrowed to one role: the key's ceiling is that role
-    String one = accountToken(org, new JsonObject().put("roles", new JsonArray().add("a.viewer")), "a.viewer", "b.editor");
+    String one = accountToken(org, new JsonObject().put("roles", new JsonArray().add("iam-admin")), "compute-viewer", "iam-admin");
     Res k = api.post(KEYS, one, orgKey);
     assertThat(k.status()).as(k.body()).isEqualTo(201);
-    assertThat(k.json().getJsonArray("roles").getList()).containsExactly("a.viewer");
+    assertThat(k.json().getJsonArray("roles").getList()).containsExactly("iam-admin");
     assertThat(introspect(keyToken(k.json().getString("secret"))).getJsonArray("roles").getList())
-        .containsExactly("a.viewer");
+        .containsExactly("iam-admin");
+    // narrowed to a role without iam.apikeys.create: no key at all
+    String viewer = accountToken(org, new JsonObject().put("roles", new JsonArray().add("compute-viewer")), "compute-viewer", "iam-admin");
+    assertThat(api.post(KEYS, viewer, orgKey).status()).isEqualTo(403);
     // not narrowed: the key mirrors the creator
-    String full = accountToken(org, null, "a.viewer", "b.editor");
+    String full = accountToken(org, null, "compute-viewer", "iam-admin");
     Res mirror = api.post(KEYS, full, orgKey);
     assertThat(mirror.json().getJsonArray("roles").getList()).isEmpty();
     assertThat(introspect(keyToken(mirror.json().getString("secret"))).getJsonArray("roles").getList())
-        .containsExactlyInAnyOrder("a.viewer", "b.editor");
+        .containsExactlyInAnyOrder("compute-viewer", "iam-admin");
     // narrowed to a project: keys for that project only
-    String inProject = accountToken(org, new JsonObject().put("scope", "project").put("scopeId", project), "a.viewer");
+    String inProject = accountToken(org, new JsonObject().put("scope", "project").put("scopeId", project), "compute-viewer", "iam-admin");
     Res wide = api.post(KEYS, inProject, orgKey);
     assertThat(wide.status()).isEqualTo(400);
     assertThat(api.post(KEYS, inProject, new JsonObject().put("displayName", "p").put("scope", "project")
@@ -680,7 +701,7 @@ abstract class IamHttpContract extends NodeHttpTest {
     assertThat(api.post(PROJECTS, token, new JsonObject().put("id", project).put("organizationId", "provider")).status())
         .isEqualTo(201);
     for (JsonObject narrowing : List.of(new JsonObject().put("roles", new JsonArray()),
-        new JsonObject().put("scope", "project").put("scopeId", project).put("roles", new JsonArray().add("admin")))) {
+        new JsonObject().put("scope", "project").put("scopeId", project).put("roles", new JsonArray().add("org-admin")))) {
       Res r = mintJson(new JsonObject().put("grant_type", "client_credentials").put("client_id", TestNode.CLIENT_ID)
           .put("client_secret", TestNode.CLIENT_SECRET).put("scope_narrowing", narrowing));
       String nt = r.json().getString("access_token");
@@ -696,7 +717,7 @@ abstract class IamHttpContract extends NodeHttpTest {
 
   @Test
   void deletingAnAccountDeletesItsApiKeys() {
-    JsonObject sa = createAccount("provider", "a.viewer");
+    JsonObject sa = createAccount("provider", "compute-viewer", "iam-admin");
     String secret = createCredential(sa.getString("id")).getString("clientSecret");
     String st = clientToken(sa.getString("clientId"), secret);
     Res key = api.post(KEYS, st, new JsonObject().put("displayName", "mine").put("scope", "organization")
