@@ -57,9 +57,14 @@ abstract class NodeHttpTest {
    * created by the bootstrap administrator, and a fresh token of it.
    */
   Caller caller(String org, String... roles) {
+    return scopedCaller("organization", org, roles);
+  }
+
+  /** As {@link #caller(String, String...)} for an account of {@code scope} ("organization", "project") {@code scopeId}. */
+  Caller scopedCaller(String scope, String scopeId, String... roles) {
     String sas = "/v1/regions/global/iam/service-accounts";
-    Api.Res sa = api.post(sas, token, new JsonObject().put("displayName", "caller").put("scope", "organization")
-        .put("scopeId", org).put("roles", new JsonArray(java.util.List.of((Object[]) roles))));
+    Api.Res sa = api.post(sas, token, new JsonObject().put("displayName", "caller").put("scope", scope)
+        .put("scopeId", scopeId).put("roles", new JsonArray(java.util.List.of((Object[]) roles))));
     if (sa.status() != 201) {
       throw new AssertionError("service account: " + sa.status() + " " + sa.body());
     }
