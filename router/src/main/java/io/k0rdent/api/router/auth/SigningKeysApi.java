@@ -3,6 +3,8 @@ package io.k0rdent.api.router.auth;
 import io.k0rdent.api.core.auth.PrincipalType;
 import io.k0rdent.api.core.auth.SigningKeyRing;
 import io.k0rdent.api.core.auth.SigningKeys;
+import io.k0rdent.api.core.auth.policy.Permissions;
+import io.k0rdent.api.core.auth.policy.ScopeChain;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.router.ApiServices;
 import io.k0rdent.api.router.Call;
@@ -16,7 +18,7 @@ import java.util.Map;
 
 /**
  * {@code POST /v1/regions/global/auth/keys:rotate} ({@code rotateSigningKey}), Atlas only, permission
- * {@value #PERMISSION} (platform administrators): adds a fresh signing key that signs every token from
+ * {@value #PERMISSION} at platform scope (platform administrators): adds a fresh signing key that signs every token from
  * now on, on every node within about a second ({@link SigningKeyRing#rotate()}). The superseded keys stay
  * in the JWKS, and valid, until the last token they signed has expired. A token minted with an API key
  * cannot rotate (403). Answers 200 with {@link #view(SigningKeys)} and {@code Cache-Control: no-store};
@@ -25,7 +27,7 @@ import java.util.Map;
 public final class SigningKeysApi {
 
   /** The permission the operation needs. */
-  public static final String PERMISSION = "auth.keys.rotate";
+  public static final String PERMISSION = Permissions.KEYS_ROTATE;
 
   private final SigningKeyRing ring;
 
@@ -39,6 +41,7 @@ public final class SigningKeysApi {
   }
 
   private Future<Reply> rotate(Call call) {
+    call.require(PERMISSION, ScopeChain.PLATFORM);
     if (call.principal().type() == PrincipalType.API_KEY) {
       throw ApiException.permissionDenied("a token minted with an API key cannot rotate the signing keys");
     }

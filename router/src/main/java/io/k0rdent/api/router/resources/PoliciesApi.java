@@ -2,7 +2,11 @@ package io.k0rdent.api.router.resources;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.k0rdent.api.core.auth.AuthState;
+import io.k0rdent.api.core.auth.GrantInputs;
+import io.k0rdent.api.core.auth.Grants;
+import io.k0rdent.api.core.auth.policy.Permissions;
 import io.k0rdent.api.core.auth.policy.PredefinedRoles;
+import io.k0rdent.api.core.auth.policy.ScopeChain;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.resource.Clock;
 import io.k0rdent.api.core.resource.Policy;
@@ -16,6 +20,7 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -26,6 +31,15 @@ import java.util.UUID;
  * the extension {@code platform}), with the extension {@code effect} {@code allow} (default) or
  * {@code deny}. A binding never changes: delete it and create another. The role must be predefined or a
  * custom role of the binding's organization, the principal and a project scope must exist in it (400).
+ *
+ * <p>Authorization: a binding is decided at the chain of its scope ({@link #chain}): the platform, its
+ * organization, its project, or its resource (under its project when the path names one). Creating one
+ * needs {@code iam.policies.create} there (a parent the caller may not know of is answered as a missing
+ * one) and "only grant what you hold": the caller must hold every permission of the bound role at that
+ * scope (403 naming what it lacks), for a deny binding too (it may only deny what it holds). A binding the
+ * caller may not read is a 404. A list shows the organization asked for (default: the caller's; every
+ * organization and the platform bindings for a caller who may list them at platform scope), entirely
+ * when the caller may list policies there, else the bindings it may read.
  */
 public final class PoliciesApi {
 
@@ -34,9 +48,11 @@ public final class PoliciesApi {
   private final ResourceOperations<Policy> ops;
   private final String providerOrganizationId;
   private final AuthState state;
+  private final Grants grants;
 
   public PoliciesApi(ApiServices services) {
     this.state = services.iam().state();
+    this.grants = services.grants();
     this.store = services.store();
     this.providerOrganizationId = services.providerOrganizationId();
     this.ops = new ResourceOperations<>("policy", COLLECTION, "policies", store.policies(), services.pageTokens(),
@@ -60,9 +76,62 @@ public final class PoliciesApi {
     return Map.of(
         "listPolicies", this::list,
         "createPolicy", this::create,
-        "getPolicy", ops::get,
-        "deletePolicy", call -> store.policies().get(call.pathId("policy"))
+        "getPolicy", call -> ops.get(call, p -> guard(call, Permissions.POLICIES_GET, p)),
+        "deletePolicy", call -> ops.guarded(call, p -> guard(call, Permissions.POLICIES_DELETE, p))
             .compose(p -> ops.delete(call).compose(r -> announce(p).map(r))));
+  }
+
+  private static void guard(Call call, String permission, Policy p) {
+    call.requireVisible(permission, chain(p), "policy", p.id());
+  }
+
+  /** The chain a binding is decided at: that of its scope. */
+  static ScopeChain chain(Policy p) {
+    return chain(p.scopeType(), p.organizationId(), p.scopeResource());
+  }
+
+  static ScopeChain chain(String scopeType, String org, String resource) {
+    return switch (scopeType) {
+      case Policy.PLATFORM -> ScopeChain.PLATFORM;
+      case Policy.PROJECT -> ScopeChain.project(org, resource);
+      case Policy.RESOURCE -> ScopeChain.resource(org, projectOf(resource), GrantInputs.resourceKey(resource));
+      default -> ScopeChain.organization(org);
+    };
+  }
+
+  /** The project a resource path lies in ({@code projects/<id>/...}), or null. */
+  private static String projectOf(String resource) {
+    String[] parts = GrantInputs.resourceKey(resource).split("/", -1);
+    return parts.length >= 2 && parts[0].equals("projects") ? parts[1] : null;
+  }
+
+  /**
+   * Passes when the caller may create a binding at {@code scopeType}/{@code resource} of {@code org}; else 403
+   * when it may know the binding's parent (platform: always), and otherwise the 400 a missing parent gets.
+   */
+  private static void requireCreate(Call call, String scopeType, String org, String resource) {
+    String p = Permissions.POLICIES_CREATE;
+    switch (scopeType) {
+      case Policy.PLATFORM -> call.require(p, ScopeChain.PLATFORM);
+      case Policy.PROJECT -> Scopes.requireInProject(call, p, org, resource, "scope.resource");
+      case Policy.RESOURCE -> {
+        ScopeChain chain = chain(scopeType, org, resource);
+        if (call.allowed(p, chain)) {
+          return;
+        }
+        String project = chain.projectId();
+        if (project == null ? Scopes.knowsOrganization(call, org) : Scopes.knowsProject(call, org, project)) {
+          throw ApiException.permissionDenied("the caller may not " + p + " on '" + resource + "'");
+        }
+        throw badResource();
+      }
+      default -> Scopes.requireInOrganization(call, p, org, "orgId");
+    }
+  }
+
+  private static ApiException badResource() {
+    return ApiException.invalidField("scope.resource", "a resource binding names a resource path of "
+        + "its organization, such as projects/<project>/compute/clusters/<id>");
   }
 
   /** Tells every node that the bindings of the policy's principal changed (after the store committed). */
@@ -88,8 +157,7 @@ public final class PoliciesApi {
   private Future<Void> resourceInOrganization(String resource, String org) {
     String path = resource.replaceFirst("^/v1/regions/[^/]+/", "");
     String[] parts = path.split("/", -1);
-    ApiException bad = ApiException.invalidField("scope.resource", "a resource binding names a resource path of "
-        + "its organization, such as projects/<project>/compute/clusters/<id>");
+    ApiException bad = badResource();
     if (parts.length < 3 || java.util.Arrays.stream(parts).anyMatch(p -> !Slugs.isValid(p))) {
       return Future.failedFuture(bad);
     }
@@ -109,9 +177,9 @@ public final class PoliciesApi {
   }
 
   private Future<Reply> list(Call call) {
-    String org = IamFields.slug(call, "orgId");
+    String org = Scopes.listedOrganization(call, Permissions.POLICIES_LIST, IamFields.slug(call, "orgId"));
     Map<String, String> filters = new HashMap<>();
-    filters.put("organizationId", org == null ? call.principal().tenantId() : org);
+    filters.put("organizationId", org);
     filters.put("scopeType", IamFields.oneOf(call, "scope", Policy.ORG, Policy.PROJECT, Policy.RESOURCE));
     String resource = call.query("resource");
     if (resource != null && (resource.isEmpty() || resource.length() > 1024
@@ -119,7 +187,10 @@ public final class PoliciesApi {
       throw ApiException.invalidField("resource", "resource must be 1 to 1024 characters of text");
     }
     filters.put("scopeResource", resource);
-    return ops.list(call, filters);
+    if (Scopes.listsWhole(call, Permissions.POLICIES_LIST, org)) {
+      return ops.list(call, filters);
+    }
+    return ops.list(call, filters, p -> call.grants().allowed(Permissions.POLICIES_GET, chain(p)));
   }
 
   private Future<Reply> create(Call call) {
@@ -153,6 +224,13 @@ public final class PoliciesApi {
       throw ApiException.invalidField("scope.resource", scopeType + " scope needs scope.resource");
     }
     String resource = scopeResource;
+    if (Policy.RESOURCE.equals(scopeType)) {
+      String[] parts = GrantInputs.resourceKey(resource).split("/", -1);
+      if (parts.length < 3 || java.util.Arrays.stream(parts).anyMatch(x -> !Slugs.isValid(x))) {
+        throw badResource();
+      }
+    }
+    requireCreate(call, scopeType, org, resource);
     Future<Void> scopeOk = !Policy.PROJECT.equals(scopeType) ? Future.succeededFuture()
         : store.projects().get(resource).recover(e -> Future.failedFuture(e instanceof ApiException a
             && a.status() == 404 ? ApiException.invalidField("scope.resource", "project '" + resource
@@ -180,7 +258,10 @@ public final class PoliciesApi {
     Instant now = Clock.now();
     Policy created = new Policy(id, UUID.randomUUID(), org, call.text("displayName"), call.text("description"), role,
         principalType, principalId, scopeType, resource, effect, now, now, 1);
-    return Future.all(scopeOk, roleOk, principalOk).compose(v -> ops.create(created))
+    return Future.all(scopeOk, roleOk, principalOk)
+        // only grant (or deny) what you hold, at the binding's scope
+        .compose(v -> Scopes.requireHeld(call, grants, List.of(role), org, chain(scopeType, org, resource), "role"))
+        .compose(v -> ops.create(created))
         .compose(r -> announce(created).map(r));
   }
 }

@@ -5,6 +5,7 @@ import io.k0rdent.api.core.auth.policy.PermissionCatalog;
 import io.k0rdent.api.core.auth.policy.Permissions;
 import io.k0rdent.api.core.auth.policy.PredefinedRoles;
 import io.k0rdent.api.core.auth.policy.RoleDefinition;
+import io.k0rdent.api.core.auth.policy.ScopeChain;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.error.ApiException.FieldViolation;
 import io.k0rdent.api.core.resource.Clock;
@@ -33,6 +34,16 @@ import java.util.UUID;
  * organization's custom roles), readable, and cannot be changed or deleted (409). Custom roles belong to
  * an organization; a permission that matches nothing in the catalogue is 400 naming it; an id of a
  * predefined role is 409.
+ *
+ * <p>Authorization: a custom role is decided at its organization's chain ({@code iam.roles.*}; one the
+ * caller may not read is a 404, as a missing one). Creating a role, or adding permissions to one, is
+ * "only grant what you hold": the caller must itself hold every permission of the role in that
+ * organization, else 403 naming what it lacks. The predefined roles and the permission catalogue are the
+ * product's, the same for everyone: they are shown to a caller who may {@code iam.roles.list}
+ * ({@code listRoles}, {@code listPermissions}) or {@code iam.roles.get} ({@code getRole}) at its own place
+ * ({@link Scopes#home}: its token's project, else its organization), so any member whose role includes
+ * them, without regard to the organization a list asks for; {@code getRole} of a predefined role is 403
+ * otherwise (it is no secret that it exists).
  */
 public final class RolesApi {
 
@@ -63,8 +74,25 @@ public final class RolesApi {
         "getRole", this::get,
         "updateRole", this::update,
         "deleteRole", this::delete,
-        "listPermissions", call -> Future.succeededFuture(Reply.ok(new JsonObject()
-            .put("permissions", new JsonArray(new ArrayList<>(catalog.names()))))));
+        "listPermissions", call -> {
+          call.require(Permissions.ROLES_LIST, Scopes.home(call));
+          return Future.succeededFuture(Reply.ok(new JsonObject()
+              .put("permissions", new JsonArray(new ArrayList<>(catalog.names())))));
+        });
+  }
+
+  private static void guard(Call call, String permission, Role r) {
+    call.requireVisible(permission, ScopeChain.organization(r.organizationId()), "role", r.id());
+  }
+
+  /** 403 naming the permissions of {@code permissions} the caller does not hold in organization {@code org}. */
+  private static void requireHeld(Call call, List<String> permissions, String org) {
+    List<String> missing = call.grants() == null ? permissions
+        : call.grants().missing(permissions, ScopeChain.organization(org));
+    if (!missing.isEmpty()) {
+      throw ApiException.permissionDenied("the caller cannot grant permissions it does not hold in organization '"
+          + org + "': " + String.join(", ", missing));
+    }
   }
 
   private JsonObject predefinedJson(RoleDefinition r) {
@@ -108,8 +136,12 @@ public final class RolesApi {
     Map<String, String> filters = new HashMap<>();
     filters.put("organizationId", organizationId);
     boolean firstPage = call.query("pageToken") == null || call.query("pageToken").isEmpty();
-    return ops.list(call, filters).map(reply -> {
-      if (firstPage) {
+    boolean whole = call.allowed(Permissions.ROLES_LIST, ScopeChain.organization(organizationId));
+    boolean showPredefined = whole || call.allowed(Permissions.ROLES_LIST, Scopes.home(call));
+    Future<Reply> page = whole ? ops.list(call, filters) : ops.list(call, filters,
+        r -> call.grants().allowed(Permissions.ROLES_GET, ScopeChain.organization(r.organizationId())));
+    return page.map(reply -> {
+      if (firstPage && showPredefined) {
         JsonArray all = new JsonArray();
         PredefinedRoles.IDS.forEach(id -> all.add(predefinedJson(predefined.get(id))));
         reply.body().getJsonArray("roles").forEach(all::add);
@@ -120,12 +152,14 @@ public final class RolesApi {
   }
 
   private Future<Reply> create(Call call) {
+    String org = call.text("orgId") == null ? call.principal().tenantId() : call.text("orgId");
+    Scopes.requireInOrganization(call, Permissions.ROLES_CREATE, org, "orgId");
     String id = call.text("id") == null ? Slugs.generate("role") : call.text("id");
     List<String> permissions = checkedPermissions(call);
     if (PredefinedRoles.isPredefined(id)) {
       throw ApiException.conflict("ALREADY_EXISTS", "role '" + id + "' is a predefined role");
     }
-    String org = call.text("orgId") == null ? call.principal().tenantId() : call.text("orgId");
+    requireHeld(call, permissions, org);
     Instant now = Clock.now();
     return ops.create(new Role(id, UUID.randomUUID(), org, call.text("displayName"), call.text("description"),
         permissions, now, now, 1));
@@ -134,9 +168,10 @@ public final class RolesApi {
   private Future<Reply> get(Call call) {
     String id = call.pathId("role");
     if (PredefinedRoles.isPredefined(id)) {
+      call.require(Permissions.ROLES_GET, Scopes.home(call));
       return Future.succeededFuture(Reply.ok(predefinedJson(predefined.get(id))));
     }
-    return ops.get(call);
+    return ops.get(call, r -> guard(call, Permissions.ROLES_GET, r));
   }
 
   private static void refusePredefined(String id) {
@@ -148,7 +183,12 @@ public final class RolesApi {
   private Future<Reply> update(Call call) {
     refusePredefined(call.pathId("role"));
     List<String> permissions = checkedPermissions(call);
-    return ops.update(call, cur -> {
+    return ops.guarded(call, r -> guard(call, Permissions.ROLES_UPDATE, r)).compose(role -> ops.update(call, cur -> {
+      if (permissions != null) {
+        // only the permissions added: what the role already grants was granted by whoever made it so
+        requireHeld(call, permissions.stream().filter(x -> !cur.permissions().contains(x)).toList(),
+            cur.organizationId());
+      }
       String displayName = ResourceOperations.merge(call.body(), "displayName", cur.displayName());
       String description = ResourceOperations.merge(call.body(), "description", cur.description());
       List<String> p = permissions == null ? cur.permissions() : permissions;
@@ -157,11 +197,11 @@ public final class RolesApi {
         return cur;
       }
       return cur.withChanges(displayName, description, p, Clock.now());
-    }).compose(r -> services.iam().state().changed(AuthState.Kind.ROLE, call.pathId("role")).map(r));
+    })).compose(r -> services.iam().state().changed(AuthState.Kind.ROLE, call.pathId("role")).map(r));
   }
 
   private Future<Reply> delete(Call call) {
     refusePredefined(call.pathId("role"));
-    return ops.delete(call).compose(r -> services.iam().state().changed(AuthState.Kind.ROLE, call.pathId("role")).map(r));
+    return ops.guarded(call, r -> guard(call, Permissions.ROLES_DELETE, r)).compose(r -> ops.delete(call)).compose(r -> services.iam().state().changed(AuthState.Kind.ROLE, call.pathId("role")).map(r));
   }
 }

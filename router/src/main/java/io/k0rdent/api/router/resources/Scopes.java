@@ -102,4 +102,15 @@ public final class Scopes {
       return null;
     });
   }
+
+  /**
+   * The caller's own place, where it is decided on things that belong to no organization in particular
+   * (the permission catalogue, the predefined roles): its token's project when the token is confined to
+   * one, else its organization (a platform binding reaches both).
+   */
+  public static ScopeChain home(Call call) {
+    var p = call.principal();
+    return "project".equals(p.scope()) && p.scopeId() != null ? ScopeChain.project(p.tenantId(), p.scopeId())
+        : ScopeChain.organization(p.tenantId());
+  }
 }

@@ -1,6 +1,8 @@
 package io.k0rdent.api.router.resources;
 
 import io.k0rdent.api.core.auth.AuthState;
+import io.k0rdent.api.core.auth.policy.Permissions;
+import io.k0rdent.api.core.auth.policy.ScopeChain;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.resource.Clock;
 import io.k0rdent.api.core.resource.Group;
@@ -35,6 +37,13 @@ import java.util.UUID;
  * email unique in its organization, members only of their own organization's groups, nothing a policy binds
  * deleted); these handlers only shape requests and answers. Groups carry a counted {@code memberCount};
  * members carry their user's {@code displayName} and {@code email}, read when shown.
+ *
+ * <p>Authorization: users and groups belong to an organization and are decided at its chain
+ * ({@code iam.users.*}, {@code iam.groups.*}); a user or group the caller may not read is a 404, as a
+ * missing one. {@code createUser} needs {@code iam.users.create} in the target organization. Group members
+ * are decided as their group: {@code iam.groups.get} to read them, {@code iam.groups.update} to add or
+ * remove one. Lists default to the caller's organization (every organization for a caller who may list at
+ * platform scope) and show only what the caller may read when it may not list the whole organization.
  */
 public final class UsersGroupsApi {
 
@@ -66,19 +75,22 @@ public final class UsersGroupsApi {
     Map<String, OperationHandler> h = new HashMap<>();
     h.put("createUser", this::createUser);
     h.put("listUsers", this::listUsers);
-    h.put("getUser", users::get);
+    h.put("getUser", call -> users.get(call, u -> guard(call, Permissions.USERS_GET, u)));
     h.put("updateUser", this::updateUser);
-    h.put("deleteUser", call -> users.delete(call).compose(r -> changed(AuthState.Kind.USER, call.pathId("user"))
+    h.put("deleteUser", call -> users.guarded(call, u -> guard(call, Permissions.USERS_DELETE, u))
+        .compose(u -> users.delete(call)).compose(r -> changed(AuthState.Kind.USER, call.pathId("user"))
         .compose(v -> changed(AuthState.Kind.MEMBERSHIPS, call.pathId("user"))).map(r)));
     h.put("createGroup", this::createGroup);
     h.put("listGroups", this::listGroups);
-    h.put("getGroup", call -> withCounts(groups.get(call)));
+    h.put("getGroup", call -> withCounts(groups.get(call, g -> guard(call, Permissions.GROUPS_GET, g))));
     h.put("updateGroup", this::updateGroup);
-    h.put("deleteGroup", call -> groups.delete(call).compose(r -> changed(AuthState.Kind.BINDINGS,
+    h.put("deleteGroup", call -> groups.guarded(call, g -> guard(call, Permissions.GROUPS_DELETE, g))
+        .compose(g -> groups.delete(call)).compose(r -> changed(AuthState.Kind.BINDINGS,
         AuthState.principalKey(io.k0rdent.api.core.resource.PrincipalRef.group(call.pathId("group")))).map(r)));
     h.put("listGroupMembers", this::listMembers);
     h.put("addGroupMember", this::addMember);
-    h.put("getGroupMember", call -> memberOf(call).compose(m -> withUsers(List.of(m))).map(l -> Reply.ok(l.get(0))));
+    h.put("getGroupMember", call -> group(call, Permissions.GROUPS_GET).compose(g -> memberOf(call))
+        .compose(m -> withUsers(List.of(m))).map(l -> Reply.ok(l.get(0))));
     h.put("removeGroupMember", this::removeMember);
     return Map.copyOf(h);
   }
@@ -87,9 +99,18 @@ public final class UsersGroupsApi {
     return state.changed(kind, id);
   }
 
+  private static void guard(Call call, String permission, User u) {
+    call.requireVisible(permission, ScopeChain.organization(u.organizationId()), "user", u.id());
+  }
+
+  private static void guard(Call call, String permission, Group g) {
+    call.requireVisible(permission, ScopeChain.organization(g.organizationId()), "group", g.id());
+  }
+
   // --- users ---
 
   private Future<Reply> createUser(Call call) {
+    Scopes.requireInOrganization(call, Permissions.USERS_CREATE, call.text("organizationId"), "organizationId");
     String id = call.text("id") == null ? Slugs.generate("user") : call.text("id");
     Instant now = Clock.now();
     return users.create(new User(id, UUID.randomUUID(), call.text("organizationId"), call.text("email"),
@@ -98,10 +119,15 @@ public final class UsersGroupsApi {
 
   private Future<Reply> listUsers(Call call) {
     Map<String, String> filters = new HashMap<>();
-    filters.put("organizationId", IamFields.slug(call, "organizationId"));
+    String org = Scopes.listedOrganization(call, Permissions.USERS_LIST, IamFields.slug(call, "organizationId"));
+    filters.put("organizationId", org);
     filters.put("email", email(call));
     filters.put("status", IamFields.oneOf(call, "status", User.ACTIVE, User.SUSPENDED, User.DISABLED));
-    return users.list(call, filters);
+    if (Scopes.listsWhole(call, Permissions.USERS_LIST, org)) {
+      return users.list(call, filters);
+    }
+    return users.list(call, filters,
+        u -> call.grants().allowed(Permissions.USERS_GET, ScopeChain.organization(u.organizationId())));
   }
 
   /** The {@code email} filter: 1–254 characters with an {@code @}, no spaces or control characters. */
@@ -120,19 +146,20 @@ public final class UsersGroupsApi {
   }
 
   private Future<Reply> updateUser(Call call) {
-    return users.update(call, cur -> {
+    return users.guarded(call, u -> guard(call, Permissions.USERS_UPDATE, u)).compose(u -> users.update(call, cur -> {
       String displayName = call.text("displayName") == null ? cur.displayName() : call.text("displayName");
       String status = call.text("status") == null ? cur.status() : call.text("status");
       if (displayName.equals(cur.displayName()) && status.equals(cur.status())) {
         return cur;
       }
       return cur.withChanges(displayName, status, Clock.now());
-    }).compose(r -> changed(AuthState.Kind.USER, call.pathId("user")).map(r));
+    })).compose(r -> changed(AuthState.Kind.USER, call.pathId("user")).map(r));
   }
 
   // --- groups ---
 
   private Future<Reply> createGroup(Call call) {
+    Scopes.requireInOrganization(call, Permissions.GROUPS_CREATE, call.text("organizationId"), "organizationId");
     String id = call.text("id") == null ? Slugs.generate("group") : call.text("id");
     Instant now = Clock.now();
     return withCounts(groups.create(new Group(id, UUID.randomUUID(), call.text("organizationId"),
@@ -141,19 +168,24 @@ public final class UsersGroupsApi {
 
   private Future<Reply> listGroups(Call call) {
     Map<String, String> filters = new HashMap<>();
-    filters.put("organizationId", IamFields.slug(call, "organizationId"));
-    return withCounts(groups.list(call, filters));
+    String org = Scopes.listedOrganization(call, Permissions.GROUPS_LIST, IamFields.slug(call, "organizationId"));
+    filters.put("organizationId", org);
+    if (Scopes.listsWhole(call, Permissions.GROUPS_LIST, org)) {
+      return withCounts(groups.list(call, filters));
+    }
+    return withCounts(groups.list(call, filters,
+        g -> call.grants().allowed(Permissions.GROUPS_GET, ScopeChain.organization(g.organizationId()))));
   }
 
   private Future<Reply> updateGroup(Call call) {
-    return withCounts(groups.update(call, cur -> {
+    return withCounts(groups.guarded(call, g -> guard(call, Permissions.GROUPS_UPDATE, g)).compose(g -> groups.update(call, cur -> {
       String displayName = call.text("displayName") == null ? cur.displayName() : call.text("displayName");
       String description = ResourceOperations.merge(call.body(), "description", cur.description());
       if (Objects.equals(displayName, cur.displayName()) && Objects.equals(description, cur.description())) {
         return cur;
       }
       return cur.withChanges(displayName, description, Clock.now());
-    }));
+    })));
   }
 
   /** Adds {@code memberCount} to the group (or every group of a list page) in {@code reply}. */
@@ -221,6 +253,14 @@ public final class UsersGroupsApi {
     });
   }
 
+  /** The group of a members path, after the caller passed {@code permission} on it (else 404/403). */
+  private Future<Group> group(Call call, String permission) {
+    return store.groups().get(groupId(call)).map(g -> {
+      guard(call, permission, g);
+      return g;
+    });
+  }
+
   private Future<GroupMember> memberOf(Call call) {
     String group = groupId(call);
     String id = call.pathId("member");
@@ -234,7 +274,7 @@ public final class UsersGroupsApi {
 
   private Future<Reply> listMembers(Call call) {
     String group = groupId(call);
-    return store.groups().get(group).compose(g -> {
+    return group(call, Permissions.GROUPS_GET).compose(g -> {
       String scope = "members?" + group;
       int size = ResourceOperations.pageSize(call.query("pageSize"));
       String token = call.query("pageToken");
@@ -255,14 +295,14 @@ public final class UsersGroupsApi {
     Instant now = Clock.now();
     GroupMember m = new GroupMember(Slugs.generate("member"), UUID.randomUUID(), group, call.text("userId"),
         call.principal().subject(), now, now, 1);
-    return store.groupMembers().create(m).compose(stored -> changed(AuthState.Kind.MEMBERSHIPS, stored.userId())
+    return group(call, Permissions.GROUPS_UPDATE).compose(g -> store.groupMembers().create(m)).compose(stored -> changed(AuthState.Kind.MEMBERSHIPS, stored.userId())
             .map(stored))
         .compose(stored -> withUsers(List.of(stored)))
         .map(items -> new Reply(201, items.get(0), Map.of("Location", membersPath(group) + "/" + m.id())));
   }
 
   private Future<Reply> removeMember(Call call) {
-    return memberOf(call).compose(m -> store.groupMembers().delete(m.id(), null)
+    return group(call, Permissions.GROUPS_UPDATE).compose(g -> memberOf(call)).compose(m -> store.groupMembers().delete(m.id(), null)
         .compose(v -> changed(AuthState.Kind.MEMBERSHIPS, m.userId()))).map(v -> Reply.noContent());
   }
 }

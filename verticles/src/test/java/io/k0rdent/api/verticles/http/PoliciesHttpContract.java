@@ -133,4 +133,112 @@ abstract class PoliciesHttpContract extends NodeHttpTest {
         .put("type", "resource").put("resource", "/v1/regions/global/projects/" + project + "/compute/clusters/c1"))));
     assertThat(good.status()).as(good.body()).isEqualTo(201);
   }
+
+  static java.util.List<String> ids(Res list) {
+    return list.json().getJsonArray("policies").stream().map(o -> ((JsonObject) o).getString("id")).toList();
+  }
+
+  String project(String org) {
+    String project = unique("proj");
+    assertThat(api.post(PROJECTS, token, new JsonObject().put("id", project).put("organizationId", org)).status())
+        .isEqualTo(201);
+    return project;
+  }
+
+  @Test
+  void onlyWhatTheCallerHoldsMayBeBoundOrDenied() {
+    String org = org();
+    String sa = account(org);
+    String iamAdmin = caller(org, "iam-admin").token();
+    JsonObject orgScope = new JsonObject().put("type", "org");
+
+    Res compute = checked("createPolicy", api.post(POLICIES, iamAdmin, binding(org, "compute-admin", sa, orgScope)));
+    assertThat(compute.status()).as(compute.body()).isEqualTo(403);
+    assertThat(compute.reason()).isEqualTo("PERMISSION_DENIED");
+    assertThat(compute.body()).contains("compute-admin").contains("compute.clusters.create");
+    Res deny = checked("createPolicy", api.post(POLICIES, iamAdmin, binding(org, "compute-viewer", sa, orgScope)
+        .put("effect", "deny")));
+    assertThat(deny.status()).as(deny.body()).isEqualTo(403);
+    // a custom role with compute permissions: the same
+    String role = unique("role");
+    assertThat(api.post(RolesHttpContract.ROLES, token, new JsonObject().put("id", role).put("displayName", "r")
+        .put("orgId", org).put("permissions", new JsonArray().add("compute.clusters.get"))).status()).isEqualTo(201);
+    assertThat(api.post(POLICIES, iamAdmin, binding(org, role, sa, orgScope)).status()).isEqualTo(403);
+    // what it holds: fine, allow or deny
+    Res held = checked("createPolicy", api.post(POLICIES, iamAdmin, binding(org, "iam-admin", sa, orgScope)));
+    assertThat(held.status()).as(held.body()).isEqualTo(201);
+    assertThat(api.post(POLICIES, iamAdmin, binding(org, "iam-admin", sa, new JsonObject().put("type", "project")
+        .put("resource", project(org))).put("effect", "deny")).status()).isEqualTo(201);
+    // the platform: not for it
+    Res platform = api.post(POLICIES, iamAdmin, new JsonObject().put("role", "iam-admin")
+        .put("principal", new JsonObject().put("type", "serviceAccount").put("id", account("provider")))
+        .put("scope", new JsonObject().put("type", "platform")));
+    assertThat(platform.status()).as(platform.body()).isEqualTo(403);
+    // an org-admin holds compute
+    Res orgAdmin = api.post(POLICIES, caller(org, "org-admin").token(), binding(org, "compute-admin", sa, orgScope));
+    assertThat(orgAdmin.status()).as(orgAdmin.body()).isEqualTo(201);
+    // a project admin: in its project only, and what it holds there
+    String project = project(org);
+    String projectAdmin = scopedCaller("project", project, "project-admin").token();
+    JsonObject inProject = new JsonObject().put("type", "project").put("resource", project);
+    assertThat(api.post(POLICIES, projectAdmin, binding(org, "project-viewer", sa, inProject)).status())
+        .isEqualTo(201);
+    assertThat(api.post(POLICIES, projectAdmin, binding(org, "iam-admin", sa, inProject)).status()).isEqualTo(403);
+    assertThat(api.post(POLICIES, projectAdmin, binding(org, "project-viewer", sa, new JsonObject().put("type", "project")
+        .put("resource", project(org)))).status()).isEqualTo(400);
+    assertThat(api.post(POLICIES, projectAdmin, binding(org, "project-viewer", sa, orgScope)).status()).isEqualTo(403);
+    assertThat(api.post(POLICIES, projectAdmin, binding(org, "compute-viewer", sa, new JsonObject().put("type", "resource")
+        .put("resource", "projects/" + project + "/compute/clusters/c1"))).status()).isEqualTo(201);
+  }
+
+  @Test
+  void otherOrganizationsBindingsAreInvisibleAndListsShowWhatTheCallerMayRead() {
+    String org = org();
+    String other = org();
+    String sa = account(org);
+    String theirSa = account(other);
+    String project = project(org);
+    String mine = api.post(POLICIES, token, binding(org, "org-viewer", sa, new JsonObject().put("type", "org")))
+        .json().getString("id");
+    String inProject = api.post(POLICIES, token, binding(org, "compute-viewer", sa, new JsonObject()
+        .put("type", "project").put("resource", project))).json().getString("id");
+    String theirs = api.post(POLICIES, token, binding(other, "org-viewer", theirSa, new JsonObject().put("type", "org")))
+        .json().getString("id");
+    String platform = api.post(POLICIES, token, new JsonObject().put("role", "org-viewer")
+        .put("principal", new JsonObject().put("type", "serviceAccount").put("id", account("provider")))
+        .put("scope", new JsonObject().put("type", "platform"))).json().getString("id");
+
+    String admin = caller(org, "iam-admin").token();
+    String viewer = caller(org, "org-viewer").token();
+    String nobody = caller(org).token();
+    for (String t : java.util.List.of(admin, viewer, nobody)) {
+      assertThat(checked("getPolicy", api.get(POLICIES + "/" + theirs, t)).status()).isEqualTo(404);
+      assertThat(checked("deletePolicy", api.delete(POLICIES + "/" + theirs, t)).status()).isEqualTo(404);
+      assertThat(checked("getPolicy", api.get(POLICIES + "/" + platform, t)).status()).isEqualTo(404);
+      assertThat(checked("deletePolicy", api.delete(POLICIES + "/" + platform, t)).status()).isEqualTo(404);
+    }
+    assertThat(checked("getPolicy", api.get(POLICIES + "/" + mine, nobody)).status()).isEqualTo(404);
+    assertThat(checked("getPolicy", api.get(POLICIES + "/" + mine, viewer)).status()).isEqualTo(200);
+    assertThat(checked("deletePolicy", api.delete(POLICIES + "/" + mine, viewer)).status()).isEqualTo(403);
+    // creating in an organization it may not know of: the 400 of a missing one
+    Res foreign = api.post(POLICIES, admin, binding(other, "iam-admin", theirSa, new JsonObject().put("type", "org")));
+    assertThat(foreign.status()).as(foreign.body()).isEqualTo(400);
+
+    assertThat(ids(checked("listPolicies", api.get(POLICIES, viewer)))).containsExactlyInAnyOrder(mine, inProject);
+    assertThat(ids(checked("listPolicies", api.get(POLICIES + "?orgId=" + other, viewer)))).isEmpty();
+    assertThat(ids(checked("listPolicies", api.get(POLICIES, nobody)))).isEmpty();
+    // a project's caller sees that project's bindings only
+    String projectViewer = scopedCaller("project", project, "project-viewer").token();
+    assertThat(ids(checked("listPolicies", api.get(POLICIES + "?orgId=" + org, projectViewer))))
+        .containsExactly(inProject);
+    assertThat(checked("getPolicy", api.get(POLICIES + "/" + mine, projectViewer)).status()).isEqualTo(404);
+    // the platform administrator: every organization's, and the platform's (not checked against the
+    // draft: scope type platform is our extension)
+    assertThat(ids(api.get(POLICIES + "?pageSize=500", token)))
+        .contains(mine, inProject, theirs, platform);
+    assertThat(ids(checked("listPolicies", api.get(POLICIES + "?orgId=" + other, token)))).containsExactly(theirs);
+
+    assertThat(checked("deletePolicy", api.delete(POLICIES + "/" + mine, admin)).status()).isEqualTo(204);
+    assertThat(api.get(POLICIES + "/" + theirs, token).status()).isEqualTo(200);
+  }
 }

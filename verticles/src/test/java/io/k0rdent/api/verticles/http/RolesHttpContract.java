@@ -80,4 +80,91 @@ abstract class RolesHttpContract extends NodeHttpTest {
     assertThat(r.json().getJsonArray("permissions").getList()).contains("iam.roles.create", "compute.clusters.create");
     assertThat(api.get("/v1/regions/global/iam/permissions", null).status()).isEqualTo(401);
   }
+
+  String newOrg() {
+    String org = "org-" + UUID.randomUUID().toString().substring(0, 8);
+    assertThat(api.post(ORGS, token, new JsonObject().put("id", org)).status()).isEqualTo(201);
+    return org;
+  }
+
+  Res createRole(String t, String org, String... permissions) {
+    return checked("createRole", api.post(ROLES, t, new JsonObject().put("orgId", org).put("displayName", "r")
+        .put("permissions", new JsonArray(List.of((Object[]) permissions)))));
+  }
+
+  static List<String> ids(Res list) {
+    return list.json().getJsonArray("roles").stream().map(o -> ((JsonObject) o).getString("id")).toList();
+  }
+
+  @Test
+  void onlyPermissionsTheCallerHoldsGoIntoARole() {
+    String org = newOrg();
+    String iamAdmin = caller(org, PredefinedRoles.IAM_ADMIN).token();
+    Res denied = createRole(iamAdmin, org, "iam.users.get", "compute.clusters.get", "compute.clusters.create");
+    assertThat(denied.status()).as(denied.body()).isEqualTo(403);
+    assertThat(denied.reason()).isEqualTo("PERMISSION_DENIED");
+    assertThat(denied.body()).contains("compute.clusters.get").contains("compute.clusters.create")
+        .doesNotContain("iam.users.get");
+    Res made = createRole(iamAdmin, org, "iam.users.get", "iam.groups.*");
+    assertThat(made.status()).as(made.body()).isEqualTo(201);
+    assertThat(made.json().getString("organizationId")).isEqualTo(org);
+    String id = made.json().getString("id");
+    // adding what it does not hold: 403; keeping or dropping what is there: fine
+    Res widened = checked("updateRole", api.patch(ROLES + "/" + id, iamAdmin,
+        new JsonObject().put("permissions", new JsonArray().add("iam.users.get").add("compute.*"))));
+    assertThat(widened.status()).as(widened.body()).isEqualTo(403);
+    assertThat(widened.body()).contains("compute.clusters.create");
+    Res narrowed = checked("updateRole", api.patch(ROLES + "/" + id, iamAdmin,
+        new JsonObject().put("permissions", new JsonArray().add("iam.groups.*"))));
+    assertThat(narrowed.status()).as(narrowed.body()).isEqualTo(200);
+    // the platform administrator made the role hold compute.*: the iam-admin may still rename it
+    assertThat(api.patch(ROLES + "/" + id, token, new JsonObject().put("permissions",
+        new JsonArray().add("iam.groups.*").add("compute.*"))).status()).isEqualTo(200);
+    assertThat(checked("updateRole", api.patch(ROLES + "/" + id, iamAdmin,
+        new JsonObject().put("displayName", "renamed"))).status()).isEqualTo(200);
+    // an org-admin holds compute too
+    assertThat(createRole(caller(org, PredefinedRoles.ORG_ADMIN).token(), org, "compute.*").status()).isEqualTo(201);
+  }
+
+  @Test
+  void rolesOfOtherOrganizationsAreInvisibleAndViewersMayOnlyRead() {
+    String org = newOrg();
+    String other = newOrg();
+    String mine = createRole(token, org, "compute.clusters.get").json().getString("id");
+    String theirs = createRole(token, other, "compute.clusters.get").json().getString("id");
+    String admin = caller(org, PredefinedRoles.IAM_ADMIN).token();
+    String viewer = caller(org, PredefinedRoles.ORG_VIEWER).token();
+    String nobody = caller(org).token();
+
+    for (String t : List.of(admin, viewer, nobody)) {
+      assertThat(checked("getRole", api.get(ROLES + "/" + theirs, t)).status()).isEqualTo(404);
+      assertThat(checked("updateRole", api.patch(ROLES + "/" + theirs, t, new JsonObject().put("displayName", "x")))
+          .status()).isEqualTo(404);
+      assertThat(checked("deleteRole", api.delete(ROLES + "/" + theirs, t)).status()).isEqualTo(404);
+    }
+    // creating in an organization it may not know of: the 400 of a missing one
+    assertThat(createRole(admin, other, "iam.users.get").status()).isEqualTo(400);
+    assertThat(createRole(viewer, org, "iam.users.get").status()).isEqualTo(403);
+    assertThat(checked("getRole", api.get(ROLES + "/" + mine, viewer)).status()).isEqualTo(200);
+    assertThat(checked("updateRole", api.patch(ROLES + "/" + mine, viewer, new JsonObject().put("displayName", "x")))
+        .status()).isEqualTo(403);
+    assertThat(checked("deleteRole", api.delete(ROLES + "/" + mine, viewer)).status()).isEqualTo(403);
+    assertThat(checked("getRole", api.get(ROLES + "/" + mine, nobody)).status()).isEqualTo(404);
+
+    // lists: the predefined roles and the custom roles of the organization the caller may read
+    assertThat(ids(checked("listRoles", api.get(ROLES, viewer)))).containsAll(PredefinedRoles.IDS).contains(mine)
+        .doesNotContain(theirs);
+    assertThat(ids(checked("listRoles", api.get(ROLES + "?orgId=" + other, viewer))))
+        .containsExactlyElementsOf(PredefinedRoles.IDS);
+    assertThat(ids(checked("listRoles", api.get(ROLES + "?orgId=" + other, token)))).contains(theirs);
+    assertThat(ids(checked("listRoles", api.get(ROLES, nobody)))).isEmpty();
+    // the predefined roles and the catalogue: for whoever may read roles
+    assertThat(checked("getRole", api.get(ROLES + "/" + PredefinedRoles.ORG_VIEWER, viewer)).status()).isEqualTo(200);
+    assertThat(checked("getRole", api.get(ROLES + "/" + PredefinedRoles.ORG_VIEWER, nobody)).status()).isEqualTo(403);
+    assertThat(api.get("/v1/regions/global/iam/permissions", viewer).status()).isEqualTo(200);
+    assertThat(api.get("/v1/regions/global/iam/permissions", nobody).status()).isEqualTo(403);
+
+    assertThat(checked("deleteRole", api.delete(ROLES + "/" + mine, admin)).status()).isEqualTo(204);
+    assertThat(api.get(ROLES + "/" + theirs, token).status()).isEqualTo(200);
+  }
 }

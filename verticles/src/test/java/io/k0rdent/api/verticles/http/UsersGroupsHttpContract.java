@@ -308,26 +308,33 @@ abstract class UsersGroupsHttpContract extends NodeHttpTest {
     createUser(org, "gone@example.com");
   }
 
+  static JsonObject newUser(String org, String email) {
+    return new JsonObject().put("organizationId", org).put("email", email).put("displayName", "N");
+  }
+
   @Test
-  void nonAdministratorsGet403OnListsAnd404OnResources() {
+  void callersWithoutRolesSeeNothingAndCannotTellOthersOrganizationsExist() {
     String org = newOrg();
     JsonObject u = createUser(org, "secret@example.com");
     String group = createGroup(org).getString("id");
     String member = addMember(group, u.getString("id")).json().getString("id");
+    String other = newOrg();
+    String t = caller(org).token();
 
-    Res sa = api.post(SAS, token, new JsonObject().put("displayName", "reader").put("scope", "organization")
-        .put("scopeId", org));
-    assertThat(sa.status()).as(sa.body()).isEqualTo(201);
-    Res cred = api.post(SAS + "/" + sa.json().getString("id") + "/credentials", token, new JsonObject());
-    assertThat(cred.status()).as(cred.body()).isEqualTo(201);
-    String t = api.clientCredentialsToken(sa.json().getString("clientId"), cred.json().getString("clientSecret"));
-
-    assertThat(checked("listUsers", api.get(USERS, t)).status()).isEqualTo(403);
-    assertThat(checked("listGroups", api.get(GROUPS, t)).status()).isEqualTo(403);
-    assertThat(node.atlas.post(USERS, t, new JsonObject().put("organizationId", org).put("email", "n@example.com")
-        .put("displayName", "N")).status()).isEqualTo(403);
+    // lists show what the caller may read: nothing
+    assertThat(ids(checked("listUsers", api.get(USERS, t)), "users")).isEmpty();
+    assertThat(ids(checked("listUsers", api.get(USERS + "?organizationId=" + org, t)), "users")).isEmpty();
+    assertThat(ids(checked("listGroups", api.get(GROUPS, t)), "groups")).isEmpty();
+    // creating in its own organization: 403; in one it may not know of: the 400 of a missing one
+    assertThat(node.atlas.post(USERS, t, newUser(org, "n@example.com")).status()).isEqualTo(403);
+    Res foreign = node.atlas.post(USERS, t, newUser(other, "n@example.com"));
+    Res missing = node.atlas.post(USERS, t, newUser("no-such-org", "n@example.com"));
+    assertThat(foreign.status()).isEqualTo(400);
+    assertThat(foreign.body()).isEqualTo(missing.body().replace("no-such-org", other));
     assertThat(checked("createGroup", api.post(GROUPS, t, new JsonObject().put("organizationId", org)
         .put("displayName", "x"))).status()).isEqualTo(403);
+    assertThat(checked("createGroup", api.post(GROUPS, t, new JsonObject().put("organizationId", other)
+        .put("displayName", "x"))).status()).isEqualTo(400);
 
     String uid = u.getString("id");
     assertThat(checked("getUser", api.get(USERS + "/" + uid, t)).status()).isEqualTo(404);
@@ -338,6 +345,9 @@ abstract class UsersGroupsHttpContract extends NodeHttpTest {
     assertThat(checked("updateGroup", api.patch(GROUPS + "/" + group, t, new JsonObject().put("displayName", "x")))
         .status()).isEqualTo(404);
     assertThat(checked("deleteGroup", api.delete(GROUPS + "/" + group, t)).status()).isEqualTo(404);
+    assertThat(checked("listGroupMembers", api.get(GROUPS + "/" + group + "/members", t)).status()).isEqualTo(404);
+    assertThat(checked("addGroupMember", api.post(GROUPS + "/" + group + "/members", t,
+        new JsonObject().put("userId", uid))).status()).isEqualTo(404);
     assertThat(checked("getGroupMember", api.get(GROUPS + "/" + group + "/members/" + member, t)).status())
         .isEqualTo(404);
     assertThat(checked("removeGroupMember", api.delete(GROUPS + "/" + group + "/members/" + member, t)).status())
@@ -347,5 +357,68 @@ abstract class UsersGroupsHttpContract extends NodeHttpTest {
     assertThat(api.get(GROUPS + "/" + group, token).json().getInteger("memberCount")).isEqualTo(1);
     // without a token: 401
     assertThat(checked("listUsers", api.send("GET", USERS, null)).status()).isEqualTo(401);
+  }
+
+  @Test
+  void viewersRead403OnChangesAnd404ElsewhereAdminsActInTheirOrganizationOnly() {
+    String org = newOrg();
+    JsonObject u = createUser(org, "mine@example.com");
+    String group = createGroup(org).getString("id");
+    String member = addMember(group, u.getString("id")).json().getString("id");
+    String other = newOrg();
+    JsonObject ou = createUser(other, "theirs@example.com");
+    String og = createGroup(other).getString("id");
+    String om = addMember(og, ou.getString("id")).json().getString("id");
+    String uid = u.getString("id");
+    String ouid = ou.getString("id");
+
+    String viewer = caller(org, "org-viewer").token();
+    // lists default to the caller's organization; another organization's show nothing
+    assertThat(ids(checked("listUsers", api.get(USERS, viewer)), "users")).containsExactly(uid);
+    assertThat(ids(checked("listUsers", api.get(USERS + "?organizationId=" + other, viewer)), "users")).isEmpty();
+    assertThat(ids(checked("listGroups", api.get(GROUPS, viewer)), "groups")).containsExactly(group);
+    assertThat(ids(checked("listGroups", api.get(GROUPS + "?organizationId=" + other, viewer)), "groups")).isEmpty();
+    // its organization: readable, 403 on changes
+    assertThat(checked("getUser", api.get(USERS + "/" + uid, viewer)).status()).isEqualTo(200);
+    assertThat(checked("updateUser", api.patch(USERS + "/" + uid, viewer, new JsonObject().put("status", "disabled")))
+        .status()).isEqualTo(403);
+    assertThat(checked("deleteUser", api.delete(USERS + "/" + uid, viewer)).status()).isEqualTo(403);
+    assertThat(checked("getGroup", api.get(GROUPS + "/" + group, viewer)).status()).isEqualTo(200);
+    assertThat(checked("updateGroup", api.patch(GROUPS + "/" + group, viewer, new JsonObject().put("displayName", "x")))
+        .status()).isEqualTo(403);
+    assertThat(checked("deleteGroup", api.delete(GROUPS + "/" + group, viewer)).status()).isEqualTo(403);
+    assertThat(ids(checked("listGroupMembers", api.get(GROUPS + "/" + group + "/members", viewer)), "members"))
+        .containsExactly(member);
+    assertThat(checked("getGroupMember", api.get(GROUPS + "/" + group + "/members/" + member, viewer)).status())
+        .isEqualTo(200);
+    assertThat(checked("addGroupMember", api.post(GROUPS + "/" + group + "/members", viewer,
+        new JsonObject().put("userId", uid))).status()).isEqualTo(403);
+    assertThat(checked("removeGroupMember", api.delete(GROUPS + "/" + group + "/members/" + member, viewer))
+        .status()).isEqualTo(403);
+    // another organization's: as if missing
+    assertThat(checked("getUser", api.get(USERS + "/" + ouid, viewer)).status()).isEqualTo(404);
+    assertThat(checked("deleteUser", api.delete(USERS + "/" + ouid, viewer)).status()).isEqualTo(404);
+    assertThat(checked("getGroup", api.get(GROUPS + "/" + og, viewer)).status()).isEqualTo(404);
+    assertThat(checked("deleteGroup", api.delete(GROUPS + "/" + og, viewer)).status()).isEqualTo(404);
+    assertThat(checked("listGroupMembers", api.get(GROUPS + "/" + og + "/members", viewer)).status()).isEqualTo(404);
+    assertThat(checked("getGroupMember", api.get(GROUPS + "/" + og + "/members/" + om, viewer)).status())
+        .isEqualTo(404);
+
+    String admin = caller(org, "iam-admin").token();
+    Res made = node.atlas.post(USERS, admin, newUser(org, "new@example.com"));
+    assertThat(made.status()).as(made.body()).isEqualTo(201);
+    assertThat(node.atlas.post(USERS, admin, newUser(other, "new@example.com")).status()).isEqualTo(400);
+    assertThat(checked("updateGroup", api.patch(GROUPS + "/" + group, admin, new JsonObject().put("displayName", "y")))
+        .status()).isEqualTo(200);
+    assertThat(checked("addGroupMember", api.post(GROUPS + "/" + group + "/members", admin,
+        new JsonObject().put("userId", made.json().getString("id")))).status()).isEqualTo(201);
+    assertThat(checked("removeGroupMember", api.delete(GROUPS + "/" + og + "/members/" + om, admin)).status())
+        .isEqualTo(404);
+    assertThat(checked("updateUser", api.patch(USERS + "/" + ouid, admin, new JsonObject().put("status", "disabled")))
+        .status()).isEqualTo(404);
+    assertThat(checked("deleteGroup", api.delete(GROUPS + "/" + og, admin)).status()).isEqualTo(404);
+    // the other organization is untouched
+    assertThat(api.get(USERS + "/" + ouid, token).json().getString("status")).isEqualTo("active");
+    assertThat(api.get(GROUPS + "/" + og, token).json().getInteger("memberCount")).isEqualTo(1);
   }
 }

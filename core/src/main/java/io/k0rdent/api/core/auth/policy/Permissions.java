@@ -33,6 +33,8 @@ public final class Permissions {
   public static final String PROJECTS_DELETE = "resourcemanager.projects.delete";
 
   // iam
+  /** Create a user directly (Atlas only: upstream users arrive through identity providers). */
+  public static final String USERS_CREATE = "iam.users.create";
   public static final String USERS_GET = "iam.users.get";
   public static final String USERS_LIST = "iam.users.list";
   public static final String USERS_UPDATE = "iam.users.update";
@@ -127,7 +129,7 @@ public final class Permissions {
       ORGANIZATIONS_CREATE, ORGANIZATIONS_GET, ORGANIZATIONS_LIST, ORGANIZATIONS_UPDATE, ORGANIZATIONS_DELETE,
       INVITATIONS_CREATE, INVITATIONS_LIST, INVITATIONS_DELETE,
       PROJECTS_CREATE, PROJECTS_GET, PROJECTS_LIST, PROJECTS_UPDATE, PROJECTS_DELETE,
-      USERS_GET, USERS_LIST, USERS_UPDATE, USERS_DELETE,
+      USERS_CREATE, USERS_GET, USERS_LIST, USERS_UPDATE, USERS_DELETE,
       GROUPS_CREATE, GROUPS_GET, GROUPS_LIST, GROUPS_UPDATE, GROUPS_DELETE,
       ROLES_CREATE, ROLES_GET, ROLES_LIST, ROLES_UPDATE, ROLES_DELETE,
       POLICIES_CREATE, POLICIES_GET, POLICIES_LIST, POLICIES_DELETE,
