@@ -1,5 +1,6 @@
 package io.k0rdent.api.router.resources;
 
+import io.k0rdent.api.core.auth.AuthState;
 import io.k0rdent.api.core.auth.policy.Permissions;
 import io.k0rdent.api.core.auth.policy.ScopeChain;
 import io.k0rdent.api.core.error.ApiException;
@@ -30,10 +31,15 @@ public final class OrganizationsApi {
   private final ResourceOperations<Organization> ops;
   private final Store store;
   private final String providerOrganizationId;
+  private final AuthState state;
 
-  /** @param providerOrganizationId the provider's own organization, which cannot be deleted */
-  public OrganizationsApi(Store store, PageTokens pageTokens, String providerOrganizationId) {
+  /**
+   * @param providerOrganizationId the provider's own organization, which cannot be deleted
+   * @param state                  told of every deleted organization ({@link AuthState.Kind#ORGANIZATION})
+   */
+  public OrganizationsApi(Store store, PageTokens pageTokens, String providerOrganizationId, AuthState state) {
     this.store = store;
+    this.state = state;
     this.providerOrganizationId = providerOrganizationId;
     this.ops = new ResourceOperations<>("organization", COLLECTION, "organizations", store.organizations(),
         pageTokens, o -> ResourceOperations.names(new JsonObject(), o.displayName(), o.description()));
@@ -76,7 +82,7 @@ public final class OrganizationsApi {
         throw ApiException.conflict("FAILED_PRECONDITION",
             "organization '" + providerOrganizationId + "' is the provider's own organization and cannot be deleted");
       }
-      return ops.delete(call);
+      return ops.delete(call).compose(r -> state.changed(AuthState.Kind.ORGANIZATION, o.id()).map(r));
     });
   }
 
