@@ -124,7 +124,9 @@ public final class AccessTokenVerifier {
       String jti = c.getJWTID();
       String roleSet = c.getStringClaim("role_set");
       String credential = c.getStringClaim("credential_id");
-      if (type == null || sub == null || jti == null || roleSet == null
+      // role_set is present only on a token with a role ceiling: without it the token acts with its
+      // principal's grants (Grants#effective)
+      if (type == null || sub == null || jti == null
           || (credential == null && type != PrincipalType.USER)) {
         throw invalid("the access token lacks required claims");
       }
