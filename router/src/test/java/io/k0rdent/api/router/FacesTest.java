@@ -9,8 +9,9 @@ import io.k0rdent.api.core.auth.ClientRegistry;
 import io.k0rdent.api.core.auth.CredentialChecks;
 import io.k0rdent.api.core.auth.DirectAuthState;
 import io.k0rdent.api.router.auth.RateLimits;
-import io.k0rdent.api.core.auth.Grant;
-import io.k0rdent.api.core.auth.PolicyEngine;
+import io.k0rdent.api.core.auth.Grants;
+import io.k0rdent.api.core.auth.policy.PredefinedRoles;
+import io.k0rdent.api.core.auth.policy.ScopeChain;
 import io.k0rdent.api.core.auth.PrincipalType;
 import io.k0rdent.api.core.auth.SecretHasher;
 import io.k0rdent.api.core.auth.Secrets;
@@ -62,15 +63,14 @@ class FacesTest {
           "responses": {"200": {"description": "ok"}}}}}""".formatted(INTERNAL_PATH));
     ApiDocument doc = ApiDocument.load().withPaths(paths);
     SigningKeys keys = SigningKeys.fromJwks(List.of(SigningKeys.generateJwk()));
-    PolicyEngine policy = new PolicyEngine();
-    policy.setGrants("admin@test", List.of(Grant.PLATFORM_ADMIN));
     InMemoryStore store = new InMemoryStore();
     SecretHasher hasher = new SecretHasher(Secrets.randomBytes());
     ClientRegistry clients = new ClientRegistry();
     clients.register(new ClientRegistry.Client("admin@test", hasher.hash("unused"), "admin@test",
-        PrincipalType.SERVICE_ACCOUNT, "provider", "organization", "provider", "cred-admin", List.of("admin")));
+        PrincipalType.SERVICE_ACCOUNT, "provider", "organization", "provider", "cred-admin", List.of(PredefinedRoles.PLATFORM_ADMIN)));
     AuthState state = new DirectAuthState(vertx, store, 60_000);
-    String roleSet = state.roleSetId(List.of("admin")).toCompletionStage().toCompletableFuture().get();
+    Grants policy = new Grants(state, clients);
+    String roleSet = state.roleSetId(List.of(PredefinedRoles.PLATFORM_ADMIN)).toCompletionStage().toCompletableFuture().get();
     ApiServices services = new ApiServices(store, policy, clients, SigningKeyRing.fixed(keys), new PageTokens(Secrets.randomBytes()),
         new SimpleMeterRegistry(), "provider", "http://test", "k0rdent-api", Duration.ofMinutes(15), 1 << 20,
         Duration.ofHours(1), "test", new ApiServices.Iam(state, new CredentialChecks(state, clients, hasher), hasher,
@@ -79,7 +79,10 @@ class FacesTest {
         .issue(new AccessTokenIssuer.Claims("admin@test", PrincipalType.SERVICE_ACCOUNT, "admin@test", "provider",
             "organization", "provider", "cred-admin", roleSet), Instant.now()).token();
     Map<String, OperationHandler> extra = Map.of("listServers",
-        call -> Future.succeededFuture(Reply.ok(new JsonObject().put("servers", List.of()))));
+        call -> {
+          call.require("infrastructure.servers.list", ScopeChain.PLATFORM);
+          return Future.succeededFuture(Reply.ok(new JsonObject().put("servers", List.of())));
+        });
     var validators = ApiRouter.validators(doc);
     client = WebClient.create(vertx);
     arc = vertx.createHttpServer().requestHandler(ApiRouter.create(vertx, Face.ARC, services, doc, validators, extra));

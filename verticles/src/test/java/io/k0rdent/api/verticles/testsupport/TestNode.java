@@ -80,9 +80,8 @@ public final class TestNode implements AutoCloseable {
     services.clients().register(new io.k0rdent.api.core.auth.ClientRegistry.Client(clientId,
         services.iam().hasher().hash(secret), clientId, io.k0rdent.api.core.auth.PrincipalType.SERVICE_ACCOUNT,
         services.providerOrganizationId(), "organization", services.providerOrganizationId(),
-        "cred-" + Integer.toHexString(clientId.hashCode() & 0xfffffff), java.util.List.of("admin")));
-    ((io.k0rdent.api.core.auth.PolicyEngine) services.authorizer())
-        .setGrants(clientId, java.util.List.of(io.k0rdent.api.core.auth.Grant.PLATFORM_ADMIN));
+        "cred-" + Integer.toHexString(clientId.hashCode() & 0xfffffff),
+        java.util.List.of(io.k0rdent.api.core.auth.policy.PredefinedRoles.PLATFORM_ADMIN)));
     return arc.clientCredentialsToken(clientId, secret);
   }
 
