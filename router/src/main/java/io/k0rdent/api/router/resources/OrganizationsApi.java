@@ -35,7 +35,7 @@ public final class OrganizationsApi {
 
   /**
    * @param providerOrganizationId the provider's own organization, which cannot be deleted
-   * @param state                  told of every deleted organization ({@link AuthState.Kind#ORGANIZATION})
+   * @param state                  told of every created or deleted organization ({@link AuthState.Kind#ORGANIZATION})
    */
   public OrganizationsApi(Store store, PageTokens pageTokens, String providerOrganizationId, AuthState state) {
     this.store = store;
@@ -90,7 +90,9 @@ public final class OrganizationsApi {
     call.require(Permissions.ORGANIZATIONS_CREATE, ScopeChain.PLATFORM);
     String id = call.text("id");
     Instant now = Clock.now();
-    return ops.create(new Organization(id == null ? Slugs.generate("org") : id, UUID.randomUUID(),
-        call.text("displayName"), call.text("description"), now, now, 1));
+    Organization o = new Organization(id == null ? Slugs.generate("org") : id, UUID.randomUUID(),
+        call.text("displayName"), call.text("description"), now, now, 1);
+    // Drops a cached "no such organization" (a tombstone lives 5 s) at once.
+    return ops.create(o).compose(r -> state.changed(AuthState.Kind.ORGANIZATION, o.id()).map(r));
   }
 }

@@ -31,7 +31,7 @@ public final class ProjectsApi {
   private final ResourceOperations<Project> ops;
   private final AuthState state;
 
-  /** @param state told of every deleted project ({@link AuthState.Kind#PROJECT}) */
+  /** @param state told of every created or deleted project ({@link AuthState.Kind#PROJECT}) */
   public ProjectsApi(Store store, PageTokens pageTokens, AuthState state) {
     this.state = state;
     this.ops = new ResourceOperations<>("project", COLLECTION, "projects", store.projects(), pageTokens,
@@ -67,8 +67,10 @@ public final class ProjectsApi {
     Scopes.requireInOrganization(call, Permissions.PROJECTS_CREATE, org, "organizationId");
     String id = call.text("id");
     Instant now = Clock.now();
-    return ops.create(new Project(id == null ? Slugs.generate("project") : id, UUID.randomUUID(),
-        org, call.text("displayName"), call.text("description"), now, now, 1));
+    Project p = new Project(id == null ? Slugs.generate("project") : id, UUID.randomUUID(),
+        org, call.text("displayName"), call.text("description"), now, now, 1);
+    // Drops a cached "no such project" (a tombstone lives 5 s) at once.
+    return ops.create(p).compose(r -> state.changed(AuthState.Kind.PROJECT, p.id()).map(r));
   }
 
   private Future<Reply> list(Call call) {
