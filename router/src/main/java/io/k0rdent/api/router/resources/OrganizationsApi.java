@@ -1,5 +1,6 @@
 package io.k0rdent.api.router.resources;
 
+import io.k0rdent.api.core.auth.AuthState;
 import io.k0rdent.api.core.auth.policy.Permissions;
 import io.k0rdent.api.core.auth.policy.ScopeChain;
 import io.k0rdent.api.core.error.ApiException;
@@ -30,10 +31,15 @@ public final class OrganizationsApi {
   private final ResourceOperations<Organization> ops;
   private final Store store;
   private final String providerOrganizationId;
+  private final AuthState state;
 
-  /** @param providerOrganizationId the provider's own organization, which cannot be deleted */
-  public OrganizationsApi(Store store, PageTokens pageTokens, String providerOrganizationId) {
+  /**
+   * @param providerOrganizationId the provider's own organization, which cannot be deleted
+   * @param state                  told of every created or deleted organization ({@link AuthState.Kind#ORGANIZATION})
+   */
+  public OrganizationsApi(Store store, PageTokens pageTokens, String providerOrganizationId, AuthState state) {
     this.store = store;
+    this.state = state;
     this.providerOrganizationId = providerOrganizationId;
     this.ops = new ResourceOperations<>("organization", COLLECTION, "organizations", store.organizations(),
         pageTokens, o -> ResourceOperations.names(new JsonObject(), o.displayName(), o.description()));
@@ -76,7 +82,7 @@ public final class OrganizationsApi {
         throw ApiException.conflict("FAILED_PRECONDITION",
             "organization '" + providerOrganizationId + "' is the provider's own organization and cannot be deleted");
       }
-      return ops.delete(call);
+      return ops.delete(call).compose(r -> state.changed(AuthState.Kind.ORGANIZATION, o.id()).map(r));
     });
   }
 
@@ -84,7 +90,9 @@ public final class OrganizationsApi {
     call.require(Permissions.ORGANIZATIONS_CREATE, ScopeChain.PLATFORM);
     String id = call.text("id");
     Instant now = Clock.now();
-    return ops.create(new Organization(id == null ? Slugs.generate("org") : id, UUID.randomUUID(),
-        call.text("displayName"), call.text("description"), now, now, 1));
+    Organization o = new Organization(id == null ? Slugs.generate("org") : id, UUID.randomUUID(),
+        call.text("displayName"), call.text("description"), now, now, 1);
+    // Drops a cached "no such organization" (a tombstone lives 5 s) at once.
+    return ops.create(o).compose(r -> state.changed(AuthState.Kind.ORGANIZATION, o.id()).map(r));
   }
 }

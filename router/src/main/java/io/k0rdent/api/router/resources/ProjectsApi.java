@@ -1,5 +1,6 @@
 package io.k0rdent.api.router.resources;
 
+import io.k0rdent.api.core.auth.AuthState;
 import io.k0rdent.api.core.auth.policy.Permissions;
 import io.k0rdent.api.core.auth.policy.ScopeChain;
 import io.k0rdent.api.core.error.ApiException;
@@ -28,8 +29,11 @@ public final class ProjectsApi {
 
   public static final String COLLECTION = "/v1/regions/global/projects";
   private final ResourceOperations<Project> ops;
+  private final AuthState state;
 
-  public ProjectsApi(Store store, PageTokens pageTokens) {
+  /** @param state told of every created or deleted project ({@link AuthState.Kind#PROJECT}) */
+  public ProjectsApi(Store store, PageTokens pageTokens, AuthState state) {
+    this.state = state;
     this.ops = new ResourceOperations<>("project", COLLECTION, "projects", store.projects(), pageTokens,
         p -> ResourceOperations.names(new JsonObject().put("organizationId", p.organizationId()), p.displayName(),
             p.description()));
@@ -45,7 +49,8 @@ public final class ProjectsApi {
             .compose(p -> ops.update(call, current -> ResourceOperations.mergeNames(call.body(), current,
                 current.displayName(), current.description(), (d, text) -> current.withChanges(d, text, Clock.now())))),
         "deleteProject", call -> ops.guarded(call, p -> guard(call, Permissions.PROJECTS_DELETE, p))
-            .compose(p -> ops.delete(call)));
+            .compose(p -> ops.delete(call))
+            .compose(r -> state.changed(AuthState.Kind.PROJECT, call.pathId("project")).map(r)));
   }
 
   /** The chain a project is decided at. */
@@ -62,8 +67,10 @@ public final class ProjectsApi {
     Scopes.requireInOrganization(call, Permissions.PROJECTS_CREATE, org, "organizationId");
     String id = call.text("id");
     Instant now = Clock.now();
-    return ops.create(new Project(id == null ? Slugs.generate("project") : id, UUID.randomUUID(),
-        org, call.text("displayName"), call.text("description"), now, now, 1));
+    Project p = new Project(id == null ? Slugs.generate("project") : id, UUID.randomUUID(),
+        org, call.text("displayName"), call.text("description"), now, now, 1);
+    // Drops a cached "no such project" (a tombstone lives 5 s) at once.
+    return ops.create(p).compose(r -> state.changed(AuthState.Kind.PROJECT, p.id()).map(r));
   }
 
   private Future<Reply> list(Call call) {

@@ -3,22 +3,31 @@ package io.k0rdent.api.verticles.cluster;
 import com.hazelcast.nio.serialization.compact.CompactReader;
 import com.hazelcast.nio.serialization.compact.CompactSerializer;
 import com.hazelcast.nio.serialization.compact.CompactWriter;
+import io.k0rdent.api.core.auth.policy.Binding;
+import io.k0rdent.api.core.auth.policy.Effect;
+import io.k0rdent.api.core.auth.policy.RoleDefinition;
+import io.k0rdent.api.core.auth.policy.ScopeType;
 import io.k0rdent.api.core.resource.ApiKey;
+import io.k0rdent.api.core.resource.Organization;
+import io.k0rdent.api.core.resource.Project;
+import io.k0rdent.api.core.resource.User;
 import io.k0rdent.api.core.resource.ServiceAccount;
 import io.k0rdent.api.core.resource.ServiceAccountCredential;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
 /**
- * Hazelcast Compact serializers for what {@link HazelcastAuthState} puts into the cluster: the three auth
- * records, its cache marks, its topic events and its populate entry processor. Explicit serializers, so no
+ * Hazelcast Compact serializers for what {@link HazelcastAuthState} puts into the cluster: the auth
+ * records and grants' inputs it caches, its cache marks, its topic events and its populate entry processor. Explicit serializers, so no
  * Java serialization and no reflection; registered by {@link HazelcastSetup#configureAuth}.
  *
  * <p>Encoding: instants as nullable {@code TIMESTAMP_WITH_TIMEZONE} at UTC (lossless, nanoseconds kept),
- * UUIDs as strings, roles as string arrays. The type names are part of the wire format between members of
+ * UUIDs as strings, roles as string arrays, a list of bindings as four parallel string arrays (role, scope
+ * type's wire name, scope id — null at platform scope —, effect's wire name). The type names are part of the wire format between members of
  * one cluster: rename a field or a type only together with a rolling-upgrade plan (Compact tolerates added
  * fields when the reader checks {@code getFieldKind}).
  */
@@ -28,7 +37,8 @@ final class AuthSerializers {
 
   /** Every serializer this package needs registered. */
   static List<CompactSerializer<?>> all() {
-    return List.of(new ServiceAccounts(), new Credentials(), new ApiKeys(), new Marks(), new Events(),
+    return List.of(new ServiceAccounts(), new Credentials(), new ApiKeys(), new Users(), new Organizations(),
+        new Projects(), new RoleDefinitions(), new BindingLists(), new GroupLists(), new Marks(), new Events(),
         new Populates());
   }
 
@@ -178,6 +188,193 @@ final class AuthSerializers {
     @Override
     public Class<ApiKey> getCompactClass() {
       return ApiKey.class;
+    }
+  }
+
+  static final class Users implements CompactSerializer<User> {
+    @Override
+    public User read(CompactReader r) {
+      return new User(r.readString("id"), uuid(r.readString("uid")), r.readString("organizationId"),
+          r.readString("email"), r.readString("displayName"), r.readString("status"),
+          instant(r.readTimestampWithTimezone("createdAt")), instant(r.readTimestampWithTimezone("updatedAt")),
+          r.readInt64("version"));
+    }
+
+    @Override
+    public void write(CompactWriter w, User u) {
+      w.writeString("id", u.id());
+      w.writeString("uid", uuid(u.uid()));
+      w.writeString("organizationId", u.organizationId());
+      w.writeString("email", u.email());
+      w.writeString("displayName", u.displayName());
+      w.writeString("status", u.status());
+      w.writeTimestampWithTimezone("createdAt", ts(u.createdAt()));
+      w.writeTimestampWithTimezone("updatedAt", ts(u.updatedAt()));
+      w.writeInt64("version", u.version());
+    }
+
+    @Override
+    public String getTypeName() {
+      return "k0rdent.auth.User";
+    }
+
+    @Override
+    public Class<User> getCompactClass() {
+      return User.class;
+    }
+  }
+
+  static final class Organizations implements CompactSerializer<Organization> {
+    @Override
+    public Organization read(CompactReader r) {
+      return new Organization(r.readString("id"), uuid(r.readString("uid")), r.readString("displayName"),
+          r.readString("description"), instant(r.readTimestampWithTimezone("createdAt")),
+          instant(r.readTimestampWithTimezone("updatedAt")), r.readInt64("version"));
+    }
+
+    @Override
+    public void write(CompactWriter w, Organization o) {
+      w.writeString("id", o.id());
+      w.writeString("uid", uuid(o.uid()));
+      w.writeString("displayName", o.displayName());
+      w.writeString("description", o.description());
+      w.writeTimestampWithTimezone("createdAt", ts(o.createdAt()));
+      w.writeTimestampWithTimezone("updatedAt", ts(o.updatedAt()));
+      w.writeInt64("version", o.version());
+    }
+
+    @Override
+    public String getTypeName() {
+      return "k0rdent.auth.Organization";
+    }
+
+    @Override
+    public Class<Organization> getCompactClass() {
+      return Organization.class;
+    }
+  }
+
+  static final class Projects implements CompactSerializer<Project> {
+    @Override
+    public Project read(CompactReader r) {
+      return new Project(r.readString("id"), uuid(r.readString("uid")), r.readString("organizationId"),
+          r.readString("displayName"), r.readString("description"), instant(r.readTimestampWithTimezone("createdAt")),
+          instant(r.readTimestampWithTimezone("updatedAt")), r.readInt64("version"));
+    }
+
+    @Override
+    public void write(CompactWriter w, Project p) {
+      w.writeString("id", p.id());
+      w.writeString("uid", uuid(p.uid()));
+      w.writeString("organizationId", p.organizationId());
+      w.writeString("displayName", p.displayName());
+      w.writeString("description", p.description());
+      w.writeTimestampWithTimezone("createdAt", ts(p.createdAt()));
+      w.writeTimestampWithTimezone("updatedAt", ts(p.updatedAt()));
+      w.writeInt64("version", p.version());
+    }
+
+    @Override
+    public String getTypeName() {
+      return "k0rdent.auth.Project";
+    }
+
+    @Override
+    public Class<Project> getCompactClass() {
+      return Project.class;
+    }
+  }
+
+  static final class RoleDefinitions implements CompactSerializer<RoleDefinition> {
+    @Override
+    public RoleDefinition read(CompactReader r) {
+      return new RoleDefinition(r.readString("id"), r.readString("organizationId"),
+          roles(r.readArrayOfString("permissions")));
+    }
+
+    @Override
+    public void write(CompactWriter w, RoleDefinition d) {
+      w.writeString("id", d.id());
+      w.writeString("organizationId", d.organizationId());
+      w.writeArrayOfString("permissions", roles(d.permissions()));
+    }
+
+    @Override
+    public String getTypeName() {
+      return "k0rdent.auth.RoleDefinition";
+    }
+
+    @Override
+    public Class<RoleDefinition> getCompactClass() {
+      return RoleDefinition.class;
+    }
+  }
+
+  static final class BindingLists implements CompactSerializer<HazelcastAuthState.BindingList> {
+    @Override
+    public HazelcastAuthState.BindingList read(CompactReader r) {
+      String[] roles = r.readArrayOfString("roles");
+      String[] types = r.readArrayOfString("scopeTypes");
+      String[] ids = r.readArrayOfString("scopeIds");
+      String[] effects = r.readArrayOfString("effects");
+      int n = roles == null ? 0 : roles.length;
+      List<Binding> out = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        out.add(new Binding(roles[i], ScopeType.fromWire(types[i]), ids[i], Effect.fromWire(effects[i])));
+      }
+      return new HazelcastAuthState.BindingList(out);
+    }
+
+    @Override
+    public void write(CompactWriter w, HazelcastAuthState.BindingList list) {
+      List<Binding> bs = list.bindings();
+      String[] roles = new String[bs.size()];
+      String[] types = new String[bs.size()];
+      String[] ids = new String[bs.size()];
+      String[] effects = new String[bs.size()];
+      for (int i = 0; i < bs.size(); i++) {
+        Binding b = bs.get(i);
+        roles[i] = b.role();
+        types[i] = b.type().wireName();
+        ids[i] = b.scopeId();
+        effects[i] = b.effect().wireName();
+      }
+      w.writeArrayOfString("roles", roles);
+      w.writeArrayOfString("scopeTypes", types);
+      w.writeArrayOfString("scopeIds", ids);
+      w.writeArrayOfString("effects", effects);
+    }
+
+    @Override
+    public String getTypeName() {
+      return "k0rdent.auth.BindingList";
+    }
+
+    @Override
+    public Class<HazelcastAuthState.BindingList> getCompactClass() {
+      return HazelcastAuthState.BindingList.class;
+    }
+  }
+
+  static final class GroupLists implements CompactSerializer<HazelcastAuthState.GroupList> {
+    @Override
+    public HazelcastAuthState.GroupList read(CompactReader r) {
+      return new HazelcastAuthState.GroupList(roles(r.readArrayOfString("groupIds")));
+    }
+
+    @Override
+    public void write(CompactWriter w, HazelcastAuthState.GroupList g) {
+      w.writeArrayOfString("groupIds", roles(g.groupIds()));
+    }
+
+    @Override
+    public String getTypeName() {
+      return "k0rdent.auth.GroupList";
+    }
+
+    @Override
+    public Class<HazelcastAuthState.GroupList> getCompactClass() {
+      return HazelcastAuthState.GroupList.class;
     }
   }
 

@@ -14,6 +14,7 @@ import io.k0rdent.api.core.auth.AuthState;
 import io.k0rdent.api.core.auth.GrantInputs;
 import io.k0rdent.api.core.auth.policy.Binding;
 import io.k0rdent.api.core.auth.policy.RoleDefinition;
+import io.k0rdent.api.core.auth.policy.ScopeType;
 import io.k0rdent.api.core.resource.Organization;
 import io.k0rdent.api.core.resource.PrincipalRef;
 import io.k0rdent.api.core.resource.Project;
@@ -48,12 +49,15 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link AuthState} cluster nodes run: credentials, service accounts and API keys read through
- * Hazelcast IMaps with near caches in front of the store, revocations held in every node's memory and
+ * The {@link AuthState} cluster nodes run: credentials, service accounts and API keys, and the inputs of
+ * grants (users, organizations, projects, custom roles, principals' bindings, users' group memberships),
+ * read through Hazelcast IMaps with near caches in front of the store (one map per {@link Kind},
+ * {@link #mapName}), revocations held in every node's memory and
  * spread over a reliable topic, role sets cached locally, usage written in batches. Configure the member
  * with {@link HazelcastSetup#configureAuth} (maps, near caches, immediate invalidation, Compact
  * serializers); obtain an instance with {@link #start}.
@@ -99,7 +103,10 @@ import org.slf4j.LoggerFactory;
  * every {@link Options#revocationPurge}.
  *
  * <p>Callers: call {@code changed} for every record a store change touched, e.g. each credential of a
- * deleted service account (the store cascades that delete; this class cannot see it).
+ * deleted service account (the store cascades that delete; this class cannot see it). Bindings and
+ * memberships are cached as whole lists, empty ones included: a policy change must announce
+ * {@link Kind#BINDINGS} for its principal, a membership change {@link Kind#MEMBERSHIPS} for its user, or
+ * the old list answers until {@link Options#entryTtl} ends.
  */
 public final class HazelcastAuthState implements AuthState {
 
@@ -109,6 +116,18 @@ public final class HazelcastAuthState implements AuthState {
   public static final String CREDENTIALS = "k0rdent.auth.credentials";
   /** The IMap of API keys (and their marks). */
   public static final String API_KEYS = "k0rdent.auth.api-keys";
+  /** The IMap of users (and their marks). */
+  public static final String USERS = "k0rdent.auth.users";
+  /** The IMap of organizations (and their marks). */
+  public static final String ORGANIZATIONS = "k0rdent.auth.organizations";
+  /** The IMap of projects (and their marks). */
+  public static final String PROJECTS = "k0rdent.auth.projects";
+  /** The IMap of custom roles as {@link RoleDefinition}s (and their marks). */
+  public static final String ROLES = "k0rdent.auth.roles";
+  /** The IMap of principals' bindings: principal key ({@link AuthState#principalKey}) → {@code BindingList}. */
+  public static final String BINDINGS = "k0rdent.auth.bindings";
+  /** The IMap of users' group memberships: user id → {@code GroupList}. */
+  public static final String MEMBERSHIPS = "k0rdent.auth.memberships";
   /** The IMap of revoked jtis: jti → expiry in epoch milliseconds. */
   public static final String REVOKED = "k0rdent.auth.revoked";
   /** The reliable topic of change and revocation events. */
@@ -176,6 +195,38 @@ public final class HazelcastAuthState implements AuthState {
    */
   record Mark(boolean changed, long until, long nonce) {}
 
+  /** The IMap that caches {@code kind}. */
+  public static String mapName(Kind kind) {
+    return switch (kind) {
+      case SERVICE_ACCOUNT -> SERVICE_ACCOUNTS;
+      case CREDENTIAL -> CREDENTIALS;
+      case API_KEY -> API_KEYS;
+      case USER -> USERS;
+      case ORGANIZATION -> ORGANIZATIONS;
+      case PROJECT -> PROJECTS;
+      case ROLE -> ROLES;
+      case BINDINGS -> BINDINGS;
+      case MEMBERSHIPS -> MEMBERSHIPS;
+    };
+  }
+
+  /**
+   * The cached form of a principal's bindings ({@link Kind#BINDINGS}): a list is no Compact type of its own,
+   * and an empty list is an answer (cached for {@link Options#entryTtl}), not a tombstone.
+   */
+  record BindingList(List<Binding> bindings) {
+    BindingList {
+      bindings = List.copyOf(bindings);
+    }
+  }
+
+  /** The cached form of a user's group ids ({@link Kind#MEMBERSHIPS}); empty is an answer, as above. */
+  record GroupList(List<String> groupIds) {
+    GroupList {
+      groupIds = List.copyOf(groupIds);
+    }
+  }
+
   /** A topic event: {@code kind} a {@link Kind} name with the changed id, or "REVOKED" with a jti and its expiry. */
   record Event(String kind, String id, long expiresAt) {}
 
@@ -221,9 +272,9 @@ public final class HazelcastAuthState implements AuthState {
     this.store = store;
     this.options = options;
     this.usage = new UsageBatcher(store);
-    maps.put(Kind.SERVICE_ACCOUNT, hz.getMap(SERVICE_ACCOUNTS));
-    maps.put(Kind.CREDENTIAL, hz.getMap(CREDENTIALS));
-    maps.put(Kind.API_KEY, hz.getMap(API_KEYS));
+    for (Kind kind : Kind.values()) {
+      maps.put(kind, hz.getMap(mapName(kind)));
+    }
     revokedMap = hz.getMap(REVOKED);
     events = hz.getReliableTopic(EVENTS);
     registerSchemas(hz);
@@ -273,8 +324,15 @@ public final class HazelcastAuthState implements AuthState {
     ServiceAccountCredential cred = new ServiceAccountCredential("x", uid, "x", "h", t, "c", t, "ip", t, t, 1);
     ApiKey key = new ApiKey("x", uid, "o", "organization", "o", List.of("r"), "active", t, "c", "user", "h", "h", t, t,
         t, "ip", "d", "d", t, t, 1);
+    User user = new User("x", uid, "o", "e", "d", "active", t, t, 1);
+    Organization org = new Organization("x", uid, "d", "d", t, t, 1);
+    Project project = new Project("x", uid, "o", "d", "d", t, t, 1);
+    RoleDefinition role = new RoleDefinition("x", "o", List.of("p"));
+    BindingList bindings = new BindingList(List.of(Binding.allow("r", ScopeType.ORG, "o")));
+    GroupList groups = new GroupList(List.of("g"));
     Mark mark = new Mark(false, 0, 0);
-    for (Object o : List.of(sa, cred, key, mark, new Event("x", "x", 0), new Populate(0L, mark, 1))) {
+    for (Object o : List.of(sa, cred, key, user, org, project, role, bindings, groups, mark, new Event("x", "x", 0),
+        new Populate(0L, mark, 1))) {
       ss.toData(o);
     }
   }
@@ -403,10 +461,24 @@ public final class HazelcastAuthState implements AuthState {
       case SERVICE_ACCOUNT -> store.serviceAccounts().get(id);
       case CREDENTIAL -> store.credentials().get(id);
       case API_KEY -> store.apiKeys().get(id);
-      default -> Future.failedFuture(new IllegalArgumentException("no cached map for " + kind));
+      case USER -> store.users().get(id);
+      case ORGANIZATION -> store.organizations().get(id);
+      case PROJECT -> store.projects().get(id);
+      case ROLE -> GrantInputs.customRole(store, id);
+      case BINDINGS -> GrantInputs.bindings(store, principalOf(id)).map(BindingList::new);
+      case MEMBERSHIPS -> store.groupMembers().groupsOf(id).map(GroupList::new);
     };
     return f.<Object>map(x -> x).recover(e -> e instanceof ApiException a && a.status() == 404
         ? Future.succeededFuture() : Future.failedFuture(unavailable(e)));
+  }
+
+  /** The principal of a {@link Kind#BINDINGS} key ({@link AuthState#principalKey}: {@code type:id}). */
+  private static PrincipalRef principalOf(String key) {
+    int colon = key.indexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException("not a principal key: " + key);
+    }
+    return new PrincipalRef(key.substring(0, colon), key.substring(colon + 1));
   }
 
   // ---- changes ---------------------------------------------------------------------------------------------
@@ -417,9 +489,8 @@ public final class HazelcastAuthState implements AuthState {
     Objects.requireNonNull(id, "id");
     long fence = options.changeFence().toMillis();
     Future<Void> written;
-    IMap<String, Object> map = maps.get(kind);
     try {
-      written = map == null ? Future.succeededFuture() : onContext(map.setAsync(id, new Mark(true, System.currentTimeMillis() + fence, nonce()),
+      written = onContext(maps.get(kind).setAsync(id, new Mark(true, System.currentTimeMillis() + fence, nonce()),
           fence, TimeUnit.MILLISECONDS));
     } catch (RuntimeException e) {
       written = Future.failedFuture(e);
@@ -457,36 +528,48 @@ public final class HazelcastAuthState implements AuthState {
     }
   }
 
-  // ---- grants' inputs (read from the store for now) ----------------------------------------------------------
+  // ---- grants' inputs ------------------------------------------------------------------------------------
 
   @Override
   public Future<User> user(String id) {
-    return bounded(GrantInputs.orNull(store.users().get(id)).recover(e -> Future.failedFuture(unavailable(e))));
+    return lookup(Kind.USER, id, User.class);
   }
 
   @Override
   public Future<Organization> organization(String id) {
-    return bounded(GrantInputs.orNull(store.organizations().get(id)).recover(e -> Future.failedFuture(unavailable(e))));
+    return lookup(Kind.ORGANIZATION, id, Organization.class);
   }
 
   @Override
   public Future<Project> project(String id) {
-    return bounded(GrantInputs.orNull(store.projects().get(id)).recover(e -> Future.failedFuture(unavailable(e))));
+    return lookup(Kind.PROJECT, id, Project.class);
   }
 
   @Override
   public Future<RoleDefinition> customRole(String id) {
-    return bounded(GrantInputs.customRole(store, id).recover(e -> Future.failedFuture(unavailable(e))));
+    return lookup(Kind.ROLE, id, RoleDefinition.class);
   }
 
   @Override
   public Future<List<Binding>> bindings(PrincipalRef p) {
-    return bounded(GrantInputs.bindings(store, p).recover(e -> Future.failedFuture(unavailable(e))));
+    if (p == null || p.type() == null || p.id() == null) {
+      return Future.succeededFuture(List.of());
+    }
+    return unwrap(lookup(Kind.BINDINGS, AuthState.principalKey(p), BindingList.class), BindingList::bindings);
   }
 
   @Override
   public Future<List<String>> groupsOf(String userId) {
-    return bounded(store.groupMembers().groupsOf(userId).recover(e -> Future.failedFuture(unavailable(e))));
+    return unwrap(lookup(Kind.MEMBERSHIPS, userId, GroupList.class), GroupList::groupIds);
+  }
+
+  /** The list inside a cached wrapper; empty for none. A completed lookup (a near-cache hit) stays synchronous. */
+  private static <W, T> Future<List<T>> unwrap(Future<W> wrapped, Function<W, List<T>> list) {
+    if (wrapped.succeeded()) {
+      W w = wrapped.result();
+      return Future.succeededFuture(w == null ? List.of() : list.apply(w));
+    }
+    return wrapped.map(w -> w == null ? List.<T>of() : list.apply(w));
   }
 
   // ---- revocations -----------------------------------------------------------------------------------------

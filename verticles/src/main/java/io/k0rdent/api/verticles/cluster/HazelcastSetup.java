@@ -13,10 +13,10 @@ import com.hazelcast.config.ReliableTopicConfig;
 import com.hazelcast.config.RingbufferConfig;
 import com.hazelcast.nio.serialization.compact.CompactSerializer;
 import com.hazelcast.topic.TopicOverloadPolicy;
+import io.k0rdent.api.core.auth.AuthState;
 import io.k0rdent.api.verticles.config.Settings;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import java.util.Arrays;
-import java.util.List;
 
 /**
  * The embedded Hazelcast member's configuration: Vert.x's cluster defaults ({@code default-cluster.xml}),
@@ -61,7 +61,8 @@ public final class HazelcastSetup {
   }
 
   /**
-   * Adds {@link HazelcastAuthState}'s structures to {@code config}: the record maps with a near cache each
+   * Adds {@link HazelcastAuthState}'s structures to {@code config}: the record maps (one per
+   * {@link AuthState.Kind}: auth records and grants' inputs) with a near cache each
    * (objects, local entries cached too, bounded, invalidated on every change), the revoked-jti map, the
    * event topic (never blocks a publisher: the oldest events are overwritten when readers lag, which
    * {@code HazelcastAuthState} tolerates) and the Compact serializers. Near-cache invalidations are sent at
@@ -75,8 +76,8 @@ public final class HazelcastSetup {
       compact.addSerializer(serializer);
     }
     int ttl = (int) HazelcastAuthState.DEFAULT_ENTRY_TTL.toSeconds();
-    for (String name : List.of(HazelcastAuthState.SERVICE_ACCOUNTS, HazelcastAuthState.CREDENTIALS,
-        HazelcastAuthState.API_KEYS)) {
+    for (AuthState.Kind kind : AuthState.Kind.values()) {
+      String name = HazelcastAuthState.mapName(kind);
       NearCacheConfig near = new NearCacheConfig(name)
           .setInMemoryFormat(InMemoryFormat.OBJECT)
           .setInvalidateOnChange(true)

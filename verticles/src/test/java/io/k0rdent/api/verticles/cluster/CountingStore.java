@@ -27,8 +27,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The "database" of the Hazelcast auth tests: an {@link InMemoryStore} whose auth ports count their calls
- * ({@code "serviceAccounts.get"}), can be switched to answer 503, and can hold {@code get} answers (read at
+ * The "database" of the Hazelcast auth tests: an {@link InMemoryStore} whose auth ports and the ports of
+ * grants' inputs (users, organizations, projects, roles, policies, group members) count their calls
+ * ({@code "serviceAccounts.get"}, {@code "policies.forPrincipals"}), can be switched to answer 503, and can hold {@code get} answers (read at
  * call time, delivered when the gate opens) to stage a read racing with a change.
  */
 final class CountingStore implements Store {
@@ -40,6 +41,12 @@ final class CountingStore implements Store {
   private final ApiKeyStore apiKeys;
   private final RevocationStore revocations;
   private final RoleSetStore roleSets;
+  private final ResourceStore<Organization> organizations;
+  private final ResourceStore<Project> projects;
+  private final ResourceStore<User> users;
+  private final ResourceStore<Role> roles;
+  private final PolicyStore policies;
+  private final GroupMemberStore groupMembers;
   volatile boolean unavailable;
   private volatile Promise<Void> gate;
 
@@ -50,6 +57,12 @@ final class CountingStore implements Store {
     apiKeys = wrap(ApiKeyStore.class, "apiKeys", delegate.apiKeys());
     revocations = wrap(RevocationStore.class, "revocations", delegate.revocations());
     roleSets = wrap(RoleSetStore.class, "roleSets", delegate.roleSets());
+    organizations = wrap(ResourceStore.class, "organizations", delegate.organizations());
+    projects = wrap(ResourceStore.class, "projects", delegate.projects());
+    users = wrap(ResourceStore.class, "users", delegate.users());
+    roles = wrap(ResourceStore.class, "roles", delegate.roles());
+    policies = wrap(PolicyStore.class, "policies", delegate.policies());
+    groupMembers = wrap(GroupMemberStore.class, "groupMembers", delegate.groupMembers());
   }
 
   private <T> T wrap(Class<T> port, String name, Object target) {
@@ -100,12 +113,12 @@ final class CountingStore implements Store {
 
   @Override
   public ResourceStore<Organization> organizations() {
-    return delegate.organizations();
+    return organizations;
   }
 
   @Override
   public ResourceStore<Project> projects() {
-    return delegate.projects();
+    return projects;
   }
 
   @Override
@@ -135,12 +148,12 @@ final class CountingStore implements Store {
 
   @Override
   public ResourceStore<User> users() {
-    return delegate.users();
+    return users;
   }
 
   @Override
   public ResourceStore<Role> roles() {
-    return delegate.roles();
+    return roles;
   }
 
   @Override
@@ -150,12 +163,12 @@ final class CountingStore implements Store {
 
   @Override
   public GroupMemberStore groupMembers() {
-    return delegate.groupMembers();
+    return groupMembers;
   }
 
   @Override
   public PolicyStore policies() {
-    return delegate.policies();
+    return policies;
   }
 
   @Override

@@ -21,13 +21,27 @@ import com.hazelcast.internal.serialization.Data;
 import com.hazelcast.internal.serialization.SerializationService;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.spi.impl.SerializationServiceSupport;
+import io.k0rdent.api.core.auth.AuthState;
 import io.k0rdent.api.core.auth.AuthState.Kind;
+import io.k0rdent.api.core.auth.GrantInputs;
+import io.k0rdent.api.core.auth.policy.Binding;
+import io.k0rdent.api.core.auth.policy.Effect;
+import io.k0rdent.api.core.auth.policy.RoleDefinition;
+import io.k0rdent.api.core.auth.policy.ScopeType;
 import io.k0rdent.api.core.auth.RoleSets;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.resource.ApiKey;
 import io.k0rdent.api.core.resource.Clock;
+import io.k0rdent.api.core.resource.Group;
+import io.k0rdent.api.core.resource.GroupMember;
+import io.k0rdent.api.core.resource.Organization;
+import io.k0rdent.api.core.resource.Policy;
+import io.k0rdent.api.core.resource.PrincipalRef;
+import io.k0rdent.api.core.resource.Project;
+import io.k0rdent.api.core.resource.Role;
 import io.k0rdent.api.core.resource.ServiceAccount;
 import io.k0rdent.api.core.resource.ServiceAccountCredential;
+import io.k0rdent.api.core.resource.User;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -40,6 +54,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -281,6 +296,107 @@ class HazelcastAuthStateTest {
     return racing;
   }
 
+  // ---- grants' inputs ----------------------------------------------------------------------------------
+
+  @Test
+  void usersOrganizationsAndRolesAreNearCachedAndReReadAfterAChange() {
+    Instant now = Clock.now();
+    User user = await(store.users().create(new User("u-cached", UUID.randomUUID(), ORG, "u@acme.example", "U",
+        User.ACTIVE, now, now, 1)));
+    User suspended = user.withChanges("U", User.SUSPENDED, now);
+    cachedUntilChanged(Kind.USER, "u-cached", "users.get", s -> s.user("u-cached"), user,
+        () -> await(store.delegate.users().update(suspended)), suspended);
+
+    Organization org = await(store.organizations().create(new Organization("org-cached", UUID.randomUUID(), "O",
+        null, now, now, 1)));
+    Organization renamed = org.withChanges("O2", "described", now);
+    cachedUntilChanged(Kind.ORGANIZATION, "org-cached", "organizations.get", s -> s.organization("org-cached"), org,
+        () -> await(store.delegate.organizations().update(renamed)), renamed);
+
+    Role role = await(store.roles().create(new Role("role-cached", UUID.randomUUID(), ORG, "R", null,
+        List.of("iam.users.get"), now, now, 1)));
+    RoleDefinition def = GrantInputs.definition(role);
+    Role widened = new Role(role.id(), role.uid(), ORG, "R", null, List.of("iam.users.get", "iam.groups.list"),
+        role.createdAt(), now, role.version() + 1);
+    cachedUntilChanged(Kind.ROLE, "role-cached", "roles.get", s -> s.customRole("role-cached"), def,
+        () -> await(store.delegate.roles().update(widened)), GrantInputs.definition(widened));
+  }
+
+  @Test
+  void anUnknownProjectIsATombstoneUntilChangedThenTheProjectUntilDeleted() {
+    Instant now = Clock.now();
+    Project project = new Project("p-cached", UUID.randomUUID(), ORG, "P", null, now, now, 1);
+    cachedUntilChanged(Kind.PROJECT, "p-cached", "projects.get", s -> s.project("p-cached"), null,
+        () -> await(store.delegate.projects().create(project)), project);
+    cachedUntilChanged(Kind.PROJECT, "p-cached", "projects.get", s -> s.project("p-cached"), project,
+        () -> await(store.delegate.projects().delete("p-cached", null)), null);
+  }
+
+  @Test
+  void bindingsAndMembershipsAreNearCachedListsReReadAfterAChange() {
+    Instant now = Clock.now();
+    await(store.serviceAccounts().create(serviceAccount("sa-bound")));
+    PrincipalRef sa = PrincipalRef.serviceAccount("sa-bound");
+    String key = AuthState.principalKey(sa);
+    // Nothing bound yet: the empty list is an answer, cached like any other.
+    Policy viewer = new Policy("pol-1", UUID.randomUUID(), ORG, null, null, "project-viewer", sa.type(), sa.id(),
+        "project", "p-bound", "allow", now, now, 1);
+    cachedUntilChanged(Kind.BINDINGS, key, "policies.forPrincipals", s -> s.bindings(sa), List.of(),
+        () -> await(store.delegate.policies().create(viewer)),
+        List.of(new Binding("project-viewer", ScopeType.PROJECT, "p-bound", Effect.ALLOW)));
+    Policy deny = new Policy("pol-2", UUID.randomUUID(), ORG, null, null, "org-admin", sa.type(), sa.id(),
+        "organization", null, "deny", now, now, 1);
+    cachedUntilChanged(Kind.BINDINGS, key, "policies.forPrincipals", s -> s.bindings(sa),
+        List.of(new Binding("project-viewer", ScopeType.PROJECT, "p-bound", Effect.ALLOW)),
+        () -> {
+          await(store.delegate.policies().delete("pol-1", null));
+          await(store.delegate.policies().create(deny));
+        },
+        List.of(new Binding("org-admin", ScopeType.ORG, ORG, Effect.DENY)));
+
+    await(store.users().create(new User("u-member", UUID.randomUUID(), ORG, "m@acme.example", "M", User.ACTIVE,
+        now, now, 1)));
+    await(store.delegate.groups().create(new Group("g-ops", UUID.randomUUID(), ORG, "Ops", null, now, now, 1)));
+    cachedUntilChanged(Kind.MEMBERSHIPS, "u-member", "groupMembers.groupsOf", s -> s.groupsOf("u-member"),
+        List.of(), () -> await(store.delegate.groupMembers().create(new GroupMember("gm-1", UUID.randomUUID(),
+            "g-ops", "u-member", "user-1", now, now, 1))), List.of("g-ops"));
+  }
+
+  /**
+   * Looks {@code lookup} up on both nodes: the store is read at most once (not when already cached), then both nodes answer {@code before}
+   * from their near caches (the call's future is complete when it returns); after {@code change} and
+   * {@code changed(kind, id)} on A, A's next lookup reads the store (exactly once) and answers {@code after},
+   * and B answers {@code after} within 1 s.
+   */
+  private static <T> void cachedUntilChanged(Kind kind, String id, String storeCall,
+                                             Function<HazelcastAuthState, Future<T>> lookup, T before,
+                                             Runnable change, T after) {
+    String what = kind + " " + id;
+    int reads = store.calls(storeCall);
+    assertThat(onLoop(loopA, () -> lookup.apply(a))).as(what).isEqualTo(before);
+    assertThat(store.calls(storeCall)).as("store reads of " + what).isBetween(reads, reads + 1); // 0: cached
+    reads = store.calls(storeCall);
+    for (int i = 0; i < 10; i++) {
+      assertThat(onLoop(loopB, () -> lookup.apply(b))).as(what).isEqualTo(before);
+      assertThat(onLoop(loopA, () -> lookup.apply(a))).as(what).isEqualTo(before);
+    }
+    eventually(Duration.ofSeconds(1),
+        () -> assertThat(completesAtOnce(loopA, () -> lookup.apply(a))).as("near-cached on A").isTrue());
+    eventually(Duration.ofSeconds(1),
+        () -> assertThat(completesAtOnce(loopB, () -> lookup.apply(b))).as("near-cached on B").isTrue());
+    assertThat(store.calls(storeCall)).as("store reads of " + what).isEqualTo(reads);
+
+    change.run();
+    // Not announced yet: the cache still answers.
+    assertThat(onLoop(loopB, () -> lookup.apply(b))).as(what).isEqualTo(before);
+    onLoop(loopA, () -> a.changed(kind, id));
+    int readsBefore = store.calls(storeCall);
+    assertThat(onLoop(loopA, () -> lookup.apply(a))).as(what + " after the change").isEqualTo(after);
+    assertThat(store.calls(storeCall)).as("store reads of " + what + " after the change").isEqualTo(readsBefore + 1);
+    eventually(Duration.ofSeconds(1),
+        () -> assertThat(onLoop(loopB, () -> lookup.apply(b))).as(what + " on B").isEqualTo(after));
+  }
+
   @Test
   void aRevocationIsRefusedOnEveryNodeWithinOneSecond() {
     String jti = "jti-" + UUID.randomUUID();
@@ -364,6 +480,12 @@ class HazelcastAuthStateTest {
       unavailable(loopA, () -> a.serviceAccount("sa-outage"));
       unavailable(loopB, () -> b.credential("cred-outage"));
       unavailable(loopB, () -> b.apiKey("key-outage"));
+      unavailable(loopA, () -> a.user("u-outage"));
+      unavailable(loopB, () -> b.organization("org-outage"));
+      unavailable(loopA, () -> a.project("p-outage"));
+      unavailable(loopB, () -> b.customRole("role-outage"));
+      unavailable(loopA, () -> a.bindings(PrincipalRef.user("u-outage")));
+      unavailable(loopB, () -> b.groupsOf("u-outage"));
       unavailable(loopA, () -> a.roleSet("BBBBBBBBBBBBBBBBBBBBBB"));
       unavailable(loopA, () -> a.roleSetId(List.of("outage-role")));
       unavailable(loopA, () -> a.revoke("jti-outage", Instant.now().plusSeconds(60)));
@@ -374,6 +496,8 @@ class HazelcastAuthStateTest {
     ServiceAccount sa = await(store.serviceAccounts().create(serviceAccount("sa-outage")));
     assertThat(onLoop(loopA, () -> a.serviceAccount("sa-outage"))).isEqualTo(sa);
     assertThat(onLoop(loopB, () -> b.credential("cred-outage"))).isNull();
+    assertThat(onLoop(loopB, () -> b.project("p-outage"))).isNull();
+    assertThat(onLoop(loopA, () -> a.bindings(PrincipalRef.user("u-outage")))).isEmpty();
   }
 
   @Test
@@ -451,6 +575,17 @@ class HazelcastAuthStateTest {
         new ServiceAccountCredential("cr", uid, "sa", "hash", null, "user-1", precise, "::1", precise, precise, 1),
         new ApiKey("k", uid, ORG, "organization", ORG, List.of(), "active", far, "u", "service_account", "h1",
             "h0", precise, precise, null, null, null, "desc", precise, precise, 3),
+        new User("u", uid, ORG, "U@acme.example", null, "suspended", precise, far, 2),
+        new Organization("o", uid, null, "desc", precise, far, 4),
+        new Project("p", uid, ORG, "Proj", null, precise, far, 5),
+        new RoleDefinition("r", ORG, List.of("iam.users.*", "clusters.get")),
+        new RoleDefinition("viewer", null, List.of()),
+        new HazelcastAuthState.BindingList(List.of(Binding.allow("platform-admin", ScopeType.PLATFORM, null),
+            Binding.deny("org-admin", ScopeType.ORG, ORG), Binding.allow("v", ScopeType.PROJECT, "p"),
+            Binding.allow("v", ScopeType.RESOURCE, "projects/p/clusters/c"))),
+        new HazelcastAuthState.BindingList(List.of()),
+        new HazelcastAuthState.GroupList(List.of("g1", "g2")),
+        new HazelcastAuthState.GroupList(List.of()),
         new HazelcastAuthState.Mark(true, 123, -5),
         new HazelcastAuthState.Event("REVOKED", "jti", 42),
         new HazelcastAuthState.Populate(null, new HazelcastAuthState.Mark(false, 1, 2), 1000),

@@ -23,7 +23,9 @@ class HazelcastSetupTest {
     // Batched invalidation would delay a change on other members by up to 10 s.
     assertThat(config.getProperty("hazelcast.map.invalidation.batch.enabled")).isEqualTo("false");
     for (String name : List.of(HazelcastAuthState.SERVICE_ACCOUNTS, HazelcastAuthState.CREDENTIALS,
-        HazelcastAuthState.API_KEYS)) {
+        HazelcastAuthState.API_KEYS, HazelcastAuthState.USERS, HazelcastAuthState.ORGANIZATIONS,
+        HazelcastAuthState.PROJECTS, HazelcastAuthState.ROLES, HazelcastAuthState.BINDINGS,
+        HazelcastAuthState.MEMBERSHIPS)) {
       NearCacheConfig near = config.getMapConfig(name).getNearCacheConfig();
       assertThat(near).as(name).isNotNull();
       assertThat(near.isInvalidateOnChange()).isTrue();
@@ -46,6 +48,8 @@ class HazelcastSetupTest {
     assertThat(CompactSerializationConfigAccessor.getRegistrations(
         config.getSerializationConfig().getCompactSerializationConfig()))
         .containsKeys("k0rdent.auth.ServiceAccount", "k0rdent.auth.ServiceAccountCredential",
-            "k0rdent.auth.ApiKey", "k0rdent.auth.Mark", "k0rdent.auth.Event", "k0rdent.auth.Populate");
+            "k0rdent.auth.ApiKey", "k0rdent.auth.User", "k0rdent.auth.Organization", "k0rdent.auth.Project",
+            "k0rdent.auth.RoleDefinition", "k0rdent.auth.BindingList", "k0rdent.auth.GroupList", "k0rdent.auth.Mark",
+            "k0rdent.auth.Event", "k0rdent.auth.Populate");
   }
 }
