@@ -84,9 +84,7 @@ public final class UsersGroupsApi {
     h.put("listGroups", this::listGroups);
     h.put("getGroup", call -> withCounts(groups.get(call, g -> guard(call, Permissions.GROUPS_GET, g))));
     h.put("updateGroup", this::updateGroup);
-    h.put("deleteGroup", call -> groups.guarded(call, g -> guard(call, Permissions.GROUPS_DELETE, g))
-        .compose(g -> groups.delete(call)).compose(r -> changed(AuthState.Kind.BINDINGS,
-        AuthState.principalKey(io.k0rdent.api.core.resource.PrincipalRef.group(call.pathId("group")))).map(r)));
+    h.put("deleteGroup", this::deleteGroup);
     h.put("listGroupMembers", this::listMembers);
     h.put("addGroupMember", this::addMember);
     h.put("getGroupMember", call -> group(call, Permissions.GROUPS_GET).compose(g -> memberOf(call))
@@ -97,6 +95,29 @@ public final class UsersGroupsApi {
 
   private Future<Void> changed(AuthState.Kind kind, String id) {
     return state.changed(kind, id);
+  }
+
+  /**
+   * deleteGroup: the store removes its memberships with it, so every member's cached group list and every
+   * snapshot compiled from the group's bindings are announced as changed.
+   */
+  private Future<Reply> deleteGroup(Call call) {
+    return groups.guarded(call, g -> guard(call, Permissions.GROUPS_DELETE, g))
+        .compose(g -> memberUserIds(g.id(), null, new ArrayList<>()))
+        .compose(members -> groups.delete(call).compose(r -> {
+          List<Future<Void>> announced = new ArrayList<>();
+          announced.add(changed(AuthState.Kind.BINDINGS,
+              AuthState.principalKey(io.k0rdent.api.core.resource.PrincipalRef.group(call.pathId("group")))));
+          members.forEach(u -> announced.add(changed(AuthState.Kind.MEMBERSHIPS, u)));
+          return Future.all(announced).map(r);
+        }));
+  }
+
+  private Future<List<String>> memberUserIds(String groupId, PageCursor after, List<String> into) {
+    return store.groupMembers().list(new ListQuery(Map.of("groupId", groupId), after, 500)).compose(page -> {
+      page.items().forEach(m -> into.add(m.userId()));
+      return page.next() == null ? Future.succeededFuture(into) : memberUserIds(groupId, page.next(), into);
+    });
   }
 
   private static void guard(Call call, String permission, User u) {

@@ -308,6 +308,44 @@ abstract class UsersGroupsHttpContract extends NodeHttpTest {
     createUser(org, "gone@example.com");
   }
 
+  /** Whether the bootstrap admin's /auth/check says {@code user} may get clusters in {@code org}. */
+  boolean userMayReadClusters(String user, String org) {
+    Res r = api.post("/v1/regions/global/auth/check", token, new JsonObject().put("subject", user)
+        .put("checks", new io.vertx.core.json.JsonArray().add(new JsonObject()
+            .put("action", "compute.clusters.get").put("resource", "organizations/" + org))));
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    return r.json().getJsonArray("results").getJsonObject(0).getBoolean("allowed");
+  }
+
+  String bindGroup(String org, String group) {
+    Res r = api.post("/v1/regions/global/iam/policies", token, new JsonObject().put("orgId", org)
+        .put("role", "compute-viewer").put("principal", new JsonObject().put("type", "group").put("id", group))
+        .put("scope", new JsonObject().put("type", "org").put("resource", org)));
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
+    return r.json().getString("id");
+  }
+
+  @Test
+  void membershipsGrantAtOnceAndADeletedGroupNeverGrantsAgainUnderItsName() {
+    String org = newOrg();
+    String user = createUser(org, unique("m") + "@example.com").getString("id");
+    String group = unique("group");
+    assertThat(api.post(GROUPS, token, new JsonObject().put("id", group).put("organizationId", org)
+        .put("displayName", "G")).status()).isEqualTo(201);
+    String policy = bindGroup(org, group);
+    assertThat(userMayReadClusters(user, org)).isFalse();
+    assertThat(addMember(group, user).status()).isEqualTo(201);
+    assertThat(userMayReadClusters(user, org)).as("a membership grants at once").isTrue();
+    assertThat(api.delete("/v1/regions/global/iam/policies/" + policy, token).status()).isEqualTo(204);
+    assertThat(userMayReadClusters(user, org)).isFalse();
+    assertThat(api.delete(GROUPS + "/" + group, token).status()).isEqualTo(204);
+    // a new group under the old name, bound again: the old member is not in it
+    assertThat(api.post(GROUPS, token, new JsonObject().put("id", group).put("organizationId", org)
+        .put("displayName", "G again")).status()).isEqualTo(201);
+    bindGroup(org, group);
+    assertThat(userMayReadClusters(user, org)).as("memberships died with the group").isFalse();
+  }
+
   static JsonObject newUser(String org, String email) {
     return new JsonObject().put("organizationId", org).put("email", email).put("displayName", "N");
   }
