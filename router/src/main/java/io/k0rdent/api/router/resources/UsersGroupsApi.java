@@ -54,6 +54,7 @@ public final class UsersGroupsApi {
 
   private final Store store;
   private final AuthState state;
+  private final io.k0rdent.api.core.auth.Grants grants;
   private final PageTokens pageTokens;
   private final ResourceOperations<User> users;
   private final ResourceOperations<Group> groups;
@@ -61,6 +62,7 @@ public final class UsersGroupsApi {
   public UsersGroupsApi(ApiServices services) {
     this.store = services.store();
     this.state = services.iam().state();
+    this.grants = services.grants();
     this.pageTokens = services.pageTokens();
     this.users = new ResourceOperations<>("user", USERS, "users", store.users(), pageTokens,
         u -> new JsonObject().put("organizationId", u.organizationId()).put("email", u.email())
@@ -316,10 +318,25 @@ public final class UsersGroupsApi {
     Instant now = Clock.now();
     GroupMember m = new GroupMember(Slugs.generate("member"), UUID.randomUUID(), group, call.text("userId"),
         call.principal().subject(), now, now, 1);
-    return group(call, Permissions.GROUPS_UPDATE).compose(g -> store.groupMembers().create(m)).compose(stored -> changed(AuthState.Kind.MEMBERSHIPS, stored.userId())
-            .map(stored))
+    return group(call, Permissions.GROUPS_UPDATE).compose(g -> holdsGroupRoles(call, g))
+        .compose(v -> store.groupMembers().create(m))
+        .compose(stored -> changed(AuthState.Kind.MEMBERSHIPS, stored.userId()).map(stored))
         .compose(stored -> withUsers(List.of(stored)))
         .map(items -> new Reply(201, items.get(0), Map.of("Location", membersPath(group) + "/" + m.id())));
+  }
+
+  /**
+   * "Only grant what you hold": a new member receives every role the group is bound to, so the caller must
+   * hold each of them where it is bound (403 naming what it lacks).
+   */
+  private Future<Void> holdsGroupRoles(Call call, Group g) {
+    return store.policies().forPrincipals(List.of(io.k0rdent.api.core.resource.PrincipalRef.group(g.id())))
+        .compose(bindings -> {
+          List<Future<Void>> held = new ArrayList<>();
+          bindings.forEach(p -> held.add(Scopes.requireHeld(call, grants, List.of(p.role()), p.organizationId(),
+              PoliciesApi.chain(p), "userId")));
+          return Future.all(held).mapEmpty();
+        });
   }
 
   private Future<Reply> removeMember(Call call) {

@@ -346,6 +346,29 @@ abstract class UsersGroupsHttpContract extends NodeHttpTest {
     assertThat(userMayReadClusters(user, org)).as("memberships died with the group").isFalse();
   }
 
+  @Test
+  void addingAMemberGrantsTheGroupsRolesSoTheCallerMustHoldThem() {
+    String org = newOrg();
+    String user = createUser(org, unique("m") + "@example.com").getString("id");
+    String strong = createGroup(org).getString("id");
+    String weak = createGroup(org).getString("id");
+    Res bound = api.post("/v1/regions/global/iam/policies", token, new JsonObject().put("orgId", org)
+        .put("role", "org-admin").put("principal", new JsonObject().put("type", "group").put("id", strong))
+        .put("scope", new JsonObject().put("type", "org").put("resource", org)));
+    assertThat(bound.status()).as(bound.body()).isEqualTo(201);
+    assertThat(api.post("/v1/regions/global/iam/policies", token, new JsonObject().put("orgId", org)
+        .put("role", "iam-admin").put("principal", new JsonObject().put("type", "group").put("id", weak))
+        .put("scope", new JsonObject().put("type", "org").put("resource", org))).status()).isEqualTo(201);
+    String iamAdmin = caller(org, "iam-admin").token();
+    Res refused = api.post(GROUPS + "/" + strong + "/members", iamAdmin, new JsonObject().put("userId", user));
+    assertThat(refused.status()).as(refused.body()).isEqualTo(403);
+    assertThat(refused.body()).contains("org-admin");
+    assertThat(api.get(GROUPS + "/" + strong + "/members", token).json().getJsonArray("members")).isEmpty();
+    assertThat(api.post(GROUPS + "/" + weak + "/members", iamAdmin, new JsonObject().put("userId", user)).status())
+        .isEqualTo(201);
+    assertThat(addMember(strong, user).status()).as("the platform administrator holds org-admin").isEqualTo(201);
+  }
+
   static JsonObject newUser(String org, String email) {
     return new JsonObject().put("organizationId", org).put("email", email).put("displayName", "N");
   }
