@@ -5,18 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.k0rdent.api.core.auth.policy.PredefinedRoles;
 import io.k0rdent.api.verticles.testsupport.Api;
 import io.k0rdent.api.verticles.testsupport.Api.Res;
-import io.k0rdent.api.verticles.testsupport.PgTestDatabase;
 import io.k0rdent.api.verticles.testsupport.TestNode;
+import io.k0rdent.api.verticles.testsupport.TwoNodes;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.IntPredicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,7 +36,7 @@ class GrantPropagationHttpTest {
   static final long WITHIN_MILLIS = 1000;
   static final int TRIALS = 30;
 
-  PgTestDatabase db;
+  TwoNodes nodes;
   TestNode a;
   TestNode b;
   String admin;
@@ -51,22 +47,11 @@ class GrantPropagationHttpTest {
   /** How many answers the last {@link #until} saw before the expected one. */
   int stale;
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   @BeforeAll
   void start() throws Exception {
-    db = PgTestDatabase.create();
-    String cluster = "grants-" + UUID.randomUUID();
-    int pa = freePort();
-    int pb = freePort();
-    CompletableFuture<TestNode> fa = CompletableFuture.supplyAsync(() -> TestNode.start(overrides(cluster, pa, pb)));
-    CompletableFuture<TestNode> fb = CompletableFuture.supplyAsync(() -> TestNode.start(overrides(cluster, pb, pa)));
-    a = fa.get();
-    b = fb.get();
+    nodes = TwoNodes.start("grants");
+    a = nodes.a();
+    b = nodes.b();
     admin = a.token();
 
     String suffix = UUID.randomUUID().toString().substring(0, 8);
@@ -87,27 +72,10 @@ class GrantPropagationHttpTest {
     saToken = a.arc.clientCredentialsToken(sa.json().getString("clientId"), cred.json().getString("clientSecret"));
   }
 
-  Map<String, Object> overrides(String cluster, int port, int other) {
-    Map<String, Object> o = new HashMap<>();
-    o.put("database.url", db.url());
-    o.put("database.schema", db.schema());
-    o.put("hazelcast.clusterName", cluster);
-    o.put("hazelcast.port", port);
-    o.put("hazelcast.members", "127.0.0.1:" + other);
-    o.put("auth.issuer", "http://k0rdent.test"); // one issuer for the cluster, as in production
-    return o;
-  }
-
   @AfterAll
   void stop() {
-    if (a != null) {
-      a.close();
-    }
-    if (b != null) {
-      b.close();
-    }
-    if (db != null) {
-      db.drop();
+    if (nodes != null) {
+      nodes.close();
     }
   }
 

@@ -6,15 +6,11 @@ import com.hazelcast.core.Hazelcast;
 import com.hazelcast.core.HazelcastInstance;
 import io.k0rdent.api.verticles.testsupport.Api;
 import io.k0rdent.api.verticles.testsupport.Api.Res;
-import io.k0rdent.api.verticles.testsupport.PgTestDatabase;
 import io.k0rdent.api.verticles.testsupport.TestNode;
+import io.k0rdent.api.verticles.testsupport.TwoNodes;
 import io.vertx.core.json.JsonObject;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,51 +28,23 @@ class TwoNodeHttpTest {
   static final String SAS = IamHttpContract.SAS;
   static final long WITHIN_MILLIS = 1000;
 
-  PgTestDatabase db;
+  TwoNodes nodes;
   TestNode a;
   TestNode b;
   String adminA;
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   @BeforeAll
   void start() throws Exception {
-    db = PgTestDatabase.create();
-    String cluster = "two-" + UUID.randomUUID();
-    int pa = freePort();
-    int pb = freePort();
-    CompletableFuture<TestNode> fa = CompletableFuture.supplyAsync(() -> TestNode.start(overrides(cluster, pa, pb)));
-    CompletableFuture<TestNode> fb = CompletableFuture.supplyAsync(() -> TestNode.start(overrides(cluster, pb, pa)));
-    a = fa.get();
-    b = fb.get();
+    nodes = TwoNodes.start("two");
+    a = nodes.a();
+    b = nodes.b();
     adminA = a.token();
-  }
-
-  Map<String, Object> overrides(String cluster, int port, int other) {
-    Map<String, Object> o = new HashMap<>();
-    o.put("database.url", db.url());
-    o.put("database.schema", db.schema());
-    o.put("hazelcast.clusterName", cluster);
-    o.put("hazelcast.port", port);
-    o.put("hazelcast.members", "127.0.0.1:" + other);
-    o.put("auth.issuer", "http://k0rdent.test"); // one issuer for the cluster, as in production
-    return o;
   }
 
   @AfterAll
   void stop() {
-    if (a != null) {
-      a.close();
-    }
-    if (b != null) {
-      b.close();
-    }
-    if (db != null) {
-      db.drop();
+    if (nodes != null) {
+      nodes.close();
     }
   }
 

@@ -1,0 +1,61 @@
+package io.k0rdent.api.verticles.testsupport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Two nodes as in production: two Hazelcast members joined over TCP on loopback, each with its own Vert.x
+ * and HTTP listeners and the same issuer, sharing only a fresh PostgreSQL schema. Close to stop both and
+ * drop the schema.
+ */
+public record TwoNodes(PgTestDatabase db, TestNode a, TestNode b) implements AutoCloseable {
+
+  /** Starts both nodes (concurrently, as they join each other) in a cluster named {@code prefix-<uuid>}. */
+  public static TwoNodes start(String prefix) {
+    PgTestDatabase db = PgTestDatabase.create();
+    String cluster = prefix + "-" + UUID.randomUUID();
+    int pa = freePort();
+    int pb = freePort();
+    CompletableFuture<TestNode> fa = CompletableFuture.supplyAsync(() -> TestNode.start(overrides(db, cluster, pa, pb)));
+    CompletableFuture<TestNode> fb = CompletableFuture.supplyAsync(() -> TestNode.start(overrides(db, cluster, pb, pa)));
+    try {
+      return new TwoNodes(db, fa.join(), fb.join());
+    } catch (RuntimeException e) {
+      fa.thenAccept(TestNode::close);
+      fb.thenAccept(TestNode::close);
+      db.drop();
+      throw e;
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Map<String, Object> overrides(PgTestDatabase db, String cluster, int port, int other) {
+    Map<String, Object> o = new HashMap<>();
+    o.put("database.url", db.url());
+    o.put("database.schema", db.schema());
+    o.put("hazelcast.clusterName", cluster);
+    o.put("hazelcast.port", port);
+    o.put("hazelcast.members", "127.0.0.1:" + other);
+    o.put("auth.issuer", "http://k0rdent.test"); // one issuer for the cluster, as in production
+    return o;
+  }
+
+  @Override
+  public void close() {
+    a.close();
+    b.close();
+    db.drop();
+  }
+}
