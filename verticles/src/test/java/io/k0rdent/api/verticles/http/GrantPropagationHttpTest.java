@@ -11,7 +11,6 @@ import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.function.IntPredicate;
 import org.junit.jupiter.api.AfterAll;

@@ -9,7 +9,6 @@ import io.k0rdent.api.verticles.testsupport.Api.Res;
 import io.k0rdent.api.verticles.testsupport.TestNode;
 import io.k0rdent.api.verticles.testsupport.TwoNodes;
 import io.vertx.core.json.JsonObject;
-import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterAll;
