@@ -2,8 +2,6 @@ package io.k0rdent.api.perf;
 
 import io.k0rdent.api.core.auth.AuthState;
 import io.k0rdent.api.core.auth.Grants;
-import io.k0rdent.api.core.resource.Policy;
-import io.k0rdent.api.core.resource.PrincipalRef;
 import io.k0rdent.api.verticles.Node;
 import io.k0rdent.api.verticles.config.ConfigLoader;
 import io.k0rdent.api.verticles.config.Settings;
@@ -30,7 +28,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -55,8 +52,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *       in-process (Arc on a free port, Hazelcast on 127.0.0.1 joining nobody, two HTTP verticle instances);</li>
  *   <li>through the API, as the bootstrap platform administrator: an organization, two projects, one
  *       service account per client connection ({@code -Dconnections}, default 4) and a credential for each;
- *       then 5 policy bindings for each (project, resource, allow and deny), written to the node's store and
- *       announced as {@code createPolicy} does (see {@link #bind});</li>
+ *       then 5 policy bindings for each (project, resource, allow and deny) through {@code createPolicy}
+ *       (see {@link #bind});</li>
  *   <li>with SQL, in one transaction, constraints and triggers on: 100 filler organizations, N/10 filler
  *       service accounts, and the remaining filler policies (10 per filler service account, organization
  *       scope, one in five a deny), so that the table holds exactly N bindings; then
@@ -278,11 +275,11 @@ public final class CheckScalingRun {
         clientIds.add(sa.getString("clientId"));
         secrets.add(api.created(api.post(SAS + "/" + id + "/credentials", admin, new JsonObject()))
             .getString("clientSecret"));
-        bind(node, org, id, "project-viewer", "project", p1, "allow");
-        bind(node, org, id, "compute-viewer", "project", p2, "allow");
-        bind(node, org, id, "project-editor", "project", p2, "deny");
-        bind(node, org, id, "compute-admin", "resource", "projects/" + p1 + "/compute/clusters/c1", "allow");
-        bind(node, org, id, "project-viewer", "project", p2, "deny");
+        bind(api, admin, org, id, "project-viewer", "project", p1, "allow");
+        bind(api, admin, org, id, "compute-viewer", "project", p2, "allow");
+        bind(api, admin, org, id, "project-editor", "project", p2, "deny");
+        bind(api, admin, org, id, "compute-admin", "resource", "projects/" + p1 + "/compute/clusters/c1", "allow");
+        bind(api, admin, org, id, "project-viewer", "project", p2, "deny");
       }
 
       long fillStart = System.nanoTime();
@@ -345,21 +342,13 @@ public final class CheckScalingRun {
     }
   }
 
-  /**
-   * Binds {@code role} to service account {@code sa}: written to the store and announced to the auth state
-   * exactly as the {@code createPolicy} handler does. (Not through {@code POST /v1/regions/global/iam/policies}:
-   * on this branch that handler does not decide authorization yet and the router refuses its answers with a
-   * 500, as CheckHttpTest notes; switch to the HTTP call once it does.)
-   */
-  private static void bind(Node node, String org, String sa, String role, String scopeType, String scopeResource,
-                           String effect) throws Exception {
-    Instant now = Instant.now();
-    Policy p = new Policy("policy-" + UUID.randomUUID().toString().substring(0, 8), UUID.randomUUID(), org, null,
-        null, role, PrincipalRef.SERVICE_ACCOUNT, sa, scopeType, scopeResource, effect, now, now, 1);
-    var services = node.services();
-    services.store().policies().create(p).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    services.iam().state().changed(AuthState.Kind.BINDINGS, AuthState.principalKey(p.principal()))
-        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  /** Binds {@code role} to service account {@code sa} through {@code POST /v1/regions/global/iam/policies}. */
+  private static void bind(Setup api, String admin, String org, String sa, String role, String scopeType,
+                           String scopeResource, String effect) throws Exception {
+    api.created(api.post("/v1/regions/global/iam/policies", admin, new JsonObject().put("orgId", org)
+        .put("role", role).put("principal", new JsonObject().put("type", "serviceAccount").put("id", sa))
+        .put("scope", new JsonObject().put("type", scopeType).put("resource", scopeResource))
+        .put("effect", effect)));
   }
 
   /** A node on {@code schema} (migrated at start), like the tests' TestNode but on PostgreSQL. */

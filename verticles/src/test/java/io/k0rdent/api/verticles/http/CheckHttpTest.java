@@ -2,14 +2,11 @@ package io.k0rdent.api.verticles.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.k0rdent.api.core.auth.AuthState;
 import io.k0rdent.api.core.resource.Policy;
-import io.k0rdent.api.core.resource.PrincipalRef;
 import io.k0rdent.api.verticles.testsupport.Api;
 import io.k0rdent.api.verticles.testsupport.Api.Res;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -77,19 +74,12 @@ class CheckHttpTest extends NodeHttpTest {
     return api.clientCredentialsToken(sa.getString("clientId"), cred.json().getString("clientSecret"));
   }
 
-  /**
-   * Binds {@code role} to {@code sa} at {@code scopeType}/{@code scopeResource}: written to the store and
-   * announced to the auth state exactly as {@code createPolicy} does. (Not through
-   * {@code POST /v1/regions/global/iam/policies} yet: that handler does not decide authorization on this
-   * branch, so the router refuses its answers with a 500; switch to the HTTP call once it does.)
-   */
+  /** Binds {@code role} to {@code sa} at {@code scopeType}/{@code scopeResource} through {@code createPolicy}. */
   void bind(String org, String role, JsonObject sa, String scopeType, String scopeResource, String effect) {
-    Instant now = Instant.now();
-    Policy p = new Policy(unique("policy"), UUID.randomUUID(), org, null, null, role, PrincipalRef.SERVICE_ACCOUNT,
-        sa.getString("id"), scopeType, scopeResource, effect, now, now, 1);
-    var services = node.node().services();
-    await(services.store().policies().create(p));
-    await(services.iam().state().changed(AuthState.Kind.BINDINGS, AuthState.principalKey(p.principal())));
+    Res r = api.post("/v1/regions/global/iam/policies", token, new JsonObject().put("orgId", org).put("role", role)
+        .put("principal", new JsonObject().put("type", "serviceAccount").put("id", sa.getString("id")))
+        .put("scope", new JsonObject().put("type", scopeType).put("resource", scopeResource)).put("effect", effect));
+    assertThat(r.status()).as(r.body()).isEqualTo(201);
   }
 
   static <T> T await(io.vertx.core.Future<T> f) {
