@@ -32,7 +32,8 @@ public final class GrantInputs {
       case PROJECT -> p.scopeResource();
       case RESOURCE -> resourceKey(p.scopeResource());
     };
-    return new Binding(p.role(), type, scopeId, Policy.DENY.equals(p.effect()) ? Effect.DENY : Effect.ALLOW);
+    return new Binding(p.role(), type, scopeId, Policy.DENY.equals(p.effect()) ? Effect.DENY : Effect.ALLOW,
+        p.organizationId());
   }
 
   /** A resource path as bindings and decisions compare it: without a leading {@code /v1/regions/<region>/} or {@code /}. */

@@ -1,6 +1,7 @@
 package io.k0rdent.api.core.auth;
 
 import io.k0rdent.api.core.auth.policy.Binding;
+import io.k0rdent.api.core.auth.policy.Effect;
 import io.k0rdent.api.core.auth.policy.GrantSnapshot;
 import io.k0rdent.api.core.auth.policy.PermissionCatalog;
 import io.k0rdent.api.core.auth.policy.Permissions;
@@ -212,7 +213,7 @@ public final class Grants {
           return state.bindings(p).map(bound -> {
             List<Binding> out = new ArrayList<>(bound);
             ScopeType scope = "project".equals(sa.scope()) ? ScopeType.PROJECT : ScopeType.ORG;
-            sa.roles().forEach(r -> out.add(Binding.allow(r, scope, sa.scopeId())));
+            sa.roles().forEach(r -> out.add(new Binding(r, scope, sa.scopeId(), Effect.ALLOW, sa.organizationId())));
             return out;
           });
         });

@@ -44,7 +44,7 @@ import java.util.Map;
  *       ({@link Call#grants()}: confined to its project, capped by its role ceiling). No permission needed.</li>
  *   <li>Anyone else needs {@value Permissions#CHECK_OTHERS} on the subject's organization. The subject is a
  *       service account's clientId ({@code <id>@<org>.iam}) or a configured client's subject, else a user
- *       id, else (no user has that id) an API key id. An API key answers as its tokens would act: its
+ *       id the caller may ask about, else an API key id it may ask about. An API key answers as its tokens would act: its
  *       creator's grants, capped by the key's roles when it names any, confined to its project when it is
  *       project-scoped; nothing when the key is disabled or expired or its creator is no longer active.</li>
  * </ul>
@@ -155,8 +155,8 @@ public final class CheckApi {
 
   /** The grants of someone other than the caller, once the caller may ask about them; else 403. */
   private Future<GrantSnapshot> subjectGrants(Call call, String subject) {
-    return resolve(subject).compose(s -> {
-      if (s == null || !call.allowed(Permissions.CHECK_OTHERS, ScopeChain.organization(s.organizationId()))) {
+    return resolve(call, subject).compose(s -> {
+      if (s == null || !mayAsk(call, s)) {
         call.open();
         return Future.failedFuture(ApiException.permissionDenied(DENIED));
       }
@@ -167,7 +167,16 @@ public final class CheckApi {
   /** A known subject: its organization, and how to compute its grants (only once the caller may ask). */
   private record Subject(String organizationId, java.util.function.Supplier<Future<GrantSnapshot>> grants) {}
 
-  private Future<Subject> resolve(String subject) {
+  private static boolean mayAsk(Call call, Subject s) {
+    return call.allowed(Permissions.CHECK_OTHERS, ScopeChain.organization(s.organizationId()));
+  }
+
+  /**
+   * The subject {@code subject} names, or null. A bare id may be a user's or an API key's: the user when the
+   * caller may ask about it, else the key when the caller may ask about that (so a user of another
+   * organization never shadows, nor reveals itself through, the caller's own key).
+   */
+  private Future<Subject> resolve(Call call, String subject) {
     ClientRegistry.Client configured = clients.bySubject(subject);
     if (configured != null) {
       PrincipalRef ref = grants.principalOf(subject);
@@ -185,11 +194,18 @@ public final class CheckApi {
     if (!Slugs.isValid(subject)) {
       return Future.succeededFuture();
     }
-    return state.user(subject).compose(u -> {
-      if (u != null) {
-        return Future.succeededFuture(new Subject(u.organizationId(), () -> grants.of(PrincipalRef.user(subject))));
+    Future<io.k0rdent.api.core.resource.User> user = state.user(subject);
+    Future<ApiKey> key = state.apiKey(subject);
+    return Future.all(user, key).map(both -> {
+      io.k0rdent.api.core.resource.User u = user.result();
+      Subject asUser = u == null ? null
+          : new Subject(u.organizationId(), () -> grants.of(PrincipalRef.user(subject)));
+      if (asUser != null && mayAsk(call, asUser)) {
+        return asUser;
       }
-      return state.apiKey(subject).map(k -> k == null ? null : new Subject(k.organizationId(), () -> keyGrants(k)));
+      ApiKey k = key.result();
+      Subject asKey = k == null ? null : new Subject(k.organizationId(), () -> keyGrants(k));
+      return asKey != null && mayAsk(call, asKey) ? asKey : null;
     });
   }
 

@@ -173,7 +173,8 @@ public final class TokenEndpoint {
       return Future.all(defs).map(all -> {
         for (int i = 0; i < roles.size(); i++) {
           io.k0rdent.api.core.auth.policy.RoleDefinition d = all.resultAt(i);
-          if (d == null || !base.holds(d.permissions(), chain)) {
+          boolean foreign = d != null && d.organizationId() != null && !d.organizationId().equals(c.tenantId());
+          if (d == null || foreign || !base.holds(d.permissions(), chain)) {
             throw new OAuth.Error(400, "invalid_scope", "role '" + OAuth.shown(roles.get(i))
                 + "' is not held by the credential");
           }

@@ -31,8 +31,9 @@ import java.util.UUID;
 /**
  * Handlers of the API-key operations (upstream {@code createApiKey}, {@code listApiKeys},
  * {@code getApiKey}, {@code updateApiKey}, {@code deleteApiKey}, {@code rotateApiKey}). A principal sees
- * and manages its own keys; a platform administrator ({@link #ADMIN_PERMISSION} on the key's organization)
- * any; every other key answers 404, as if it did not exist. Tokens minted with an API key may read keys
+ * and manages its own keys; a caller holding {@link #ADMIN_PERMISSION} where a key lives may read,
+ * disable, re-enable and delete it, but only its owner may rotate it or change its roles; every other key
+ * answers 404, as if it did not exist. Tokens minted with an API key may read keys
  * but not create, change, rotate or delete them (403): a leaked key cannot lift its own ceiling, breed
  * new keys or lock its owner out; a narrowed token ({@code scope_narrowing}) may create capped keys but
  * not change, rotate or delete any (it would reach its creator's wider keys). A key never reaches beyond the token that created it: its scope must lie
@@ -119,6 +120,17 @@ public final class ApiKeysApi {
       call.requireVisible(permission, chain(key), "API key", id);
       return key;
     });
+  }
+
+  /**
+   * 403 unless the caller created {@code key}: a new secret, or a wider ceiling, would let an administrator
+   * of others' keys ({@link #ADMIN_PERMISSION}) act as their owners. Administrators may read, disable,
+   * re-enable and delete others' keys.
+   */
+  private static void ownerOnly(Call call, ApiKey key, String what) {
+    if (!key.createdBy().equals(call.principal().subject())) {
+      throw ApiException.permissionDenied("only the principal that created API key '" + key.id() + "' may " + what);
+    }
   }
 
   private static void refuseKeyTokens(Principal p, String what) {
@@ -240,6 +252,12 @@ public final class ApiKeysApi {
       checkCeiling(p, roles);
     }
     return visible(call, Permissions.APIKEYS_UPDATE)
+        .map(key -> {
+          if (roles != null && !roles.equals(key.roles())) {
+            ownerOnly(call, key, "change its roles");
+          }
+          return key;
+        })
         .compose(key -> Scopes.requireHeld(call, grants, roles == null ? null
             : roles.stream().filter(r -> !key.roles().contains(r)).toList(), key.organizationId(), chain(key), "roles"))
         .compose(x -> ops.update(call, cur -> {
@@ -270,7 +288,10 @@ public final class ApiKeysApi {
     String secret = secretFor(id);
     String hash = iam.hasher().hash(secret);
     List<Instant> previousUntil = new ArrayList<>(1);
-    return visible(call, Permissions.APIKEYS_ROTATE).compose(x -> ops.update(call, cur -> {
+    return visible(call, Permissions.APIKEYS_ROTATE).map(key -> {
+      ownerOnly(call, key, "rotate it");
+      return key;
+    }).compose(x -> ops.update(call, cur -> {
       Instant now = Clock.now();
       if (!ApiKey.ACTIVE.equals(cur.statusAt(now))) {
         throw ApiException.conflict("FAILED_PRECONDITION", "API key '" + id + "' is " + cur.statusAt(now)

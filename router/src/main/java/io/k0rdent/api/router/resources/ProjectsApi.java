@@ -30,9 +30,11 @@ public final class ProjectsApi {
   public static final String COLLECTION = "/v1/regions/global/projects";
   private final ResourceOperations<Project> ops;
   private final AuthState state;
+  private final Store store;
 
   /** @param state told of every created or deleted project ({@link AuthState.Kind#PROJECT}) */
   public ProjectsApi(Store store, PageTokens pageTokens, AuthState state) {
+    this.store = store;
     this.state = state;
     this.ops = new ResourceOperations<>("project", COLLECTION, "projects", store.projects(), pageTokens,
         p -> ResourceOperations.names(new JsonObject().put("organizationId", p.organizationId()), p.displayName(),
@@ -49,8 +51,25 @@ public final class ProjectsApi {
             .compose(p -> ops.update(call, current -> ResourceOperations.mergeNames(call.body(), current,
                 current.displayName(), current.description(), (d, text) -> current.withChanges(d, text, Clock.now())))),
         "deleteProject", call -> ops.guarded(call, p -> guard(call, Permissions.PROJECTS_DELETE, p))
+            .compose(p -> refuseWhileBound(p))
             .compose(p -> ops.delete(call))
             .compose(r -> state.changed(AuthState.Kind.PROJECT, call.pathId("project")).map(r)));
+  }
+
+  /**
+   * 409 while policy bindings name the project (project scope), as for the principals and roles bindings
+   * name: delete them first, so that no binding outlives what it was written for.
+   */
+  private Future<Project> refuseWhileBound(Project p) {
+    Map<String, String> filters = Map.of("scopeType", io.k0rdent.api.core.resource.Policy.PROJECT,
+        "scopeResource", p.id());
+    return store.policies().list(new io.k0rdent.api.core.store.ListQuery(filters, null, 1)).map(page -> {
+      if (!page.items().isEmpty()) {
+        throw ApiException.conflict("FAILED_PRECONDITION", "project '" + p.id()
+            + "' is named by policy bindings; delete them first");
+      }
+      return p;
+    });
   }
 
   /** The chain a project is decided at. */

@@ -162,7 +162,7 @@ public final class RolesApi {
     requireHeld(call, permissions, org);
     Instant now = Clock.now();
     return ops.create(new Role(id, UUID.randomUUID(), org, call.text("displayName"), call.text("description"),
-        permissions, now, now, 1));
+        permissions, now, now, 1)).compose(r -> services.iam().state().changed(AuthState.Kind.ROLE, id).map(r));
   }
 
   private Future<Reply> get(Call call) {

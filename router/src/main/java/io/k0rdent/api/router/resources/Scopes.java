@@ -113,4 +113,23 @@ public final class Scopes {
     return "project".equals(p.scope()) && p.scopeId() != null ? ScopeChain.project(p.tenantId(), p.scopeId())
         : ScopeChain.organization(p.tenantId());
   }
+
+  /**
+   * "Only grant what you hold" for what the stored {@code bindings} of {@code effect} confer (a new group
+   * member receives the group's allow bindings; a member leaving a group escapes its deny bindings; a
+   * service account's credential carries the account's bindings): the caller must hold each binding's
+   * role where it is bound, else 403 naming what it lacks.
+   */
+  public static io.vertx.core.Future<Void> requireHoldsBindings(Call call, io.k0rdent.api.core.auth.Grants grants,
+                                                                java.util.List<io.k0rdent.api.core.resource.Policy> bindings,
+                                                                String effect, String field) {
+    java.util.List<io.vertx.core.Future<Void>> held = new java.util.ArrayList<>();
+    for (io.k0rdent.api.core.resource.Policy p : bindings) {
+      if (effect.equals(p.effect())) {
+        held.add(requireHeld(call, grants, java.util.List.of(p.role()), p.organizationId(), PoliciesApi.chain(p),
+            field));
+      }
+    }
+    return io.vertx.core.Future.all(held).mapEmpty();
+  }
 }

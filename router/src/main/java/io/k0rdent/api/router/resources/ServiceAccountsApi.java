@@ -255,9 +255,14 @@ public final class ServiceAccountsApi {
     Instant expiresAt = IamFields.expiresAt(call.body(), now, iam.credentialMaxLifetime());
     String id = Slugs.generate("cred");
     String secret = Secrets.clientSecret(id);
-    // A credential lets its holder act as the account: only for a caller holding the account's own roles.
+    // A credential lets its holder act as the account: only for a caller holding everything the account
+    // may do (its own roles at its scope and every role bound to it).
     return account(call, Permissions.SERVICE_ACCOUNTS_UPDATE)
-        .compose(sa -> Scopes.requireHeld(call, grants, sa.roles(), sa.organizationId(), chain(sa), "roles"))
+        .compose(sa -> Scopes.requireHeld(call, grants, sa.roles(), sa.organizationId(), chain(sa), "roles")
+            .compose(v -> store.policies().forPrincipals(List.of(io.k0rdent.api.core.resource.PrincipalRef
+                .serviceAccount(sa.id()))))
+            .compose(bindings -> Scopes.requireHoldsBindings(call, grants, bindings,
+                io.k0rdent.api.core.resource.Policy.ALLOW, "serviceAccountId")))
         .compose(v -> storeCredential(call, account, id, secret, expiresAt, now));
   }
 

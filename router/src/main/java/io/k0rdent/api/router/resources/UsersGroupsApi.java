@@ -6,6 +6,7 @@ import io.k0rdent.api.core.auth.policy.ScopeChain;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.resource.Clock;
 import io.k0rdent.api.core.resource.Group;
+import io.k0rdent.api.core.resource.Policy;
 import io.k0rdent.api.core.resource.GroupMember;
 import io.k0rdent.api.core.resource.Slugs;
 import io.k0rdent.api.core.resource.User;
@@ -137,7 +138,8 @@ public final class UsersGroupsApi {
     String id = call.text("id") == null ? Slugs.generate("user") : call.text("id");
     Instant now = Clock.now();
     return users.create(new User(id, UUID.randomUUID(), call.text("organizationId"), call.text("email"),
-        call.text("displayName"), User.ACTIVE, now, now, 1));
+        call.text("displayName"), User.ACTIVE, now, now, 1))
+        .compose(r -> changed(AuthState.Kind.USER, id).map(r)); // a cached "no such user" ends now
   }
 
   private Future<Reply> listUsers(Call call) {
@@ -318,7 +320,7 @@ public final class UsersGroupsApi {
     Instant now = Clock.now();
     GroupMember m = new GroupMember(Slugs.generate("member"), UUID.randomUUID(), group, call.text("userId"),
         call.principal().subject(), now, now, 1);
-    return group(call, Permissions.GROUPS_UPDATE).compose(g -> holdsGroupRoles(call, g))
+    return group(call, Permissions.GROUPS_UPDATE).compose(g -> holdsGroupRoles(call, g, Policy.ALLOW))
         .compose(v -> store.groupMembers().create(m))
         .compose(stored -> changed(AuthState.Kind.MEMBERSHIPS, stored.userId()).map(stored))
         .compose(stored -> withUsers(List.of(stored)))
@@ -326,21 +328,17 @@ public final class UsersGroupsApi {
   }
 
   /**
-   * "Only grant what you hold": a new member receives every role the group is bound to, so the caller must
-   * hold each of them where it is bound (403 naming what it lacks).
+   * "Only grant what you hold": a new member receives every role the group is bound to (allow), a leaving
+   * member escapes every role it is denied; the caller must hold each of them where it is bound.
    */
-  private Future<Void> holdsGroupRoles(Call call, Group g) {
+  private Future<Void> holdsGroupRoles(Call call, Group g, String effect) {
     return store.policies().forPrincipals(List.of(io.k0rdent.api.core.resource.PrincipalRef.group(g.id())))
-        .compose(bindings -> {
-          List<Future<Void>> held = new ArrayList<>();
-          bindings.forEach(p -> held.add(Scopes.requireHeld(call, grants, List.of(p.role()), p.organizationId(),
-              PoliciesApi.chain(p), "userId")));
-          return Future.all(held).mapEmpty();
-        });
+        .compose(bindings -> Scopes.requireHoldsBindings(call, grants, bindings, effect, "userId"));
   }
 
   private Future<Reply> removeMember(Call call) {
-    return group(call, Permissions.GROUPS_UPDATE).compose(g -> memberOf(call)).compose(m -> store.groupMembers().delete(m.id(), null)
+    return group(call, Permissions.GROUPS_UPDATE).compose(g -> holdsGroupRoles(call, g, Policy.DENY))
+        .compose(v -> memberOf(call)).compose(m -> store.groupMembers().delete(m.id(), null)
         .compose(v -> changed(AuthState.Kind.MEMBERSHIPS, m.userId()))).map(v -> Reply.noContent());
   }
 }

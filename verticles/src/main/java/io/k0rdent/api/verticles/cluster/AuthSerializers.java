@@ -317,10 +317,12 @@ final class AuthSerializers {
       String[] types = r.readArrayOfString("scopeTypes");
       String[] ids = r.readArrayOfString("scopeIds");
       String[] effects = r.readArrayOfString("effects");
+      String[] orgs = r.readArrayOfString("organizationIds");
       int n = roles == null ? 0 : roles.length;
       List<Binding> out = new ArrayList<>(n);
       for (int i = 0; i < n; i++) {
-        out.add(new Binding(roles[i], ScopeType.fromWire(types[i]), ids[i], Effect.fromWire(effects[i])));
+        out.add(new Binding(roles[i], ScopeType.fromWire(types[i]), ids[i], Effect.fromWire(effects[i]),
+            orgs == null ? null : orgs[i]));
       }
       return new HazelcastAuthState.BindingList(out);
     }
@@ -332,17 +334,20 @@ final class AuthSerializers {
       String[] types = new String[bs.size()];
       String[] ids = new String[bs.size()];
       String[] effects = new String[bs.size()];
+      String[] orgs = new String[bs.size()];
       for (int i = 0; i < bs.size(); i++) {
         Binding b = bs.get(i);
         roles[i] = b.role();
         types[i] = b.type().wireName();
         ids[i] = b.scopeId();
         effects[i] = b.effect().wireName();
+        orgs[i] = b.organizationId();
       }
       w.writeArrayOfString("roles", roles);
       w.writeArrayOfString("scopeTypes", types);
       w.writeArrayOfString("scopeIds", ids);
       w.writeArrayOfString("effects", effects);
+      w.writeArrayOfString("organizationIds", orgs);
     }
 
     @Override

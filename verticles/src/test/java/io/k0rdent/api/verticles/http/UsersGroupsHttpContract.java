@@ -367,6 +367,17 @@ abstract class UsersGroupsHttpContract extends NodeHttpTest {
     assertThat(api.post(GROUPS + "/" + weak + "/members", iamAdmin, new JsonObject().put("userId", user)).status())
         .isEqualTo(201);
     assertThat(addMember(strong, user).status()).as("the platform administrator holds org-admin").isEqualTo(201);
+
+    // leaving a group escapes its deny bindings: the caller must hold what the group is denied
+    String fenced = createGroup(org).getString("id");
+    assertThat(api.post("/v1/regions/global/iam/policies", token, new JsonObject().put("orgId", org)
+        .put("role", "compute-viewer").put("effect", "deny")
+        .put("principal", new JsonObject().put("type", "group").put("id", fenced))
+        .put("scope", new JsonObject().put("type", "org").put("resource", org))).status()).isEqualTo(201);
+    String member = addMember(fenced, user).json().getString("id");
+    Res escape = api.delete(GROUPS + "/" + fenced + "/members/" + member, iamAdmin);
+    assertThat(escape.status()).as(escape.body()).isEqualTo(403);
+    assertThat(api.delete(GROUPS + "/" + fenced + "/members/" + member, token).status()).isEqualTo(204);
   }
 
   static JsonObject newUser(String org, String email) {

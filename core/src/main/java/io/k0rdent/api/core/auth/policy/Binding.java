@@ -14,14 +14,25 @@ import java.util.Objects;
  * {@link ScopeChain#resource()}. A null {@code effect} is {@link Effect#ALLOW}. The constructor throws
  * {@link NullPointerException} if {@code role} or {@code type} is null, or {@code scopeId} is null below
  * platform scope.
+ *
+ * <p>{@code organizationId} (optional) is the organization the binding belongs to. When set on a project or
+ * resource binding, the binding only ever applies to targets of that organization (project and resource ids
+ * are matched by string, and an id freed by a deleted project may be taken by another organization), and a
+ * custom role it names must be that organization's. Ignored at platform scope.
  */
-public record Binding(String role, ScopeType type, String scopeId, Effect effect) {
+public record Binding(String role, ScopeType type, String scopeId, Effect effect, String organizationId) {
+
+  /** A binding without a recorded organization (see {@link #organizationId()}). */
+  public Binding(String role, ScopeType type, String scopeId, Effect effect) {
+    this(role, type, scopeId, effect, null);
+  }
 
   public Binding {
     Objects.requireNonNull(role, "role");
     Objects.requireNonNull(type, "type");
     if (type == ScopeType.PLATFORM) {
       scopeId = null;
+      organizationId = null;
     } else {
       Objects.requireNonNull(scopeId, "scopeId (required below platform scope)");
     }

@@ -50,14 +50,19 @@ public final class GrantSnapshot {
   private final List<String> unknownPermissions;
   private final List<Binding> ignoredBindings;
   private final List<String> roles;
+  /** The organization of project (resource) keys bound with one; a target of another organization misses. */
+  private final Map<String, String> projectOrgs;
+  private final Map<String, String> resourceOrgs;
 
   private GrantSnapshot(PermissionCatalog catalog, long[] platform, Map<String, long[]> orgs,
                         Map<String, long[]> projects, Map<String, long[]> resources, boolean confinedToNothing,
                         String confinedOrg, String confinedProject, String confinedResource,
                         Set<String> unknownRoles, List<String> unknownPermissions, List<Binding> ignoredBindings,
-                        List<String> roles) {
+                        List<String> roles, Map<String, String> projectOrgs, Map<String, String> resourceOrgs) {
     this.catalog = catalog;
     this.roles = roles;
+    this.projectOrgs = projectOrgs;
+    this.resourceOrgs = resourceOrgs;
     this.size = catalog.size();
     this.platform = platform;
     this.orgs = orgs;
@@ -85,9 +90,12 @@ public final class GrantSnapshot {
    * <p>Never throws for bad data; such bindings contribute nothing and are reported:
    * <ul>
    *   <li>a role {@code roles} answers null for: {@link #unknownRoles()}, {@link #ignoredBindings()};</li>
-   *   <li>a custom role (with an organization) bound at platform scope or at another organization:
-   *       {@link #ignoredBindings()} (bindings at project or resource scope cannot be checked here, since
-   *       the snapshot does not know which organization a project is in: the policy API must refuse them);</li>
+   *   <li>a custom role (with an organization) bound at platform scope, at another organization, or by a
+   *       binding that records another organization ({@link Binding#organizationId()}):
+   *       {@link #ignoredBindings()};</li>
+   *   <li>a project or resource id bound by bindings recording two different organizations: those of the
+   *       second are ignored; and a project or resource binding recording its organization never applies to
+   *       a target whose chain names another organization (an id reused after a delete);</li>
    *   <li>patterns of the roles used that grant nothing in {@code catalog}: {@link #unknownPermissions()};
    *       the rest of the role still counts;</li>
    *   <li>null entries of {@code bindings}: skipped.</li>
@@ -108,6 +116,8 @@ public final class GrantSnapshot {
     Set<String> unknownPermissions = new LinkedHashSet<>();
     List<Binding> ignored = new ArrayList<>();
     Set<String> held = new LinkedHashSet<>();
+    Map<String, String> projectOrgs = new HashMap<>();
+    Map<String, String> resourceOrgs = new HashMap<>();
     long[] platform = null;
     Map<String, long[]> orgs = new HashMap<>();
     Map<String, long[]> projects = new HashMap<>();
@@ -146,9 +156,18 @@ public final class GrantSnapshot {
       }
       String owner = def.organizationId();
       if (owner != null && (b.type() == ScopeType.PLATFORM
-          || (b.type() == ScopeType.ORG && !owner.equals(b.scopeId())))) {
+          || (b.type() == ScopeType.ORG && !owner.equals(b.scopeId()))
+          || (b.organizationId() != null && !owner.equals(b.organizationId())))) {
         ignored.add(b);
         continue;
+      }
+      if (b.organizationId() != null && (b.type() == ScopeType.PROJECT || b.type() == ScopeType.RESOURCE)) {
+        Map<String, String> owners = b.type() == ScopeType.PROJECT ? projectOrgs : resourceOrgs;
+        String first = owners.putIfAbsent(b.scopeId(), b.organizationId());
+        if (first != null && !first.equals(b.organizationId())) {
+          ignored.add(b); // one id claimed by two organizations: only the first counts
+          continue;
+        }
       }
       long[] bits = switch (b.type()) {
         case PLATFORM -> platform == null ? (platform = new long[2 * words]) : platform;
@@ -166,7 +185,7 @@ public final class GrantSnapshot {
     }
     return new GrantSnapshot(catalog, platform, orgs, projects, resources, false, null, null, null,
         Collections.unmodifiableSet(unknownRoles), List.copyOf(unknownPermissions), List.copyOf(ignored),
-        List.copyOf(held));
+        List.copyOf(held), Map.copyOf(projectOrgs), Map.copyOf(resourceOrgs));
   }
 
   /** The catalogue the bitsets are over. */
@@ -191,13 +210,15 @@ public final class GrantSnapshot {
     boolean allow = false;
     long[] e;
     String s;
-    if ((s = chain.resource()) != null && (e = resources.get(s)) != null) {
+    if ((s = chain.resource()) != null && (e = resources.get(s)) != null
+        && !otherOrganization(resourceOrgs, s, chain.organizationId())) {
       if ((e[i + 1] & bit) != 0) {
         return false;
       }
       allow = (e[i] & bit) != 0;
     }
-    if ((s = chain.projectId()) != null && (e = projects.get(s)) != null) {
+    if ((s = chain.projectId()) != null && (e = projects.get(s)) != null
+        && !otherOrganization(projectOrgs, s, chain.organizationId())) {
       if ((e[i + 1] & bit) != 0) {
         return false;
       }
@@ -226,6 +247,15 @@ public final class GrantSnapshot {
     return allowed(catalog.id(permission), chain);
   }
 
+  /** Whether {@code key} was bound in an organization other than {@code org} (the target's). */
+  private static boolean otherOrganization(Map<String, String> owners, String key, String org) {
+    if (owners.isEmpty()) {
+      return false;
+    }
+    String owner = owners.get(key);
+    return owner != null && !owner.equals(org);
+  }
+
   private boolean within(ScopeChain chain) {
     return !confinedToNothing
         && (confinedOrg == null || confinedOrg.equals(chain.organizationId()))
@@ -246,8 +276,10 @@ public final class GrantSnapshot {
     }
     long[] deny = new long[words];
     for (long[] e : new long[][] {
-        chain.resource() == null ? null : resources.get(chain.resource()),
-        chain.projectId() == null ? null : projects.get(chain.projectId()),
+        chain.resource() == null || otherOrganization(resourceOrgs, chain.resource(), chain.organizationId()) ? null
+            : resources.get(chain.resource()),
+        chain.projectId() == null || otherOrganization(projectOrgs, chain.projectId(), chain.organizationId()) ? null
+            : projects.get(chain.projectId()),
         chain.organizationId() == null ? null : orgs.get(chain.organizationId()),
         platform}) {
       if (e != null) {
@@ -305,7 +337,7 @@ public final class GrantSnapshot {
     Objects.requireNonNull(allowedIds, "allowedIds");
     return new GrantSnapshot(catalog, capped(platform, allowedIds), capped(orgs, allowedIds),
         capped(projects, allowedIds), capped(resources, allowedIds), confinedToNothing, confinedOrg,
-        confinedProject, confinedResource, unknownRoles, unknownPermissions, ignoredBindings, roles);
+        confinedProject, confinedResource, unknownRoles, unknownPermissions, ignoredBindings, roles, projectOrgs, resourceOrgs);
   }
 
   /** {@link #ceiling(long[])} for a {@link BitSet} of permission ids. */
@@ -348,7 +380,7 @@ public final class GrantSnapshot {
       default -> throw new IllegalStateException();
     }
     return new GrantSnapshot(catalog, platform, orgs, projects, resources, nothing, org, project, resource,
-        unknownRoles, unknownPermissions, ignoredBindings, roles);
+        unknownRoles, unknownPermissions, ignoredBindings, roles, projectOrgs, resourceOrgs);
   }
 
   /**

@@ -394,4 +394,29 @@ class GrantSnapshotTest {
       java.util.Collections.swap(items, k, i);
     }
   }
+
+  @Test
+  void bindingsRecordingAnOrganizationNeverReachAnotherOrganizationsProjectOfTheSameId() {
+    // acme bound "shared" when it was acme's project; globex now has a project of that id
+    GrantSnapshot s = compile(new Binding(PROJECT_ADMIN, PROJECT, "shared", Effect.ALLOW, "acme"),
+        new Binding(COMPUTE_ADMIN, RESOURCE, "projects/shared/compute/clusters/c", Effect.ALLOW, "acme"));
+    assertThat(s.allowed(Permissions.PROJECTS_UPDATE, ScopeChain.project("acme", "shared"))).isTrue();
+    assertThat(s.allowed(Permissions.PROJECTS_UPDATE, ScopeChain.project("globex", "shared"))).isFalse();
+    assertThat(s.allowed(Permissions.CLUSTERS_DELETE,
+        ScopeChain.resource("globex", "shared", "projects/shared/compute/clusters/c"))).isFalse();
+    assertThat(s.allowed(Permissions.CLUSTERS_DELETE,
+        ScopeChain.resource("acme", "shared", "projects/shared/compute/clusters/c"))).isTrue();
+    assertThat(s.effective(ScopeChain.project("globex", "shared"))).containsOnly(0L);
+  }
+
+  @Test
+  void aCustomRoleOfAnotherOrganizationNeverCountsInABindingThatRecordsItsOwn() {
+    custom.put("ci-role", new RoleDefinition("ci-role", "globex", List.of("iam.*")));
+    GrantSnapshot s = compile(new Binding("ci-role", PROJECT, "p1", Effect.ALLOW, "acme"));
+    assertThat(s.allowed(Permissions.POLICIES_CREATE, P1)).isFalse();
+    assertThat(s.ignoredBindings()).hasSize(1);
+    custom.put("acme-role", new RoleDefinition("acme-role", "acme", List.of("iam.*")));
+    assertThat(compile(new Binding("acme-role", PROJECT, "p1", Effect.ALLOW, "acme"))
+        .allowed(Permissions.POLICIES_CREATE, P1)).isTrue();
+  }
 }
