@@ -59,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * One running k0rdent AI API process: an embedded Hazelcast member clustering Vert.x, the store
  * (PostgreSQL, migrated at start, or in memory), the server secrets (signing key, pepper, page-token key:
  * generated once and kept in the store), the seeded provider organization and its bootstrap service
- * account, the HTTP verticles (Arc and Atlas, one instance per core) and the management verticle.
+ * account, the users of {@code bootstrap.users} ({@link BootstrapUsers}), the HTTP verticles (Arc and Atlas, one instance per core) and the management verticle.
  * {@link #start} returns when every listener is bound; {@link #close} drains and releases everything.
  */
 public final class Node {
@@ -237,12 +237,16 @@ public final class Node {
       PageTokens pageTokens = new PageTokens(decodeKey(pagingF.result(), "paging.hmac-key"));
       ClientRegistry clients = new ClientRegistry();
       return bootstrapCredential(store, settings.bootstrap(), mode, hasher).compose(cred ->
-          seedProvider(store, settings.bootstrap().organizationId()).compose(v -> {
+          seedProvider(store, settings.bootstrap().organizationId())
+              .compose(v -> BootstrapUsers.seed(store, settings.bootstrap().users())).compose(seeded -> {
             String providerOrg = settings.bootstrap().organizationId();
             clients.register(new ClientRegistry.Client(cred.clientId(), cred.hash(), cred.clientId(),
                 PrincipalType.SERVICE_ACCOUNT, providerOrg, "organization", providerOrg, BOOTSTRAP_CREDENTIAL_ID,
                 List.of(PredefinedRoles.PLATFORM_ADMIN)));
-            return HazelcastAuthState.start(vertx, hazelcast, store).compose(authState -> {
+            return HazelcastAuthState.start(vertx, hazelcast, store).compose(authState ->
+                // other nodes may have cached the seeded users or their bindings as absent
+                BootstrapUsers.announce(authState, seeded).onFailure(err -> authState.close()).map(authState))
+                .compose(authState -> {
             Settings.Auth a = settings.auth();
             ApiServices.Iam iam = new ApiServices.Iam(authState, new CredentialChecks(authState, clients, hasher),
                 hasher, new RateLimits(a.rateLimitPerClient(), a.rateLimitPerAddress(), a.rateLimitFailuresPerAddress()),

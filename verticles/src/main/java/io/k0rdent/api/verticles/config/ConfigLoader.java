@@ -21,6 +21,11 @@ import java.util.Map;
  * environment variables {@code K0RDENT_<PATH>} ({@code http.arcPort} → {@code K0RDENT_HTTP_ARC_PORT}),
  * then explicit overrides (command-line flags) by dotted key. Errors are {@link ConfigException}s whose
  * message names the key.
+ *
+ * <p>A list key ({@code bootstrap.users}) is replaced whole by each layer: a YAML list in the file, YAML or
+ * JSON text in its environment variable or override (e.g. {@code K0RDENT_BOOTSTRAP_USERS='[{id: ann, ...}]'}).
+ * Its entries are checked here, each error naming {@code bootstrap.users[i].field}; what needs the store
+ * (the organization and custom roles exist) is checked when the node seeds them.
  */
 public final class ConfigLoader {
 
@@ -52,7 +57,7 @@ public final class ConfigLoader {
   public static Settings load(Map<String, Object> modeDefaults, Path file, Map<String, String> env,
                               Map<String, Object> overrides) {
     ObjectNode tree = defaults();
-    modeDefaults.forEach((k, v) -> set(tree, k, v.toString()));
+    modeDefaults.forEach((k, v) -> set(tree, k, v));
     if (file != null) {
       JsonNode fromFile;
       if (!Files.isRegularFile(file)) {
@@ -79,9 +84,11 @@ public final class ConfigLoader {
     }
     overrides.forEach((k, v) -> {
       if (v != null) {
-        set(tree, k, v.toString());
+        set(tree, k, v);
       }
     });
+    // checked after the keys they default from (bootstrap.organizationId), with errors naming each entry
+    JsonNode usersNode = ((ObjectNode) tree.get("bootstrap")).remove("users");
     Settings s;
     try {
       s = YAML.treeToValue(tree, Settings.class);
@@ -114,7 +121,127 @@ public final class ConfigLoader {
     check(s.bootstrap().clientSecret() == null || CLIENT_SECRET.matcher(s.bootstrap().clientSecret()).matches(),
         "bootstrap.clientSecret must be 32 to 512 characters of A-Z a-z 0-9 . _ ~ - (URL-safe, so HTTP Basic "
             + "and form bodies need no escaping); generate one with: openssl rand -base64 48 | tr '+/' '-_' | tr -d =");
-    return s;
+    Settings.Bootstrap b = s.bootstrap();
+    return new Settings(s.http(), s.database(), s.auth(),
+        new Settings.Bootstrap(b.organizationId(), b.clientId(), b.clientSecret(), users(usersNode, b.organizationId())),
+        s.region(), s.hazelcast());
+  }
+
+  /** The keys of a {@code bootstrap.users} entry. */
+  private static final List<String> USER_KEYS = List.of("id", "email", "displayName", "organizationId", "roles");
+
+  /**
+   * The {@code bootstrap.users} entries: each a mapping of {@link #USER_KEYS} (others are refused) whose
+   * {@code id}, {@code email}, {@code displayName} and {@code organizationId} (default {@code defaultOrg})
+   * satisfy what {@code createUser} accepts (its request schema, not a copy of it), whose roles are role ids
+   * (never {@code platform-admin}: these are organization-level bindings), with ids unique and emails unique
+   * within an organization.
+   */
+  private static List<Settings.User> users(JsonNode node, String defaultOrg) {
+    if (node == null || node.isNull()) {
+      return List.of();
+    }
+    if (!node.isArray()) {
+      throw new ConfigException("bootstrap.users must be a list of users, each {id, email, displayName, "
+          + "organizationId, roles}");
+    }
+    if (node.isEmpty()) {
+      return List.of();
+    }
+    io.k0rdent.api.router.BodyValidator schema = io.k0rdent.api.router.BodyValidator.create(
+        io.k0rdent.api.router.ApiDocument.load(), "UserCreateRequest");
+    List<Settings.User> users = new ArrayList<>();
+    Map<String, String> ids = new java.util.HashMap<>();
+    Map<String, String> emails = new java.util.HashMap<>();
+    for (int i = 0; i < node.size(); i++) {
+      String at = "bootstrap.users[" + i + "]";
+      JsonNode e = node.get(i);
+      if (!e.isObject()) {
+        throw new ConfigException(at + " must be a mapping with id, email, displayName and optionally "
+            + "organizationId and roles");
+      }
+      e.fieldNames().forEachRemaining(name -> {
+        if (!USER_KEYS.contains(name)) {
+          throw new ConfigException("unknown configuration key '" + at + "." + name + "' (a user has "
+              + String.join(", ", USER_KEYS) + ")");
+        }
+      });
+      String id = userText(e, at, "id", true);
+      String email = userText(e, at, "email", true);
+      String displayName = userText(e, at, "displayName", true);
+      String org = userText(e, at, "organizationId", false);
+      org = org == null ? defaultOrg : org;
+      ObjectNode body = JsonNodeFactory.instance.objectNode().put("id", id).put("organizationId", org)
+          .put("email", email).put("displayName", displayName);
+      try {
+        schema.validate(body);
+      } catch (io.k0rdent.api.core.error.ApiException x) {
+        throw new ConfigException(at + "." + violation(x));
+      }
+      List<String> roles = userRoles(e.get("roles"), at);
+      String other = ids.putIfAbsent(id, at);
+      if (other != null) {
+        throw new ConfigException(at + ".id: user '" + id + "' is already listed as " + other);
+      }
+      other = emails.putIfAbsent(org + " " + io.k0rdent.api.core.resource.User.emailKey(email), at);
+      if (other != null) {
+        throw new ConfigException(at + ".email: " + other + " has the same email in organization '" + org
+            + "' (emails are unique in an organization, compared without regard to case)");
+      }
+      users.add(new Settings.User(id, email, displayName, org, roles));
+    }
+    return List.copyOf(users);
+  }
+
+  private static String userText(JsonNode entry, String at, String key, boolean required) {
+    JsonNode v = entry.get(key);
+    if (v == null || v.isNull()) {
+      if (required) {
+        throw new ConfigException(at + "." + key + " is required");
+      }
+      return null;
+    }
+    if (!v.isTextual()) {
+      throw new ConfigException(at + "." + key + " must be a string");
+    }
+    return v.textValue();
+  }
+
+  /** {@code field: why} of the first field a validation failure names ({@code id}, {@code email}, ...). */
+  private static String violation(io.k0rdent.api.core.error.ApiException x) {
+    for (Map<String, Object> d : x.details()) {
+      if (d.get("fieldViolations") instanceof List<?> fv && !fv.isEmpty() && fv.get(0) instanceof Map<?, ?> m
+          && m.get("field") != null) {
+        String field = m.get("field").toString();
+        String why = String.valueOf(m.get("description"));
+        return field + ": " + (why.startsWith(field + ": ") ? why.substring(field.length() + 2) : why);
+      }
+    }
+    return "id: " + x.getMessage();
+  }
+
+  private static List<String> userRoles(JsonNode node, String at) {
+    if (node == null || node.isNull()) {
+      return List.of();
+    }
+    if (!node.isArray()) {
+      throw new ConfigException(at + ".roles must be a list of role ids");
+    }
+    java.util.LinkedHashSet<String> roles = new java.util.LinkedHashSet<>();
+    for (int j = 0; j < node.size(); j++) {
+      String where = at + ".roles[" + j + "]";
+      JsonNode r = node.get(j);
+      if (!r.isTextual() || !io.k0rdent.api.core.resource.Slugs.isValid(r.textValue())) {
+        throw new ConfigException(where + " must be a role id (a predefined role such as org-viewer, or a "
+            + "custom role of the user's organization)");
+      }
+      if (io.k0rdent.api.core.auth.policy.PredefinedRoles.PLATFORM_ADMIN.equals(r.textValue())) {
+        throw new ConfigException(where + ": platform-admin is bound at platform scope only; bootstrap.users "
+            + "get bindings at their organization");
+      }
+      roles.add(r.textValue());
+    }
+    return List.copyOf(roles);
   }
 
   /** A configured bootstrap client id: unreserved URL characters plus {@code @}. */
@@ -183,6 +310,8 @@ public final class ConfigLoader {
           throw new ConfigException("configuration key '" + key + "' must be a mapping");
         }
         merge((ObjectNode) existing, (ObjectNode) e.getValue(), key + ".");
+      } else if (existing.isArray()) {
+        into.set(e.getKey(), list(key, e.getValue()));
       } else {
         into.set(e.getKey(), e.getValue());
       }
@@ -201,7 +330,22 @@ public final class ConfigLoader {
     return keys;
   }
 
-  private static void set(ObjectNode tree, String key, String value) {
+  /** A list key's value: a list (null = empty), else an error naming the key. */
+  private static JsonNode list(String key, JsonNode value) {
+    if (value == null || value.isNull() || value.isMissingNode()) {
+      return JsonNodeFactory.instance.arrayNode();
+    }
+    if (!value.isArray()) {
+      throw new ConfigException("configuration key '" + key + "' must be a list");
+    }
+    return value;
+  }
+
+  /**
+   * Sets {@code key} to {@code value}: text for a scalar key; for a list key, YAML or JSON text (an
+   * environment variable, a flag) or a {@link java.util.Collection}.
+   */
+  private static void set(ObjectNode tree, String key, Object value) {
     String[] parts = key.split("\\.");
     ObjectNode node = tree;
     for (int i = 0; i < parts.length - 1; i++) {
@@ -215,6 +359,21 @@ public final class ConfigLoader {
     if (!node.has(leaf)) {
       throw new ConfigException("unknown configuration key '" + key + "'");
     }
-    node.set(leaf, JsonNodeFactory.instance.textNode(value));
+    if (node.get(leaf).isArray()) {
+      JsonNode parsed;
+      if (value instanceof String text) {
+        try {
+          parsed = text.isBlank() ? null : YAML.readTree(text);
+        } catch (IOException e) {
+          throw new ConfigException("configuration key '" + key + "' (" + envName(key) + ") must be a YAML or "
+              + "JSON list: " + e.getMessage().split("\n", 2)[0]);
+        }
+      } else {
+        parsed = YAML.valueToTree(value);
+      }
+      node.set(leaf, list(key, parsed));
+      return;
+    }
+    node.set(leaf, JsonNodeFactory.instance.textNode(value.toString()));
   }
 }

@@ -23,8 +23,29 @@ public record Settings(Http http, Database database, Auth auth, Bootstrap bootst
                      int credentialMaxLifetimeDays, int apiKeyMaxLifetimeDays, long rateLimitPerClient,
                      long rateLimitPerAddress, long rateLimitFailuresPerAddress) {}
 
-  /** The provider organization and its bootstrap service account credential. */
-  public record Bootstrap(String organizationId, String clientId, String clientSecret) {}
+  /**
+   * The provider organization, its bootstrap service account credential, and the users seeded at start
+   * ({@code users} never null; each entry checked and completed by {@link ConfigLoader}).
+   */
+  public record Bootstrap(String organizationId, String clientId, String clientSecret, java.util.List<User> users) {
+
+    public Bootstrap {
+      users = users == null ? java.util.List.of() : java.util.List.copyOf(users);
+    }
+  }
+
+  /**
+   * A user created at start when absent ({@code bootstrap.users[i]}), with an allow binding of each of
+   * {@code roles} (predefined or custom roles of its organization) at its organization's scope.
+   * {@code organizationId} defaults to {@code bootstrap.organizationId}; {@code roles} is never null.
+   */
+  public record User(String id, String email, String displayName, String organizationId,
+                     java.util.List<String> roles) {
+
+    public User {
+      roles = roles == null ? java.util.List.of() : java.util.List.copyOf(roles);
+    }
+  }
 
   public record Region(String name) {}
 

@@ -231,6 +231,9 @@ public final class Main implements Runnable {
       node = Node.start(s, mode).toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
     } catch (java.util.concurrent.ExecutionException e) {
       Throwable cause = e.getCause();
+      if (cause instanceof ConfigLoader.ConfigException c) {
+        throw c; // a bootstrap.users entry the store refutes: reported as a configuration error (exit 2)
+      }
       System.err.println("failed to start: " + (cause.getMessage() == null ? cause.toString() : cause.getMessage()));
       return 1;
     } catch (Exception e) {

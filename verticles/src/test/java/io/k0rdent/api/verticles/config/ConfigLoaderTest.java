@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -130,5 +131,87 @@ class ConfigLoaderTest {
     assertThat(config.getNetworkConfig().getInterfaces().getInterfaces()).containsExactly("127.0.0.1");
     assertThat(config.getNetworkConfig().getJoin().getMulticastConfig().isEnabled()).isFalse();
     assertThat(config.getNetworkConfig().getJoin().getTcpIpConfig().isEnabled()).isFalse();
+  }
+  @Test
+  void bootstrapUsersComeFromTheFileWithDefaults(@TempDir Path dir) throws Exception {
+    assertThat(ConfigLoader.load(null, Map.of(), Map.of()).bootstrap().users()).isEmpty();
+    Path f = dir.resolve("users.yaml");
+    Files.writeString(f, """
+        bootstrap:
+          organizationId: acme-provider
+          users:
+            - id: ann
+              email: Ann@Example.com
+              displayName: Ann Teammate
+              roles: [org-viewer, org-viewer, ops-reader]
+            - {id: bob, email: bob@example.com, displayName: Bob, organizationId: customer-1}
+        """);
+    Settings s = ConfigLoader.load(f, Map.of("K0RDENT_HTTP_ARC_PORT", "7100"), Map.of());
+    assertThat(s.http().arcPort()).isEqualTo(7100); // other keys' variables still apply
+    assertThat(s.bootstrap().users()).containsExactly(
+        new Settings.User("ann", "Ann@Example.com", "Ann Teammate", "acme-provider", List.of("org-viewer", "ops-reader")),
+        new Settings.User("bob", "bob@example.com", "Bob", "customer-1", List.of()));
+    Files.writeString(f, "bootstrap:\n  users: null\n");
+    assertThat(ConfigLoader.load(f, Map.of(), Map.of()).bootstrap().users()).isEmpty();
+  }
+
+  @Test
+  void bootstrapUsersFromTheEnvironmentOrAFlagReplaceTheFilesList(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("users.yaml");
+    Files.writeString(f, "bootstrap:\n  users:\n    - {id: ann, email: ann@example.com, displayName: Ann}\n");
+    Settings env = ConfigLoader.load(f, Map.of("K0RDENT_BOOTSTRAP_USERS",
+        "[{id: cy, email: cy@example.com, displayName: Cy, roles: [org-admin]}]"), Map.of());
+    assertThat(env.bootstrap().users()).extracting(Settings.User::id).containsExactly("cy");
+    Settings json = ConfigLoader.load(f, Map.of("K0RDENT_BOOTSTRAP_USERS",
+        "[{\"id\":\"dee\",\"email\":\"dee@example.com\",\"displayName\":\"Dee\"}]"), Map.of());
+    assertThat(json.bootstrap().users()).extracting(Settings.User::id).containsExactly("dee");
+    Settings flag = ConfigLoader.load(f, Map.of(), Map.of("bootstrap.users",
+        List.of(Map.of("id", "eve", "email", "eve@example.com", "displayName", "Eve"))));
+    assertThat(flag.bootstrap().users()).extracting(Settings.User::id).containsExactly("eve");
+    assertThat(ConfigLoader.unknownEnvironment(Map.of("K0RDENT_BOOTSTRAP_USERS", "[]"))).isEmpty();
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_BOOTSTRAP_USERS", "ann"), Map.of()))
+        .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("bootstrap.users")
+        .hasMessageContaining("must be a list");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_BOOTSTRAP_USERS", "[{id: ann"), Map.of()))
+        .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("K0RDENT_BOOTSTRAP_USERS");
+  }
+
+  @Test
+  void badBootstrapUsersAreRefusedNamingTheField(@TempDir Path dir) throws Exception {
+    String ann = "{id: ann, email: ann@example.com, displayName: Ann}";
+    Map<String, String> cases = new java.util.LinkedHashMap<>();
+    cases.put("users: ann", "configuration key 'bootstrap.users' must be a list");
+    cases.put("users: [ann]", "bootstrap.users[0] must be a mapping");
+    cases.put("users: [" + ann + ", {id: bob, email: bob@example.com, displayName: Bob, emial: x}]",
+        "unknown configuration key 'bootstrap.users[1].emial'");
+    cases.put("users: [{id: ann, displayName: Ann}]", "bootstrap.users[0].email is required");
+    cases.put("users: [{email: ann@example.com, displayName: Ann}]", "bootstrap.users[0].id is required");
+    cases.put("users: [{id: ann, email: ann@example.com}]", "bootstrap.users[0].displayName is required");
+    cases.put("users: [{id: Ann, email: ann@example.com, displayName: Ann}]", "bootstrap.users[0].id");
+    cases.put("users: [{id: ann, email: not-an-email, displayName: Ann}]", "bootstrap.users[0].email");
+    cases.put("users: [{id: ann, email: [a], displayName: Ann}]", "bootstrap.users[0].email must be a string");
+    cases.put("users: [{id: ann, email: ann@example.com, displayName: \"two\\nlines\"}]",
+        "bootstrap.users[0].displayName");
+    cases.put("users: [{id: ann, email: ann@example.com, displayName: Ann, organizationId: Not_A_Slug}]",
+        "bootstrap.users[0].organizationId");
+    cases.put("users: [{id: ann, email: ann@example.com, displayName: Ann, roles: org-viewer}]",
+        "bootstrap.users[0].roles must be a list");
+    cases.put("users: [{id: ann, email: ann@example.com, displayName: Ann, roles: [org-viewer, Bad Role]}]",
+        "bootstrap.users[0].roles[1] must be a role id");
+    cases.put("users: [{id: ann, email: ann@example.com, displayName: Ann, roles: [platform-admin]}]",
+        "bootstrap.users[0].roles[0]: platform-admin");
+    cases.put("users: [" + ann + ", {id: ann, email: ann2@example.com, displayName: Ann}]",
+        "bootstrap.users[1].id: user 'ann' is already listed as bootstrap.users[0]");
+    cases.put("users: [" + ann + ", {id: bob, email: ANN@example.com, displayName: Bob}]", "bootstrap.users[1].email");
+    Path f = dir.resolve("bad.yaml");
+    for (var c : cases.entrySet()) {
+      Files.writeString(f, "bootstrap:\n  " + c.getKey() + "\n");
+      assertThatThrownBy(() -> ConfigLoader.load(f, Map.of(), Map.of())).as(c.getKey())
+          .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining(c.getValue());
+    }
+    // the same email in two organizations is two users
+    Files.writeString(f, "bootstrap:\n  users: [" + ann
+        + ", {id: bob, email: ann@example.com, displayName: Bob, organizationId: other}]\n");
+    assertThat(ConfigLoader.load(f, Map.of(), Map.of()).bootstrap().users()).hasSize(2);
   }
 }

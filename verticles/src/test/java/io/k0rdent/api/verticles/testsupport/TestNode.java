@@ -34,12 +34,20 @@ public final class TestNode implements AutoCloseable {
 
   /** A node with extra configuration overrides (dotted keys). */
   public static TestNode start(Map<String, Object> overrides) {
+    return start(null, overrides);
+  }
+
+  /**
+   * A node configured by YAML file {@code config} (as {@code --config} gives it; null for none) under the
+   * test overrides and {@code overrides} (dotted keys).
+   */
+  public static TestNode start(java.nio.file.Path config, Map<String, Object> overrides) {
     Map<String, Object> o = baseOverrides();
     o.put("http.instances", 2);
     o.put("bootstrap.clientId", CLIENT_ID);
     o.put("bootstrap.clientSecret", CLIENT_SECRET);
     o.putAll(overrides);
-    Settings s = ConfigLoader.load(null, Map.of(), o);
+    Settings s = ConfigLoader.load(config, Map.of(), o);
     try {
       Node n = Node.start(s, Node.Mode.DEV).toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
       return new TestNode(n);
