@@ -343,16 +343,16 @@ class HazelcastAuthStateTest {
         "project", "p-bound", "allow", now, now, 1);
     cachedUntilChanged(Kind.BINDINGS, key, "policies.forPrincipals", s -> s.bindings(sa), List.of(),
         () -> await(store.delegate.policies().create(viewer)),
-        List.of(new Binding("project-viewer", ScopeType.PROJECT, "p-bound", Effect.ALLOW)));
+        List.of(new Binding("project-viewer", ScopeType.PROJECT, "p-bound", Effect.ALLOW, ORG)));
     Policy deny = new Policy("pol-2", UUID.randomUUID(), ORG, null, null, "org-admin", sa.type(), sa.id(),
         "organization", null, "deny", now, now, 1);
     cachedUntilChanged(Kind.BINDINGS, key, "policies.forPrincipals", s -> s.bindings(sa),
-        List.of(new Binding("project-viewer", ScopeType.PROJECT, "p-bound", Effect.ALLOW)),
+        List.of(new Binding("project-viewer", ScopeType.PROJECT, "p-bound", Effect.ALLOW, ORG)),
         () -> {
           await(store.delegate.policies().delete("pol-1", null));
           await(store.delegate.policies().create(deny));
         },
-        List.of(new Binding("org-admin", ScopeType.ORG, ORG, Effect.DENY)));
+        List.of(new Binding("org-admin", ScopeType.ORG, ORG, Effect.DENY, ORG)));
 
     await(store.users().create(new User("u-member", UUID.randomUUID(), ORG, "m@acme.example", "M", User.ACTIVE,
         now, now, 1)));
@@ -582,7 +582,8 @@ class HazelcastAuthStateTest {
         new RoleDefinition("viewer", null, List.of()),
         new HazelcastAuthState.BindingList(List.of(Binding.allow("platform-admin", ScopeType.PLATFORM, null),
             Binding.deny("org-admin", ScopeType.ORG, ORG), Binding.allow("v", ScopeType.PROJECT, "p"),
-            Binding.allow("v", ScopeType.RESOURCE, "projects/p/clusters/c"))),
+            Binding.allow("v", ScopeType.RESOURCE, "projects/p/clusters/c"),
+            new Binding("w", ScopeType.PROJECT, "p", Effect.DENY, ORG))),
         new HazelcastAuthState.BindingList(List.of()),
         new HazelcastAuthState.GroupList(List.of("g1", "g2")),
         new HazelcastAuthState.GroupList(List.of()),
