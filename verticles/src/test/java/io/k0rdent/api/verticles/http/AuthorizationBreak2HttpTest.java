@@ -1,0 +1,309 @@
+package io.k0rdent.api.verticles.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.k0rdent.api.verticles.testsupport.Api;
+import io.k0rdent.api.verticles.testsupport.Api.Res;
+import io.k0rdent.api.verticles.testsupport.PgTestDatabase;
+import io.k0rdent.api.verticles.testsupport.TestNode;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Security review, second round ("breakit2"): authorization defects still present after the fixes of
+ * {@link AuthorizationBreakHttpTest}, found by attacking the API as ordinary organizations' service accounts
+ * (client_credentials). Every test here fails on the code as reviewed; each names its finding (G1..G6 of the
+ * review report). The bootstrap administrator only sets the stage, standing in for each organization's own
+ * administrator.
+ */
+class AuthorizationBreak2HttpTest extends NodeHttpTest {
+
+  static final String IAM = "/v1/regions/global/iam";
+  static final String SAS = IAM + "/service-accounts";
+  static final String ROLES = IAM + "/roles";
+  static final String POLICIES = IAM + "/policies";
+  static final String KEYS = IAM + "/apikeys";
+  static final String USERS = IAM + "/users";
+  static final String CHECK = "/v1/regions/global/auth/check";
+  static final String TOKEN = "/v1/regions/global/auth/token";
+
+  String acme;
+  String globex;
+  String acmeProject;
+
+  @TempDir
+  Path dir;
+
+  static String unique(String prefix) {
+    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  @BeforeAll
+  void world() {
+    acme = created(ORGS, new JsonObject().put("id", unique("acme"))).getString("id");
+    globex = created(ORGS, new JsonObject().put("id", unique("globex"))).getString("id");
+    acmeProject = created(PROJECTS, new JsonObject().put("id", unique("proj")).put("organizationId", acme))
+        .getString("id");
+  }
+
+  /** Created by the bootstrap administrator (Atlas serves every operation). */
+  JsonObject created(String path, JsonObject body) {
+    Res r = node.atlas.post(path, token, body);
+    assertThat(r.status()).as("setup " + path + " " + r.body()).isEqualTo(201);
+    return r.json();
+  }
+
+  /** A binding of {@code role} with {@code effect} to service account {@code sa} at {@code scope}, by the administrator. */
+  JsonObject bind(String org, String sa, String role, String effect, JsonObject scope) {
+    return created(POLICIES, new JsonObject().put("orgId", org).put("role", role).put("effect", effect)
+        .put("principal", new JsonObject().put("type", "serviceAccount").put("id", sa)).put("scope", scope));
+  }
+
+  static JsonObject orgScope() {
+    return new JsonObject().put("type", "org");
+  }
+
+  String apiKeyToken(String secret) {
+    Res r = api.send("POST", TOKEN, "grant_type=api_key&api_key=" + Api.enc(secret),
+        "Content-Type", "application/x-www-form-urlencoded");
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    return r.json().getString("access_token");
+  }
+
+  /** The {@code allowed} answers of {@code /auth/check} for the caller itself, one per (action, resource) pair. */
+  JsonArray allowed(String bearer, String... actionResource) {
+    JsonArray checks = new JsonArray();
+    for (int i = 0; i < actionResource.length; i += 2) {
+      checks.add(new JsonObject().put("action", actionResource[i]).put("resource", actionResource[i + 1]));
+    }
+    Res r = api.post(CHECK, bearer, new JsonObject().put("checks", checks));
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    JsonArray out = new JsonArray();
+    r.json().getJsonArray("results").forEach(o -> out.add(((JsonObject) o).getBoolean("allowed")));
+    return out;
+  }
+
+  // ---- G1 ---------------------------------------------------------------------------------------------------
+
+  /**
+   * G1 (privilege escalation: lifting a deny needs nothing): "only grant what you hold" covers creating
+   * bindings and, since F6, leaving a deny-bound group, but not deleting a deny binding. An account holding
+   * {@code org-admin} and denied {@code compute-admin} cannot bind {@code compute-admin} to itself (403), yet
+   * deletes its own deny binding with plain {@code iam.policies.delete} and then holds compute.* everywhere.
+   */
+  @Test
+  void g1_deletingADenyBindingNeedsTheDeniedRole() {
+    Caller mallory = caller(acme, "org-admin");
+    JsonObject deny = bind(acme, mallory.serviceAccountId(), "compute-admin", "deny", orgScope());
+    assertThat(allowed(mallory.token(), "compute.clusters.create", "projects/" + acmeProject))
+        .containsExactly(false);
+    Res self = api.post(POLICIES, mallory.token(), new JsonObject().put("role", "compute-admin")
+        .put("principal", new JsonObject().put("type", "serviceAccount").put("id", mallory.serviceAccountId()))
+        .put("scope", orgScope()));
+    assertThat(self.status()).as("binding compute-admin to itself is refused").isEqualTo(403);
+    Res lifted = api.delete(POLICIES + "/" + deny.getString("id"), mallory.token());
+    assertThat(lifted.status()).as("G1: the denied account deleted its own deny binding; now compute.clusters.create "
+        + "is " + allowed(mallory.token(), "compute.clusters.create", "projects/" + acmeProject)).isEqualTo(403);
+  }
+
+  /**
+   * G1, custom-role variant: a deny binding of a custom role is lifted by removing permissions from the
+   * role; updating a role checks only the permissions added.
+   */
+  @Test
+  void g1_shrinkingADenyBoundCustomRoleNeedsWhatItDenies() {
+    Caller mallory = caller(acme, "org-admin");
+    String roleId = unique("no-delete");
+    created(ROLES, new JsonObject().put("id", roleId).put("orgId", acme).put("displayName", "No project deletes")
+        .put("permissions", new JsonArray().add("resourcemanager.projects.delete")));
+    bind(acme, mallory.serviceAccountId(), roleId, "deny", orgScope());
+    assertThat(allowed(mallory.token(), "resourcemanager.projects.delete", "projects/" + acmeProject))
+        .containsExactly(false);
+    Res shrunk = api.patch(ROLES + "/" + roleId, mallory.token(), new JsonObject()
+        .put("permissions", new JsonArray().add("compute.clusters.get")));
+    assertThat(shrunk.status()).as("G1: the denied account emptied the role that denies it; now projects.delete is "
+        + allowed(mallory.token(), "resourcemanager.projects.delete", "projects/" + acmeProject)).isEqualTo(403);
+  }
+
+  // ---- G2 ---------------------------------------------------------------------------------------------------
+
+  /**
+   * G2 (cross-tenant influence on role ceilings; F7's fix is incomplete): an API key's {@code roles} (and a
+   * narrowed token's) are resolved by id at every request, from any organization. acme's administrator makes a
+   * read-only key (custom role = compute.clusters.get) and later deletes the role (nothing refuses: only
+   * policies keep a role from deletion); globex then creates a role of that id with iam.* and
+   * resourcemanager.*, and acme's "read-only" key creates service accounts and projects in acme.
+   */
+  @Test
+  void g2_aKeysCeilingIsNeverAnotherOrganizationsRole() {
+    Caller acmeAdmin = caller(acme, "org-admin");
+    String roleId = unique("read-only");
+    Res role = api.post(ROLES, acmeAdmin.token(), new JsonObject().put("id", roleId).put("displayName", "RO")
+        .put("permissions", new JsonArray().add("compute.clusters.get")));
+    assertThat(role.status()).as(role.body()).isEqualTo(201);
+    Res key = api.post(KEYS, acmeAdmin.token(), new JsonObject().put("displayName", "dashboard")
+        .put("scope", "organization").put("scopeId", acme).put("roles", new JsonArray().add(roleId)));
+    assertThat(key.status()).as(key.body()).isEqualTo(201);
+    String keyToken = apiKeyToken(key.json().getString("secret"));
+    assertThat(api.post(SAS, keyToken, new JsonObject().put("displayName", "x").put("scope", "organization")
+        .put("scopeId", acme)).status()).as("the read-only key may not create accounts").isEqualTo(403);
+    assertThat(api.delete(ROLES + "/" + roleId, acmeAdmin.token()).status()).isIn(204, 409);
+    Res theirs = node.atlas.post(ROLES, token, new JsonObject().put("id", roleId).put("orgId", globex)
+        .put("displayName", "globex's").put("permissions", new JsonArray().add("iam.*").add("resourcemanager.*")));
+    if (theirs.status() == 201) {
+      Res sa = api.post(SAS, keyToken, new JsonObject().put("displayName", "planted").put("scope", "organization")
+          .put("scopeId", acme));
+      Res project = api.post(PROJECTS, keyToken, new JsonObject().put("organizationId", acme));
+      assertThat(sa.status()).as("G2: globex's role widened acme's read-only key: service account " + sa.body())
+          .isEqualTo(403);
+      assertThat(project.status()).as("G2: globex's role widened acme's read-only key: project " + project.body())
+          .isEqualTo(403);
+    }
+  }
+
+  // ---- G3 ---------------------------------------------------------------------------------------------------
+
+  /**
+   * G3 (deny bypass): a resource-scope binding applies to exactly its path, not to what lies below it,
+   * although bindings "reach everything below". A deny of compute-admin on cluster {@code prod} keeps a
+   * project-editor from deleting the cluster, but its kubeconfigs and node pools answer allowed.
+   */
+  @Test
+  void g3_aResourceDenyReachesTheResourcesBelowIt() {
+    Caller editor = caller(acme);
+    bind(acme, editor.serviceAccountId(), "project-editor", "allow",
+        new JsonObject().put("type", "project").put("resource", acmeProject));
+    String cluster = "projects/" + acmeProject + "/compute/clusters/prod";
+    bind(acme, editor.serviceAccountId(), "compute-admin", "deny",
+        new JsonObject().put("type", "resource").put("resource", cluster));
+    assertThat(allowed(editor.token(), "compute.clusters.delete", cluster)).containsExactly(false);
+    assertThat(allowed(editor.token(),
+        "compute.kubeconfigs.create", cluster + "/kubeconfigs",
+        "compute.kubeconfigs.get", "/v1/regions/local-1/" + cluster + "/kubeconfigs/admin",
+        "compute.clusters.update", cluster + "/nodepools/gpu"))
+        .as("G3: the denied cluster's sub-resources are allowed through the project binding")
+        .containsExactly(false, false, false);
+  }
+
+  // ---- G4 ---------------------------------------------------------------------------------------------------
+
+  /**
+   * G4 (cross-tenant disclosure through paging): a list filtered to another organization pages over that
+   * organization's items and hides them one by one, but still hands out {@code nextPageToken} while more of
+   * them exist. With {@code pageSize=1} acme learns that globex exists and counts its projects, users,
+   * policies... (one page per item); an unknown organization answers a bare empty list.
+   */
+  @Test
+  void g4_aListOfAnotherOrganizationSaysNothingAboutIt() {
+    for (int i = 0; i < 3; i++) {
+      created(PROJECTS, new JsonObject().put("organizationId", globex));
+      created(USERS, new JsonObject().put("organizationId", globex).put("email", unique("u") + "@example.com")
+          .put("displayName", "U"));
+    }
+    Caller acmeAdmin = caller(acme, "org-admin");
+    Res missing = api.get(PROJECTS + "?organizationId=" + unique("nosuch") + "&pageSize=1", acmeAdmin.token());
+    assertThat(missing.status()).isEqualTo(200);
+    for (String list : new String[] {PROJECTS + "?organizationId=", USERS + "?organizationId="}) {
+      Res theirs = api.get(list + globex + "&pageSize=1", acmeAdmin.token());
+      assertThat(theirs.status()).isEqualTo(200);
+      assertThat(theirs.json().containsKey("nextPageToken"))
+          .as("G4: " + list + globex + " tells acme that globex exists and has more items: " + theirs.body())
+          .isFalse();
+    }
+  }
+
+  // ---- G5 ---------------------------------------------------------------------------------------------------
+
+  /**
+   * G5 (/auth/check answers spoofed by another tenant): a bare resource id is a project when any project has
+   * that id, else an organization, even for organization-level actions such as
+   * {@code resourcemanager.projects.create} or {@code iam.users.create}. Ids are global, so acme creates a
+   * project named like globex: from then on "may X create a project in globex?" answers about acme's project:
+   * globex's own administrator is refused and acme's administrator allowed.
+   */
+  @Test
+  void g5_aBareOrganizationIdIsNotShadowedByAnotherTenantsProject() {
+    String victim = created(ORGS, new JsonObject().put("id", unique("initech"))).getString("id");
+    Caller victimAdmin = caller(victim, "org-admin");
+    Caller acmeAdmin = caller(acme, "org-admin");
+    String[] asked = {"resourcemanager.projects.create", victim, "iam.users.create", victim};
+    assertThat(allowed(victimAdmin.token(), asked)).containsExactly(true, true);
+    assertThat(allowed(acmeAdmin.token(), asked)).containsExactly(false, false);
+    Res squat = api.post(PROJECTS, acmeAdmin.token(), new JsonObject().put("id", victim).put("organizationId", acme));
+    assertThat(squat.status()).as(squat.body()).isEqualTo(201);
+    JsonArray victimNow = allowed(victimAdmin.token(), asked);
+    JsonArray acmeNow = allowed(acmeAdmin.token(), asked);
+    assertThat(acmeNow).as("G5: acme's project now answers for organization " + victim + " (victim's admin: "
+        + victimNow + ")").containsExactly(false, false);
+    assertThat(victimNow).as("G5: organization " + victim + "'s own administrator is refused").containsExactly(true, true);
+  }
+
+  // ---- G6 ---------------------------------------------------------------------------------------------------
+
+  /**
+   * G6 (control-plane denial of service by any tenant): seeding {@code bootstrap.users} creates each binding
+   * under {@code seed-<user>-<role>}, else a fixed hashed id, and stops the node when both are taken by other
+   * bindings. Policy ids are global and client-chosen on Arc, so any organization administrator can take both
+   * ids ahead (they are predictable from the configuration) and every node then fails to start once the
+   * operator adds that user (or re-seeds a binding it deleted).
+   */
+  @Test
+  void g6_tenantsCannotKeepTheNodesFromStartingByTakingSeedBindingIds() throws Exception {
+    PgTestDatabase db = PgTestDatabase.create();
+    try {
+      Map<String, Object> pg = Map.of("database.url", db.url(), "database.schema", db.schema());
+      try (TestNode first = TestNode.start(pg)) {
+        String admin = first.token();
+        assertThat(first.atlas.post(ORGS, admin, new JsonObject().put("id", "tenant")).status()).isEqualTo(201);
+        Res sa = first.arc.post(SAS, admin, new JsonObject().put("id", "tenant-admin").put("displayName", "admin")
+            .put("scope", "organization").put("scopeId", "tenant").put("roles", new JsonArray().add("org-admin")));
+        assertThat(sa.status()).as(sa.body()).isEqualTo(201);
+        Res cred = first.arc.post(SAS + "/tenant-admin/credentials", admin, new JsonObject());
+        String tenant = first.arc.clientCredentialsToken(sa.json().getString("clientId"),
+            cred.json().getString("clientSecret"));
+        for (String id : new String[] {"seed-ops-org-viewer", hashedSeedId("ops", "org-viewer")}) {
+          Res taken = first.arc.post(POLICIES, tenant, new JsonObject().put("id", id).put("role", "org-viewer")
+              .put("principal", new JsonObject().put("type", "serviceAccount").put("id", "tenant-admin"))
+              .put("scope", orgScope()));
+          assertThat(taken.status()).as(taken.body()).isEqualTo(201);
+        }
+      }
+      Path file = dir.resolve("k0rdent-seed.yaml");
+      Files.writeString(file, "bootstrap:\n  users:\n    - {id: ops, email: ops@example.com, displayName: Ops, "
+          + "roles: [org-viewer]}\n");
+      TestNode second;
+      try {
+        second = TestNode.start(file, pg);
+      } catch (RuntimeException e) {
+        throw new AssertionError("G6: a tenant's policy ids keep the node from starting: " + rootMessage(e), e);
+      }
+      second.close();
+    } finally {
+      db.drop();
+    }
+  }
+
+  /** The fallback id BootstrapUsers gives a seeded binding (first 12 bytes of SHA-256 of user\nrole). */
+  static String hashedSeedId(String user, String role) throws Exception {
+    byte[] h = MessageDigest.getInstance("SHA-256").digest((user + "\n" + role).getBytes(StandardCharsets.UTF_8));
+    return "seed-" + HexFormat.of().formatHex(h, 0, 12);
+  }
+
+  static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.toString();
+  }
+}
