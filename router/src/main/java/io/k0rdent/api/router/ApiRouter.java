@@ -241,11 +241,24 @@ public final class ApiRouter {
     Future<Reply> reply;
     if (key != null && principal != null) {
       String hash = Idempotency.requestHash(op.method(), stripSlash(ctx.normalizedPath()), body);
-      reply = idempotency.run(principal.subject(), key, hash, () -> guarded(op, handler, call));
+      reply = idempotency.run(idempotencyScope(principal), key, hash, () -> guarded(op, handler, call));
     } else {
       reply = guarded(op, handler, call);
     }
     return reply;
+  }
+
+  /**
+   * Whose {@code Idempotency-Key}s these are: the principal's, and for a lesser token (an API key's, a
+   * narrowed one) that token's credential and reach too, so that it never replays answers its principal's
+   * full tokens were given.
+   */
+  static String idempotencyScope(Principal p) {
+    if (p.type() != io.k0rdent.api.core.auth.PrincipalType.API_KEY && !p.narrowed()) {
+      return p.subject();
+    }
+    return p.subject() + "#" + p.type().claim() + "/" + p.credentialId() + "/" + p.roleSetId() + "/" + p.scope()
+        + "/" + p.scopeId();
   }
 
   /** Runs the handler; an operation with a permission whose handler decided nothing is a defect: 500. */

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * created when absent (one of that id in the same organization is left as it is), and each of its roles
  * gets an allow binding at its organization's scope unless an identical one exists. Policy ids are
  * deterministic ({@code seed-<user>-<role>}, or {@code seed-<hash>} when that is too long or taken by
- * another binding), so restarts and nodes starting together create nothing twice. A binding an operator
+ * another binding, or generated when that is taken too), so nodes starting together create nothing twice;
+ * restarts recognise a seeded binding by its content. A binding an operator
  * deleted is created again at the next start: the configuration says it should exist.
  *
  * <p>What the configuration cannot be right about fails the start with a {@link ConfigException} naming
@@ -144,6 +145,16 @@ final class BootstrapUsers {
 
   private static Future<Void> createBinding(Store store, Settings.User u, String role, String id,
                                             List<Change> changes) {
+    return createBinding(store, u, role, id, changes, 0);
+  }
+
+  /**
+   * Creates the binding under {@code id}; when a different binding holds that id (anyone may create
+   * policies, with ids of their choosing), under the hashed id, then under generated ones: an id taken by
+   * someone else never keeps a node from starting. Restarts find the binding by its content, not its id.
+   */
+  private static Future<Void> createBinding(Store store, Settings.User u, String role, String id,
+                                            List<Change> changes, int attempt) {
     var now = Clock.now();
     String org = u.organizationId();
     Policy p = new Policy(id, UUID.randomUUID(), org, null, DESCRIPTION, role, PrincipalRef.USER, u.id(), Policy.ORG,
@@ -161,8 +172,11 @@ final class BootstrapUsers {
         if (isSeedBinding(other, u, role)) {
           return Future.succeededFuture();
         }
-        String fallback = hashedId(u, role);
-        return fallback.equals(id) ? Future.failedFuture(err) : createBinding(store, u, role, fallback, changes);
+        if (attempt >= 5) {
+          return Future.failedFuture(err);
+        }
+        String fallback = attempt == 0 && !hashedId(u, role).equals(id) ? hashedId(u, role) : Slugs.generate("seed");
+        return createBinding(store, u, role, fallback, changes, attempt + 1);
       });
     });
   }

@@ -36,7 +36,12 @@ public final class GrantInputs {
         p.organizationId());
   }
 
-  /** A resource path as bindings and decisions compare it: without a leading {@code /v1/regions/<region>/} or {@code /}. */
+  /**
+   * A resource path as bindings and decisions compare it: without a leading {@code /v1/regions/<region>/}
+   * (regions do not partition grants: every region's resources of a project are its resources) or
+   * {@code /}, without a trailing {@code /}, and with {@code organizations/<org>/projects/<p>/...} spelled
+   * {@code projects/<p>/...} (project ids are global; callers check that {@code <org>} is the project's).
+   */
   public static String resourceKey(String path) {
     if (path == null) {
       return null;
@@ -48,7 +53,7 @@ public final class GrantInputs {
     while (p.endsWith("/")) {
       p = p.substring(0, p.length() - 1);
     }
-    return p;
+    return p.replaceFirst("^organizations/[^/]+/(projects/[^/]+)", "$1");
   }
 
   /** The engine's form of a custom role. */

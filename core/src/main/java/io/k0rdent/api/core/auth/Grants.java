@@ -152,7 +152,7 @@ public final class Grants {
       GrantSnapshot confined = !project ? base
           : base.confine(ScopeType.ORG, p.tenantId()).confine(ScopeType.PROJECT, p.scopeId());
       Future<GrantSnapshot> result = p.roles() == null ? Future.succeededFuture(confined)
-          : mask(p.roles()).map(confined::ceiling);
+          : mask(p.roles(), p.tenantId()).map(confined::ceiling);
       return result.map(s -> {
         if (capped.size() >= maxEntries) {
           capped.clear();
@@ -168,8 +168,12 @@ public final class Grants {
     return effective(p).map(s -> s.allowed(permission, chain));
   }
 
-  /** The permissions {@code roles} grant together (custom roles read through the state; unknown ones grant nothing). */
-  public Future<long[]> mask(List<String> roles) {
+  /**
+   * The permissions {@code roles} grant together, as a ceiling for a token or key of organization
+   * {@code organizationId}: custom roles are read through the state, and one of another organization (an
+   * id its owner freed and another took) or an unknown one grants nothing.
+   */
+  public Future<long[]> mask(List<String> roles, String organizationId) {
     List<Future<RoleDefinition>> defs = new ArrayList<>();
     for (String r : roles) {
       RoleDefinition d = predefined.get(r);
@@ -179,7 +183,7 @@ public final class Grants {
       long[] union = new long[catalog.words()];
       for (int i = 0; i < defs.size(); i++) {
         RoleDefinition d = all.resultAt(i);
-        if (d != null) {
+        if (d != null && (d.organizationId() == null || d.organizationId().equals(organizationId))) {
           PermissionCatalog.or(union, d.mask(catalog));
         }
       }

@@ -188,8 +188,11 @@ public final class CheckApi {
       if (!Slugs.isValid(id) || !subject.endsWith(".iam")) {
         return Future.succeededFuture();
       }
+      // as its tokens act: confined to its project when it is project-scoped
       return state.serviceAccount(id).map(sa -> sa == null || !subject.equals(sa.clientId()) ? null
-          : new Subject(sa.organizationId(), () -> grants.of(PrincipalRef.serviceAccount(id))));
+          : new Subject(sa.organizationId(), () -> grants.of(PrincipalRef.serviceAccount(id))
+              .map(g -> !"project".equals(sa.scope()) ? g
+                  : g.confine(ScopeType.ORG, sa.organizationId()).confine(ScopeType.PROJECT, sa.scopeId()))));
     }
     if (!Slugs.isValid(subject)) {
       return Future.succeededFuture();
@@ -225,7 +228,7 @@ public final class CheckApi {
             GrantSnapshot confined = !"project".equals(key.scope()) || key.scopeId() == null ? base
                 : base.confine(ScopeType.ORG, key.organizationId()).confine(ScopeType.PROJECT, key.scopeId());
             return key.roles().isEmpty() ? Future.succeededFuture(confined)
-                : grants.mask(key.roles()).map(confined::ceiling);
+                : grants.mask(key.roles(), key.organizationId()).map(confined::ceiling);
           });
         });
   }

@@ -38,6 +38,19 @@ public final class RevokeEndpoint {
     this.state = services.iam().state();
   }
 
+  /**
+   * Whether {@code caller} may revoke {@code target}, a token of its own principal: a full token any of
+   * them; a lesser one (an API key's, a narrowed one) only lesser tokens minted with the same credential,
+   * so that a leaked key cannot end its owner's sessions.
+   */
+  static boolean ownToken(Principal caller, Principal target) {
+    if (caller.type() != io.k0rdent.api.core.auth.PrincipalType.API_KEY && !caller.narrowed()) {
+      return true;
+    }
+    boolean lesserTarget = target.type() == io.k0rdent.api.core.auth.PrincipalType.API_KEY || target.narrowed();
+    return lesserTarget && java.util.Objects.equals(caller.credentialId(), target.credentialId());
+  }
+
   public void handle(RoutingContext ctx) {
     Instant now = Instant.now();
     Future<Void> done;
@@ -51,7 +64,7 @@ public final class RevokeEndpoint {
         } catch (ApiException e) {
           return Future.succeededFuture(); // not a token of ours that could still be used: nothing to do
         }
-        Future<Boolean> may = target.subject().equals(caller.subject()) ? Future.succeededFuture(true)
+        Future<Boolean> may = target.subject().equals(caller.subject()) ? Future.succeededFuture(ownToken(caller, target))
             : grants.allows(caller, ANY_TOKEN_PERMISSION, ScopeChain.organization(target.tenantId()));
         return may.compose(allowed -> {
           if (!allowed) {

@@ -257,11 +257,21 @@ public final class TokenEndpoint {
     return store.projects().get(scopeId)
         .recover(e -> e instanceof ApiException a && a.status() == 404
             ? Future.succeededFuture() : Future.failedFuture(e))
-        .map(p -> {
+        .compose(p -> {
+          OAuth.Error outside = new OAuth.Error(400, "invalid_scope", "project '" + OAuth.shown(scopeId)
+              + "' is not within the credential's organization");
           if (p == null || !p.organizationId().equals(c.tenantId())) {
-            throw new OAuth.Error(400, "invalid_scope", "project '" + OAuth.shown(scopeId) + "' is not within the credential's organization");
+            throw outside;
           }
-          return new Grantee(c.narrowedTo("project", scopeId), narrowedRoles, g.usageKind(), g.usageId());
+          // a project its principal holds nothing in reads like one that does not exist
+          Grants grants = services.grants();
+          return grants.of(grants.principalOf(c.subject())).map(base -> {
+            if (java.util.Arrays.stream(base.effective(ScopeChain.project(p.organizationId(), p.id())))
+                .allMatch(w -> w == 0)) {
+              throw outside;
+            }
+            return new Grantee(c.narrowedTo("project", scopeId), narrowedRoles, g.usageKind(), g.usageId());
+          });
         });
   }
 

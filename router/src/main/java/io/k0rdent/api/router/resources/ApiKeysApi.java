@@ -256,6 +256,9 @@ public final class ApiKeysApi {
           if (roles != null && !roles.equals(key.roles())) {
             ownerOnly(call, key, "change its roles");
           }
+          if (ApiKey.ACTIVE.equals(call.text("status")) && !ApiKey.ACTIVE.equals(key.status())) {
+            ownerOnly(call, key, "enable it again");
+          }
           return key;
         })
         .compose(key -> Scopes.requireHeld(call, grants, roles == null ? null

@@ -78,6 +78,10 @@ public final class PoliciesApi {
         "createPolicy", this::create,
         "getPolicy", call -> ops.get(call, p -> guard(call, Permissions.POLICIES_GET, p)),
         "deletePolicy", call -> ops.guarded(call, p -> guard(call, Permissions.POLICIES_DELETE, p))
+            // removing a deny grants back what it denied: only for a caller holding that
+            .compose(p -> (Policy.DENY.equals(p.effect())
+                ? Scopes.requireHeld(call, grants, List.of(p.role()), p.organizationId(), chain(p), "role")
+                : Future.<Void>succeededFuture()).map(p))
             .compose(p -> ops.delete(call).compose(r -> announce(p).map(r))));
   }
 
@@ -155,9 +159,16 @@ public final class PoliciesApi {
    * or {@code projects/<project of org>/...} (a leading {@code /v1/regions/<region>/} is allowed); else 400.
    */
   private Future<Void> resourceInOrganization(String resource, String org) {
-    String path = resource.replaceFirst("^/v1/regions/[^/]+/", "");
-    String[] parts = path.split("/", -1);
+    String raw = resource.replaceFirst("^/v1/regions/[^/]+/", "");
     ApiException bad = badResource();
+    String[] rawParts = raw.split("/", -1);
+    if (rawParts.length >= 4 && rawParts[0].equals("organizations") && rawParts[2].equals("projects")
+        && !rawParts[1].equals(org)) {
+      return Future.failedFuture(bad);
+    }
+    // organizations/<org>/projects/<p>/... is the same resource as projects/<p>/... (GrantInputs.resourceKey)
+    String path = GrantInputs.resourceKey(raw);
+    String[] parts = path.split("/", -1);
     if (parts.length < 3 || java.util.Arrays.stream(parts).anyMatch(p -> !Slugs.isValid(p))) {
       return Future.failedFuture(bad);
     }
@@ -187,6 +198,9 @@ public final class PoliciesApi {
       throw ApiException.invalidField("resource", "resource must be 1 to 1024 characters of text");
     }
     filters.put("scopeResource", resource);
+    if (Scopes.hidden(call, Permissions.POLICIES_LIST, org)) {
+      return ops.emptyList(call, filters);
+    }
     if (Scopes.listsWhole(call, Permissions.POLICIES_LIST, org)) {
       return ops.list(call, filters);
     }

@@ -57,18 +57,37 @@ public final class ProjectsApi {
   }
 
   /**
-   * 409 while policy bindings name the project (project scope), as for the principals and roles bindings
-   * name: delete them first, so that no binding outlives what it was written for.
+   * 409 while policy bindings name the project (project scope) or a resource in it (resource scope), as for
+   * the principals and roles bindings name: delete them first, so that no binding outlives what it was
+   * written for.
    */
   private Future<Project> refuseWhileBound(Project p) {
+    ApiException bound = ApiException.conflict("FAILED_PRECONDITION", "project '" + p.id()
+        + "' is named by policy bindings; delete them first");
     Map<String, String> filters = Map.of("scopeType", io.k0rdent.api.core.resource.Policy.PROJECT,
         "scopeResource", p.id());
-    return store.policies().list(new io.k0rdent.api.core.store.ListQuery(filters, null, 1)).map(page -> {
+    return store.policies().list(new io.k0rdent.api.core.store.ListQuery(filters, null, 1)).compose(page -> {
       if (!page.items().isEmpty()) {
-        throw ApiException.conflict("FAILED_PRECONDITION", "project '" + p.id()
-            + "' is named by policy bindings; delete them first");
+        throw bound;
       }
-      return p;
+      return resourceBindingsUnder(p, null).map(any -> {
+        if (any) {
+          throw bound;
+        }
+        return p;
+      });
+    });
+  }
+
+  /** Whether a resource binding of the project's organization names a resource of the project. */
+  private Future<Boolean> resourceBindingsUnder(Project p, io.k0rdent.api.core.store.PageCursor after) {
+    String prefix = "projects/" + p.id() + "/";
+    Map<String, String> filters = Map.of("scopeType", io.k0rdent.api.core.resource.Policy.RESOURCE,
+        "organizationId", p.organizationId());
+    return store.policies().list(new io.k0rdent.api.core.store.ListQuery(filters, after, 500)).compose(page -> {
+      boolean any = page.items().stream()
+          .anyMatch(b -> io.k0rdent.api.core.auth.GrantInputs.resourceKey(b.scopeResource()).startsWith(prefix));
+      return any || page.next() == null ? Future.succeededFuture(any) : resourceBindingsUnder(p, page.next());
     });
   }
 
@@ -100,6 +119,9 @@ public final class ProjectsApi {
     String org = Scopes.listedOrganization(call, Permissions.PROJECTS_LIST, asked);
     Map<String, String> filters = new HashMap<>();
     filters.put("organizationId", org);
+    if (Scopes.hidden(call, Permissions.PROJECTS_LIST, org)) {
+      return ops.emptyList(call, filters);
+    }
     if (Scopes.listsWhole(call, Permissions.PROJECTS_LIST, org)) {
       return ops.list(call, filters);
     }

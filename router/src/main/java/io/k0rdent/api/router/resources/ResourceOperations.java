@@ -202,6 +202,26 @@ public final class ResourceOperations<T extends Resource> {
     });
   }
 
+  /**
+   * listX for a collection the caller may not know of: the answer a list whose filters match nothing
+   * gives (its arguments checked alike: {@code pageSize}, a {@code pageToken} bound to these filters),
+   * without reading the store, so that neither the items nor their number show through page tokens.
+   */
+  public Future<Reply> emptyList(Call call, Map<String, String> filters) {
+    Map<String, String> f = new TreeMap<>();
+    filters.forEach((k, v) -> {
+      if (v != null) {
+        f.put(k, v);
+      }
+    });
+    pageSize(call.query("pageSize"));
+    String token = call.query("pageToken");
+    if (token != null && !token.isEmpty()) {
+      pageTokens.decode(token, listField + "?" + f);
+    }
+    return Future.succeededFuture(Reply.ok(new JsonObject().put(listField, new JsonArray())));
+  }
+
   static int pageSize(String raw) {
     if (raw == null) {
       return DEFAULT_PAGE_SIZE;

@@ -138,7 +138,8 @@ public final class RolesApi {
     boolean firstPage = call.query("pageToken") == null || call.query("pageToken").isEmpty();
     boolean whole = call.allowed(Permissions.ROLES_LIST, ScopeChain.organization(organizationId));
     boolean showPredefined = whole || call.allowed(Permissions.ROLES_LIST, Scopes.home(call));
-    Future<Reply> page = whole ? ops.list(call, filters) : ops.list(call, filters,
+    Future<Reply> page = Scopes.hidden(call, Permissions.ROLES_LIST, organizationId) ? ops.emptyList(call, filters)
+        : whole ? ops.list(call, filters) : ops.list(call, filters,
         r -> call.grants().allowed(Permissions.ROLES_GET, ScopeChain.organization(r.organizationId())));
     return page.map(reply -> {
       if (firstPage && showPredefined) {
@@ -185,9 +186,11 @@ public final class RolesApi {
     List<String> permissions = checkedPermissions(call);
     return ops.guarded(call, r -> guard(call, Permissions.ROLES_UPDATE, r)).compose(role -> ops.update(call, cur -> {
       if (permissions != null) {
-        // only the permissions added: what the role already grants was granted by whoever made it so
-        requireHeld(call, permissions.stream().filter(x -> !cur.permissions().contains(x)).toList(),
-            cur.organizationId());
+        // the permissions added (they grant) and those removed (deny bindings of the role stop denying
+        // them): what stays was decided by whoever made it so
+        List<String> changed = new ArrayList<>(permissions.stream().filter(x -> !cur.permissions().contains(x)).toList());
+        cur.permissions().stream().filter(x -> !permissions.contains(x)).forEach(changed::add);
+        requireHeld(call, changed, cur.organizationId());
       }
       String displayName = ResourceOperations.merge(call.body(), "displayName", cur.displayName());
       String description = ResourceOperations.merge(call.body(), "description", cur.description());

@@ -67,6 +67,15 @@ public final class Scopes {
   }
 
   /**
+   * Whether a list confined to organization {@code org} must answer as if the organization did not exist:
+   * the caller may not {@code permission} there and does not know of it ({@link #knowsOrganization}). Its
+   * items would all be filtered out, but their number would still show through page tokens.
+   */
+  public static boolean hidden(Call call, String permission, String org) {
+    return org != null && !call.allowed(permission, ScopeChain.organization(org)) && !knowsOrganization(call, org);
+  }
+
+  /**
    * Whether the whole list of organization {@code org} (null: all) may be shown; when not, each item must
    * pass its own read check.
    */

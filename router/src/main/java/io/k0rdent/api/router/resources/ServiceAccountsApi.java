@@ -113,6 +113,9 @@ public final class ServiceAccountsApi {
     filters.put("scope", IamFields.oneOf(call, "scope", "organization", "project"));
     filters.put("scopeId", IamFields.slug(call, "scopeId"));
     filters.put("status", IamFields.oneOf(call, "status", ServiceAccount.ACTIVE, ServiceAccount.DISABLED));
+    if (Scopes.hidden(call, Permissions.SERVICE_ACCOUNTS_LIST, org)) {
+      return ops.emptyList(call, filters);
+    }
     if (Scopes.listsWhole(call, Permissions.SERVICE_ACCOUNTS_LIST, org)) {
       return withCounts(ops.list(call, filters));
     }
@@ -124,7 +127,9 @@ public final class ServiceAccountsApi {
     List<String> asked = IamFields.roles(call.body());
     return withCounts(ops.guarded(call, sa -> guard(call, Permissions.SERVICE_ACCOUNTS_UPDATE, sa))
         .compose(sa -> Scopes.requireHeld(call, grants, asked == null ? null
-            : asked.stream().filter(r -> !sa.roles().contains(r)).toList(), sa.organizationId(), chain(sa), "roles"))
+            : asked.stream().filter(r -> !sa.roles().contains(r)).toList(), sa.organizationId(), chain(sa), "roles")
+            .compose(v -> ServiceAccount.ACTIVE.equals(call.text("status")) && !sa.active() ? holdsAll(call, sa)
+                : Future.<Void>succeededFuture()))
         .compose(v -> ops.update(call, cur -> {
       String displayName = ResourceOperations.merge(call.body(), "displayName", cur.displayName());
       String description = ResourceOperations.merge(call.body(), "description", cur.description());
@@ -255,15 +260,22 @@ public final class ServiceAccountsApi {
     Instant expiresAt = IamFields.expiresAt(call.body(), now, iam.credentialMaxLifetime());
     String id = Slugs.generate("cred");
     String secret = Secrets.clientSecret(id);
-    // A credential lets its holder act as the account: only for a caller holding everything the account
-    // may do (its own roles at its scope and every role bound to it).
-    return account(call, Permissions.SERVICE_ACCOUNTS_UPDATE)
-        .compose(sa -> Scopes.requireHeld(call, grants, sa.roles(), sa.organizationId(), chain(sa), "roles")
-            .compose(v -> store.policies().forPrincipals(List.of(io.k0rdent.api.core.resource.PrincipalRef
-                .serviceAccount(sa.id()))))
-            .compose(bindings -> Scopes.requireHoldsBindings(call, grants, bindings,
-                io.k0rdent.api.core.resource.Policy.ALLOW, "serviceAccountId")))
+    // A credential lets its holder act as the account
+    return account(call, Permissions.SERVICE_ACCOUNTS_UPDATE).compose(sa -> holdsAll(call, sa))
         .compose(v -> storeCredential(call, account, id, secret, expiresAt, now));
+  }
+
+  /**
+   * "Only grant what you hold" for acting as {@code sa} (a new credential) or bringing it back (re-enabling
+   * it): the caller must hold everything the account may do, its own roles at its scope and every role
+   * bound to it.
+   */
+  private Future<Void> holdsAll(Call call, ServiceAccount sa) {
+    return Scopes.requireHeld(call, grants, sa.roles(), sa.organizationId(), chain(sa), "roles")
+        .compose(v -> store.policies().forPrincipals(List.of(io.k0rdent.api.core.resource.PrincipalRef
+            .serviceAccount(sa.id()))))
+        .compose(bindings -> Scopes.requireHoldsBindings(call, grants, bindings,
+            io.k0rdent.api.core.resource.Policy.ALLOW, "serviceAccountId"));
   }
 
   private Future<Reply> storeCredential(Call call, String account, String id, String secret, Instant expiresAt,

@@ -148,6 +148,9 @@ public final class UsersGroupsApi {
     filters.put("organizationId", org);
     filters.put("email", email(call));
     filters.put("status", IamFields.oneOf(call, "status", User.ACTIVE, User.SUSPENDED, User.DISABLED));
+    if (Scopes.hidden(call, Permissions.USERS_LIST, org)) {
+      return users.emptyList(call, filters);
+    }
     if (Scopes.listsWhole(call, Permissions.USERS_LIST, org)) {
       return users.list(call, filters);
     }
@@ -171,7 +174,10 @@ public final class UsersGroupsApi {
   }
 
   private Future<Reply> updateUser(Call call) {
-    return users.guarded(call, u -> guard(call, Permissions.USERS_UPDATE, u)).compose(u -> users.update(call, cur -> {
+    return users.guarded(call, u -> guard(call, Permissions.USERS_UPDATE, u))
+        .compose(u -> User.ACTIVE.equals(call.text("status")) && !u.active() ? holdsAll(call, u)
+            : Future.<Void>succeededFuture())
+        .compose(u -> users.update(call, cur -> {
       String displayName = call.text("displayName") == null ? cur.displayName() : call.text("displayName");
       String status = call.text("status") == null ? cur.status() : call.text("status");
       if (displayName.equals(cur.displayName()) && status.equals(cur.status())) {
@@ -179,6 +185,19 @@ public final class UsersGroupsApi {
       }
       return cur.withChanges(displayName, status, Clock.now());
     })).compose(r -> changed(AuthState.Kind.USER, call.pathId("user")).map(r));
+  }
+
+  /**
+   * "Only grant what you hold" for bringing a user back (re-enabling it): the caller must hold every role
+   * bound to the user or to a group it is in, where it is bound.
+   */
+  private Future<Void> holdsAll(Call call, User u) {
+    return store.groupMembers().groupsOf(u.id()).compose(groupIds -> {
+      List<io.k0rdent.api.core.resource.PrincipalRef> who = new ArrayList<>();
+      who.add(io.k0rdent.api.core.resource.PrincipalRef.user(u.id()));
+      groupIds.forEach(g -> who.add(io.k0rdent.api.core.resource.PrincipalRef.group(g)));
+      return store.policies().forPrincipals(who);
+    }).compose(bindings -> Scopes.requireHoldsBindings(call, grants, bindings, Policy.ALLOW, "status"));
   }
 
   // --- groups ---
@@ -195,6 +214,9 @@ public final class UsersGroupsApi {
     Map<String, String> filters = new HashMap<>();
     String org = Scopes.listedOrganization(call, Permissions.GROUPS_LIST, IamFields.slug(call, "organizationId"));
     filters.put("organizationId", org);
+    if (Scopes.hidden(call, Permissions.GROUPS_LIST, org)) {
+      return groups.emptyList(call, filters);
+    }
     if (Scopes.listsWhole(call, Permissions.GROUPS_LIST, org)) {
       return withCounts(groups.list(call, filters));
     }

@@ -306,4 +306,113 @@ class AuthorizationBreak2HttpTest extends NodeHttpTest {
     }
     return t.toString();
   }
+
+  // ---- the report's weaker findings -----------------------------------------------------------------------
+
+  /** Narrowing to a project of its organization that its principal holds nothing in reads like a missing one. */
+  @Test
+  void w1_narrowingToAHiddenProjectReadsLikeAMissingOne() {
+    String hidden = created(PROJECTS, new JsonObject().put("id", unique("hidden")).put("organizationId", acme))
+        .getString("id");
+    String sa = created(SAS, new JsonObject().put("displayName", "narrow").put("scope", "organization")
+        .put("scopeId", acme)).getString("id");
+    bind(acme, sa, "project-viewer", "allow", new JsonObject().put("type", "project").put("resource", acmeProject));
+    JsonObject cred = created(SAS + "/" + sa + "/credentials", new JsonObject());
+    String clientId = node.atlas.get(SAS + "/" + sa, token).json().getString("clientId");
+    java.util.function.Function<String, Res> narrow = project -> api.send("POST", TOKEN, new JsonObject()
+        .put("grant_type", "client_credentials").put("client_id", clientId)
+        .put("client_secret", cred.getString("clientSecret"))
+        .put("scope_narrowing", new JsonObject().put("scope", "project").put("scopeId", project)).encode(),
+        "Content-Type", "application/json");
+    assertThat(narrow.apply(acmeProject).status()).isEqualTo(200);
+    Res toHidden = narrow.apply(hidden);
+    Res toMissing = narrow.apply(unique("nosuch"));
+    assertThat(toHidden.status()).isEqualTo(400);
+    assertThat(toHidden.json().getString("error")).isEqualTo(toMissing.json().getString("error"));
+    assertThat(toHidden.json().getString("error_description").replace(hidden, "X"))
+        .isEqualTo(toMissing.json().getString("error_description").replaceAll("nosuch-[0-9a-f]{8}", "X"));
+  }
+
+  /** Re-enabling what an administrator disabled gives its powers back: only for a caller holding them. */
+  @Test
+  void w2_reEnablingAPrincipalOrSomeoneElsesKeyNeedsWhatItConfers() {
+    Caller iamAdmin = caller(acme, "iam-admin");
+    String boss = created(SAS, new JsonObject().put("displayName", "boss").put("scope", "organization")
+        .put("scopeId", acme)).getString("id");
+    bind(acme, boss, "org-admin", "allow", orgScope());
+    assertThat(node.atlas.patch(SAS + "/" + boss, token, new JsonObject().put("status", "disabled")).status())
+        .isEqualTo(200);
+    Res enable = api.patch(SAS + "/" + boss, iamAdmin.token(), new JsonObject().put("status", "active"));
+    assertThat(enable.status()).as(enable.body()).isEqualTo(403);
+    assertThat(node.atlas.get(SAS + "/" + boss, token).json().getString("status")).isEqualTo("disabled");
+
+    String user = created(USERS, new JsonObject().put("id", unique("u")).put("organizationId", acme)
+        .put("email", unique("u") + "@example.com").put("displayName", "U")).getString("id");
+    created(POLICIES, new JsonObject().put("orgId", acme).put("role", "org-admin")
+        .put("principal", new JsonObject().put("type", "user").put("id", user)).put("scope", orgScope()));
+    assertThat(node.atlas.patch(USERS + "/" + user, token, new JsonObject().put("status", "suspended")).status())
+        .isEqualTo(200);
+    assertThat(api.patch(USERS + "/" + user, iamAdmin.token(), new JsonObject().put("status", "active")).status())
+        .isEqualTo(403);
+
+    Caller owner = caller(acme, "org-admin");
+    String key = api.post(KEYS, owner.token(), new JsonObject().put("displayName", "k").put("scope", "organization")
+        .put("scopeId", acme)).json().getString("id");
+    assertThat(api.patch(KEYS + "/" + key, owner.token(), new JsonObject().put("status", "disabled")).status())
+        .isEqualTo(200);
+    assertThat(api.patch(KEYS + "/" + key, iamAdmin.token(), new JsonObject().put("status", "active")).status())
+        .isEqualTo(403);
+    assertThat(api.patch(KEYS + "/" + key, owner.token(), new JsonObject().put("status", "active")).status())
+        .isEqualTo(200);
+  }
+
+  /** A key's token cannot end its owner's sessions, nor replay the answers its owner's requests got. */
+  @Test
+  void w3_aKeysTokenNeitherRevokesNorReplaysForItsOwner() {
+    Caller owner = caller(acme, "org-admin");
+    Res key = api.post(KEYS, owner.token(), new JsonObject().put("displayName", "k").put("scope", "organization")
+        .put("scopeId", acme).put("roles", new JsonArray().add("org-viewer")));
+    String kt = apiKeyToken(key.json().getString("secret"));
+    Res revoke = api.send("POST", "/v1/regions/global/auth/revoke", new JsonObject().put("token", owner.token())
+        .encode(), "Content-Type", "application/json", "Authorization", "Bearer " + kt);
+    assertThat(revoke.status()).as(revoke.body()).isEqualTo(403);
+    assertThat(api.get(ORGS + "/" + acme, owner.token()).status()).as("the owner's token still works").isEqualTo(200);
+
+    String idem = UUID.randomUUID().toString();
+    JsonObject body = new JsonObject().put("organizationId", acme).put("displayName", "made by the owner");
+    Res first = api.post(PROJECTS, owner.token(), body, "Idempotency-Key", idem);
+    assertThat(first.status()).isEqualTo(201);
+    Res replay = api.post(PROJECTS, kt, body, "Idempotency-Key", idem);
+    assertThat(replay.status()).as("the key's token is refused, not handed the owner's answer").isEqualTo(403);
+  }
+
+  /** A project with a resource binding inside it cannot be deleted either. */
+  @Test
+  void w4_aResourceBindingInsideAProjectKeepsItFromBeingDeleted() {
+    String project = created(PROJECTS, new JsonObject().put("id", unique("res")).put("organizationId", acme))
+        .getString("id");
+    String sa = created(SAS, new JsonObject().put("displayName", "r").put("scope", "organization")
+        .put("scopeId", acme)).getString("id");
+    JsonObject b = bind(acme, sa, "compute-viewer", "allow", new JsonObject().put("type", "resource")
+        .put("resource", "/v1/regions/local-1/projects/" + project + "/compute/clusters/c1"));
+    Res refused = node.atlas.delete(PROJECTS + "/" + project, token);
+    assertThat(refused.status()).as(refused.body()).isEqualTo(409);
+    assertThat(node.atlas.delete(POLICIES + "/" + b.getString("id"), token).status()).isEqualTo(204);
+    assertThat(node.atlas.delete(PROJECTS + "/" + project, token).status()).isEqualTo(204);
+  }
+
+  /** /auth/check about a project-scoped service account answers as its tokens act: inside its project only. */
+  @Test
+  void w5_checkAboutAProjectScopedAccountIsConfinedToItsProject() {
+    String other = created(PROJECTS, new JsonObject().put("id", unique("other")).put("organizationId", acme))
+        .getString("id");
+    JsonObject sa = created(SAS, new JsonObject().put("displayName", "p").put("scope", "project")
+        .put("scopeId", acmeProject));
+    bind(acme, sa.getString("id"), "org-viewer", "allow", orgScope());
+    Res r = node.atlas.post(CHECK, token, new JsonObject().put("subject", sa.getString("clientId"))
+        .put("checks", new JsonArray()
+            .add(new JsonObject().put("action", "resourcemanager.projects.get").put("resource", "projects/" + acmeProject))
+            .add(new JsonObject().put("action", "resourcemanager.projects.get").put("resource", "projects/" + other))));
+    assertThat(r.body()).isEqualTo("{\"results\":[{\"allowed\":true},{\"allowed\":false}]}");
+  }
 }

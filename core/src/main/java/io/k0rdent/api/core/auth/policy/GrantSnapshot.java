@@ -19,11 +19,12 @@ import java.util.function.Function;
  * construction), so one snapshot may be shared by every event loop and cached until the principal's
  * bindings, groups or roles change.
  *
- * <p><b>Decision</b> ({@link #allowed(int, ScopeChain)}): walk the target's chain resource → project →
- * organization → platform; if any scope on it denies the permission the answer is false (explicit deny
+ * <p><b>Decision</b> ({@link #allowed(int, ScopeChain)}): walk the target's chain resource (and each
+ * resource path above it: {@code projects/p/compute/clusters/c/kubeconfigs/k} is below
+ * {@code projects/p/compute/clusters/c}) → project → organization → platform; if any scope on it denies the permission the answer is false (explicit deny
  * wins, whatever the order of the bindings); otherwise it is true iff some scope on it allows the
- * permission. The decision allocates nothing: at most three {@code HashMap<String, long[]>} lookups and
- * a few bit tests.
+ * permission. The decision allocates nothing: a few {@code HashMap<String, long[]>} lookups, a binary
+ * search per resource path level (only when the principal holds resource bindings), and bit tests.
  *
  * <p><b>Caps</b>: {@link #ceiling} intersects every allow set with a permission set (an API key's role
  * ceiling; a token's narrowed roles) and {@link #confine} restricts decisions to targets inside one scope
@@ -53,6 +54,10 @@ public final class GrantSnapshot {
   /** The organization of project (resource) keys bound with one; a target of another organization misses. */
   private final Map<String, String> projectOrgs;
   private final Map<String, String> resourceOrgs;
+  /** The resource keys in {@code String} order, their bits and organizations: prefix search without allocating. */
+  private final String[] resourceKeys;
+  private final long[][] resourceBits;
+  private final String[] resourceOwners;
 
   private GrantSnapshot(PermissionCatalog catalog, long[] platform, Map<String, long[]> orgs,
                         Map<String, long[]> projects, Map<String, long[]> resources, boolean confinedToNothing,
@@ -63,6 +68,14 @@ public final class GrantSnapshot {
     this.roles = roles;
     this.projectOrgs = projectOrgs;
     this.resourceOrgs = resourceOrgs;
+    this.resourceKeys = resources.keySet().toArray(new String[0]);
+    java.util.Arrays.sort(this.resourceKeys);
+    this.resourceBits = new long[resourceKeys.length][];
+    this.resourceOwners = new String[resourceKeys.length];
+    for (int k = 0; k < resourceKeys.length; k++) {
+      resourceBits[k] = resources.get(resourceKeys[k]);
+      resourceOwners[k] = resourceOrgs.get(resourceKeys[k]);
+    }
     this.size = catalog.size();
     this.platform = platform;
     this.orgs = orgs;
@@ -210,12 +223,18 @@ public final class GrantSnapshot {
     boolean allow = false;
     long[] e;
     String s;
-    if ((s = chain.resource()) != null && (e = resources.get(s)) != null
-        && !otherOrganization(resourceOrgs, s, chain.organizationId())) {
-      if ((e[i + 1] & bit) != 0) {
-        return false;
+    if ((s = chain.resource()) != null && resourceKeys.length > 0) {
+      // the resource and each resource above it (a/b/c, a/b, ...): a binding reaches what lies below
+      for (int len = s.length(); len > 0; len = s.lastIndexOf('/', len - 1)) {
+        int k = resourceAt(s, len, chain.organizationId());
+        if (k >= 0) {
+          e = resourceBits[k];
+          if ((e[i + 1] & bit) != 0) {
+            return false;
+          }
+          allow |= (e[i] & bit) != 0;
+        }
       }
-      allow = (e[i] & bit) != 0;
     }
     if ((s = chain.projectId()) != null && (e = projects.get(s)) != null
         && !otherOrganization(projectOrgs, s, chain.organizationId())) {
@@ -247,6 +266,40 @@ public final class GrantSnapshot {
     return allowed(catalog.id(permission), chain);
   }
 
+  /**
+   * The index of the resource key equal to the first {@code len} characters of {@code path}, bound in
+   * {@code org} (or recording none), or -1. A binary search over {@link #resourceKeys}; allocates nothing.
+   */
+  private int resourceAt(String path, int len, String org) {
+    int lo = 0;
+    int hi = resourceKeys.length - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      int c = comparePrefix(resourceKeys[mid], path, len);
+      if (c < 0) {
+        lo = mid + 1;
+      } else if (c > 0) {
+        hi = mid - 1;
+      } else {
+        String owner = resourceOwners[mid];
+        return owner == null || owner.equals(org) ? mid : -1;
+      }
+    }
+    return -1;
+  }
+
+  /** {@code key.compareTo(path.substring(0, len))} without the substring. */
+  private static int comparePrefix(String key, String path, int len) {
+    int n = Math.min(key.length(), len);
+    for (int j = 0; j < n; j++) {
+      int d = key.charAt(j) - path.charAt(j);
+      if (d != 0) {
+        return d;
+      }
+    }
+    return key.length() - len;
+  }
+
   /** Whether {@code key} was bound in an organization other than {@code org} (the target's). */
   private static boolean otherOrganization(Map<String, String> owners, String key, String org) {
     if (owners.isEmpty()) {
@@ -275,13 +328,22 @@ public final class GrantSnapshot {
       return allow;
     }
     long[] deny = new long[words];
+    List<long[]> scopes = new ArrayList<>();
+    String r = chain.resource();
+    for (int len = r == null ? 0 : r.length(); len > 0 && resourceKeys.length > 0; len = r.lastIndexOf('/', len - 1)) {
+      int k = resourceAt(r, len, chain.organizationId());
+      if (k >= 0) {
+        scopes.add(resourceBits[k]);
+      }
+    }
     for (long[] e : new long[][] {
-        chain.resource() == null || otherOrganization(resourceOrgs, chain.resource(), chain.organizationId()) ? null
-            : resources.get(chain.resource()),
         chain.projectId() == null || otherOrganization(projectOrgs, chain.projectId(), chain.organizationId()) ? null
             : projects.get(chain.projectId()),
         chain.organizationId() == null ? null : orgs.get(chain.organizationId()),
         platform}) {
+      scopes.add(e);
+    }
+    for (long[] e : scopes) {
       if (e != null) {
         for (int w = 0; w < words; w++) {
           allow[w] |= e[2 * w];

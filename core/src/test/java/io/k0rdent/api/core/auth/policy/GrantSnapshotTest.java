@@ -419,4 +419,26 @@ class GrantSnapshotTest {
     assertThat(compile(new Binding("acme-role", PROJECT, "p1", Effect.ALLOW, "acme"))
         .allowed(Permissions.POLICIES_CREATE, P1)).isTrue();
   }
+
+  @Test
+  void aResourceBindingReachesTheResourcesBelowItOnly() {
+    GrantSnapshot s = compile(allow(PROJECT_EDITOR, PROJECT, "p1"),
+        deny(COMPUTE_ADMIN, RESOURCE, "projects/p1/compute/clusters/prod"),
+        allow(COMPUTE_ADMIN, RESOURCE, "projects/p2/compute/clusters/dev"));
+    String prod = "projects/p1/compute/clusters/prod";
+    for (String below : List.of(prod, prod + "/kubeconfigs", prod + "/kubeconfigs/admin", prod + "/nodepools/gpu")) {
+      assertThat(s.allowed(Permissions.KUBECONFIGS_CREATE, ScopeChain.resource("acme", "p1", below))).as(below).isFalse();
+      ScopeChain c = ScopeChain.resource("acme", "p1", below);
+      assertThat(s.holds(List.of("compute.clusters.get"), c)).as(below).isFalse();
+      assertThat(s.holds(List.of(Permissions.PROJECTS_GET), c)).as("the project's other grants stay").isTrue();
+    }
+    // a sibling whose name merely starts the same is not below it
+    assertThat(s.allowed(Permissions.CLUSTERS_UPDATE, ScopeChain.resource("acme", "p1", prod + "-2"))).isTrue();
+    assertThat(s.allowed(Permissions.CLUSTERS_UPDATE, ScopeChain.resource("acme", "p1", "projects/p1/compute/clusters/pro")))
+        .isTrue();
+    assertThat(s.allowed(Permissions.CLUSTERS_DELETE, ScopeChain.resource("acme", "p2", "projects/p2/compute/clusters/dev/x")))
+        .isTrue();
+    assertThat(s.allowed(Permissions.CLUSTERS_DELETE, ScopeChain.resource("acme", "p2", "projects/p2/compute/clusters/de")))
+        .isFalse();
+  }
 }
