@@ -1,7 +1,6 @@
 package io.k0rdent.api.perf;
 
 import io.k0rdent.api.core.auth.AuthState;
-import io.k0rdent.api.core.auth.Grants;
 import io.k0rdent.api.verticles.Node;
 import io.k0rdent.api.verticles.config.ConfigLoader;
 import io.k0rdent.api.verticles.config.Settings;
@@ -66,10 +65,11 @@ import java.util.concurrent.atomic.AtomicReference;
  *       {@code -Dwarmup} seconds (default 2, discarded) and then {@code -Dseconds} seconds (default 5, measured),
  *       twice:
  *       <b>warm</b> (the caller's compiled snapshot stays cached: token verify-once hit, near-cache hits,
- *       the project's read for the resource's scope chain, one decision) and <b>cold</b> (before each request the loop drops its own service account's
- *       snapshot with {@link Grants#changed} for {@code BINDINGS:serviceAccount:<id>}, exactly what a
- *       policy change of that principal does on this node; the request then recompiles: service account
- *       from the near cache, its bindings from PostgreSQL through the indexed query, compile, decide).
+ *       the project from the near cache, one decision) and <b>cold</b> (before each request, untimed, the
+ *       loop announces a change of its own service account's bindings with
+ *       {@code AuthState.changed(BINDINGS, "serviceAccount:<id>")}, exactly what a policy change of that
+ *       principal does: a change fence in the near-cached IMap and the compiled snapshot dropped; the
+ *       request then reads the bindings from PostgreSQL through the indexed query, compiles and decides).
  *       No other principal is touched, and each loop owns its principal, so every cold request misses.</li>
  * </ol>
  * All N are set up first (one node each, all running); then a discarded JIT warm-up on the first N, and
@@ -465,7 +465,7 @@ public final class CheckScalingRun {
 
   /** Before-each-request hook of loop {@code i} (the cold phase's snapshot drop). */
   interface BeforeEach {
-    void run(int loop);
+    io.vertx.core.Future<Void> run(int loop);
   }
 
   /**
@@ -473,14 +473,15 @@ public final class CheckScalingRun {
    * {@code body} with its own token: {@code warmup} s discarded, then {@code seconds} s recorded.
    */
   /**
-   * Warm: the loops' snapshots stay cached. Cold: before each request, loop i drops its own service
-   * account's compiled snapshot ({@link Grants#changed} of {@code BINDINGS:serviceAccount:<id>}), so the
-   * request recompiles it from the store.
+   * Warm: the loops' snapshots stay cached. Cold: before each request (outside the timed part), loop i
+   * announces a change of its own service account's bindings exactly as a policy change does
+   * ({@code AuthState.changed(BINDINGS, "serviceAccount:<id>")}: a change fence in the near-cached IMap and
+   * the compiled snapshot dropped), so the request reads the bindings from PostgreSQL and recompiles.
    */
   private static Stats measure(World w, boolean cold, int warmup, int seconds) throws Exception {
-    Grants grants = w.node().services().grants();
+    AuthState state = w.node().services().iam().state();
     BeforeEach drop = !cold ? null
-        : i -> grants.changed(AuthState.Kind.BINDINGS, "serviceAccount:" + w.accounts().get(i));
+        : i -> state.changed(AuthState.Kind.BINDINGS, "serviceAccount:" + w.accounts().get(i));
     return measure(w.node().arcPort(), w.tokens(), w.body(), drop, warmup, seconds,
         String.format(Locale.ROOT, "N=%,d %s", w.n(), cold ? "cold" : "warm"));
   }
@@ -510,9 +511,12 @@ public final class CheckScalingRun {
             done.countDown();
             return;
           }
-          if (before != null) {
-            before.run(loop);
-          }
+          io.vertx.core.Future<Void> ready = before == null ? io.vertx.core.Future.succeededFuture()
+              : before.run(loop);
+          ready.onFailure(e -> {
+            failure.compareAndSet(null, e);
+            done.countDown();
+          }).onSuccess(x -> {
           long t0 = System.nanoTime();
           client.request(ro).compose(req -> req.send(payload)).compose(res -> res.body().map(buf -> {
             if (res.statusCode() != 200) {
@@ -533,6 +537,7 @@ public final class CheckScalingRun {
               samples[loop][counts[loop]++] = dt;
             }
             next[0].run();
+          });
           });
         };
         vertx.runOnContext(v -> next[0].run());
