@@ -23,8 +23,9 @@ import java.util.function.Function;
  * resource path above it: {@code projects/p/compute/clusters/c/kubeconfigs/k} is below
  * {@code projects/p/compute/clusters/c}) → project → organization → platform; if any scope on it denies the permission the answer is false (explicit deny
  * wins, whatever the order of the bindings); otherwise it is true iff some scope on it allows the
- * permission. The decision allocates nothing: a few {@code HashMap<String, long[]>} lookups, a binary
- * search per resource path level (only when the principal holds resource bindings), and bit tests.
+ * permission. The decision allocates nothing: a few {@code HashMap<String, long[]>} lookups, one pass over
+ * the resource path with a probe per level (only when the principal holds resource bindings), and bit
+ * tests.
  *
  * <p><b>Caps</b>: {@link #ceiling} intersects every allow set with a permission set (an API key's role
  * ceiling; a token's narrowed roles) and {@link #confine} restricts decisions to targets inside one scope
@@ -54,10 +55,15 @@ public final class GrantSnapshot {
   /** The organization of project (resource) keys bound with one; a target of another organization misses. */
   private final Map<String, String> projectOrgs;
   private final Map<String, String> resourceOrgs;
-  /** The resource keys in {@code String} order, their bits and organizations: prefix search without allocating. */
+  /**
+   * The resource keys, their bits and organizations, and an open-addressing table over their
+   * {@link String#hashCode()}s: every resource path above a target is looked up in one pass over the
+   * target's characters (the hash of each prefix is built as it goes), without allocating.
+   */
   private final String[] resourceKeys;
   private final long[][] resourceBits;
   private final String[] resourceOwners;
+  private final int[] resourceSlots;
 
   private GrantSnapshot(PermissionCatalog catalog, long[] platform, Map<String, long[]> orgs,
                         Map<String, long[]> projects, Map<String, long[]> resources, boolean confinedToNothing,
@@ -69,12 +75,18 @@ public final class GrantSnapshot {
     this.projectOrgs = projectOrgs;
     this.resourceOrgs = resourceOrgs;
     this.resourceKeys = resources.keySet().toArray(new String[0]);
-    java.util.Arrays.sort(this.resourceKeys);
     this.resourceBits = new long[resourceKeys.length][];
     this.resourceOwners = new String[resourceKeys.length];
+    this.resourceSlots = new int[Math.max(2, Integer.highestOneBit(Math.max(1, resourceKeys.length) * 4))];
+    java.util.Arrays.fill(resourceSlots, -1);
     for (int k = 0; k < resourceKeys.length; k++) {
       resourceBits[k] = resources.get(resourceKeys[k]);
       resourceOwners[k] = resourceOrgs.get(resourceKeys[k]);
+      int i = spread(resourceKeys[k].hashCode()) & (resourceSlots.length - 1);
+      while (resourceSlots[i] >= 0) {
+        i = (i + 1) & (resourceSlots.length - 1);
+      }
+      resourceSlots[i] = k;
     }
     this.size = catalog.size();
     this.platform = platform;
@@ -224,16 +236,22 @@ public final class GrantSnapshot {
     long[] e;
     String s;
     if ((s = chain.resource()) != null && resourceKeys.length > 0) {
-      // the resource and each resource above it (a/b/c, a/b, ...): a binding reaches what lies below
-      for (int len = s.length(); len > 0; len = s.lastIndexOf('/', len - 1)) {
-        int k = resourceAt(s, len, chain.organizationId());
-        if (k >= 0) {
-          e = resourceBits[k];
-          if ((e[i + 1] & bit) != 0) {
-            return false;
+      // the resource and each resource above it (a/b/c, a/b, a): a binding reaches what lies below
+      int n = s.length();
+      int h = 0;
+      for (int j = 0; j <= n; j++) {
+        char c = j < n ? s.charAt(j) : '/';
+        if (c == '/' && j > 0) {
+          int k = resourceAt(s, j, h, chain.organizationId());
+          if (k >= 0) {
+            e = resourceBits[k];
+            if ((e[i + 1] & bit) != 0) {
+              return false;
+            }
+            allow |= (e[i] & bit) != 0;
           }
-          allow |= (e[i] & bit) != 0;
         }
+        h = 31 * h + c;
       }
     }
     if ((s = chain.projectId()) != null && (e = projects.get(s)) != null
@@ -267,37 +285,26 @@ public final class GrantSnapshot {
   }
 
   /**
-   * The index of the resource key equal to the first {@code len} characters of {@code path}, bound in
-   * {@code org} (or recording none), or -1. A binary search over {@link #resourceKeys}; allocates nothing.
+   * The index of the resource key equal to the first {@code len} characters of {@code path} (whose
+   * {@link String#hashCode()} is {@code hash}), bound in {@code org} or recording no organization; else -1.
    */
-  private int resourceAt(String path, int len, String org) {
-    int lo = 0;
-    int hi = resourceKeys.length - 1;
-    while (lo <= hi) {
-      int mid = (lo + hi) >>> 1;
-      int c = comparePrefix(resourceKeys[mid], path, len);
-      if (c < 0) {
-        lo = mid + 1;
-      } else if (c > 0) {
-        hi = mid - 1;
-      } else {
-        String owner = resourceOwners[mid];
-        return owner == null || owner.equals(org) ? mid : -1;
+  private int resourceAt(String path, int len, int hash, String org) {
+    int mask = resourceSlots.length - 1;
+    for (int i = spread(hash) & mask; ; i = (i + 1) & mask) {
+      int k = resourceSlots[i];
+      if (k < 0) {
+        return -1;
+      }
+      String key = resourceKeys[k];
+      if (key.length() == len && key.hashCode() == hash && path.regionMatches(0, key, 0, len)) {
+        String owner = resourceOwners[k];
+        return owner == null || owner.equals(org) ? k : -1;
       }
     }
-    return -1;
   }
 
-  /** {@code key.compareTo(path.substring(0, len))} without the substring. */
-  private static int comparePrefix(String key, String path, int len) {
-    int n = Math.min(key.length(), len);
-    for (int j = 0; j < n; j++) {
-      int d = key.charAt(j) - path.charAt(j);
-      if (d != 0) {
-        return d;
-      }
-    }
-    return key.length() - len;
+  private static int spread(int h) {
+    return h ^ (h >>> 16);
   }
 
   /** Whether {@code key} was bound in an organization other than {@code org} (the target's). */
@@ -330,10 +337,17 @@ public final class GrantSnapshot {
     long[] deny = new long[words];
     List<long[]> scopes = new ArrayList<>();
     String r = chain.resource();
-    for (int len = r == null ? 0 : r.length(); len > 0 && resourceKeys.length > 0; len = r.lastIndexOf('/', len - 1)) {
-      int k = resourceAt(r, len, chain.organizationId());
-      if (k >= 0) {
-        scopes.add(resourceBits[k]);
+    if (r != null && resourceKeys.length > 0) {
+      int h = 0;
+      for (int j = 0; j <= r.length(); j++) {
+        char c = j < r.length() ? r.charAt(j) : '/';
+        if (c == '/' && j > 0) {
+          int k = resourceAt(r, j, h, chain.organizationId());
+          if (k >= 0) {
+            scopes.add(resourceBits[k]);
+          }
+        }
+        h = 31 * h + c;
       }
     }
     for (long[] e : new long[][] {
