@@ -28,14 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class AuthorizationBreak2HttpTest extends NodeHttpTest {
 
-  static final String IAM = "/v1/regions/global/iam";
-  static final String SAS = IAM + "/service-accounts";
-  static final String ROLES = IAM + "/roles";
-  static final String POLICIES = IAM + "/policies";
-  static final String KEYS = IAM + "/apikeys";
-  static final String USERS = IAM + "/users";
-  static final String CHECK = "/v1/regions/global/auth/check";
-  static final String TOKEN = "/v1/regions/global/auth/token";
 
   String acme;
   String globex;
@@ -44,23 +36,12 @@ class AuthorizationBreak2HttpTest extends NodeHttpTest {
   @TempDir
   Path dir;
 
-  static String unique(String prefix) {
-    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-  }
-
   @BeforeAll
   void world() {
     acme = created(ORGS, new JsonObject().put("id", unique("acme"))).getString("id");
     globex = created(ORGS, new JsonObject().put("id", unique("globex"))).getString("id");
     acmeProject = created(PROJECTS, new JsonObject().put("id", unique("proj")).put("organizationId", acme))
         .getString("id");
-  }
-
-  /** Created by the bootstrap administrator (Atlas serves every operation). */
-  JsonObject created(String path, JsonObject body) {
-    Res r = node.atlas.post(path, token, body);
-    assertThat(r.status()).as("setup " + path + " " + r.body()).isEqualTo(201);
-    return r.json();
   }
 
   /** A binding of {@code role} with {@code effect} to service account {@code sa} at {@code scope}, by the administrator. */
@@ -71,13 +52,6 @@ class AuthorizationBreak2HttpTest extends NodeHttpTest {
 
   static JsonObject orgScope() {
     return new JsonObject().put("type", "org");
-  }
-
-  String apiKeyToken(String secret) {
-    Res r = api.send("POST", TOKEN, "grant_type=api_key&api_key=" + Api.enc(secret),
-        "Content-Type", "application/x-www-form-urlencoded");
-    assertThat(r.status()).as(r.body()).isEqualTo(200);
-    return r.json().getString("access_token");
   }
 
   /** The {@code allowed} answers of {@code /auth/check} for the caller itself, one per (action, resource) pair. */

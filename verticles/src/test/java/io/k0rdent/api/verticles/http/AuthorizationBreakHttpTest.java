@@ -20,23 +20,10 @@ import org.junit.jupiter.api.Test;
  */
 class AuthorizationBreakHttpTest extends NodeHttpTest {
 
-  static final String IAM = "/v1/regions/global/iam";
-  static final String SAS = IAM + "/service-accounts";
-  static final String USERS = IAM + "/users";
-  static final String GROUPS = IAM + "/groups";
-  static final String ROLES = IAM + "/roles";
-  static final String POLICIES = IAM + "/policies";
-  static final String KEYS = IAM + "/apikeys";
-  static final String CHECK = "/v1/regions/global/auth/check";
-  static final String TOKEN = "/v1/regions/global/auth/token";
 
   String acme;
   String globex;
   String acmeProject;
-
-  static String unique(String prefix) {
-    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-  }
 
   @BeforeAll
   void world() {
@@ -44,13 +31,6 @@ class AuthorizationBreakHttpTest extends NodeHttpTest {
     globex = created(ORGS, new JsonObject().put("id", unique("globex"))).getString("id");
     acmeProject = created(PROJECTS, new JsonObject().put("id", unique("proj")).put("organizationId", acme))
         .getString("id");
-  }
-
-  /** Created by the bootstrap administrator (Atlas serves every operation). */
-  JsonObject created(String path, JsonObject body) {
-    Res r = node.atlas.post(path, token, body);
-    assertThat(r.status()).as("setup " + path + " " + r.body()).isEqualTo(201);
-    return r.json();
   }
 
   /** A service account without own roles, bound to {@code role} over {@code org} by an ordinary policy. */
@@ -61,13 +41,6 @@ class AuthorizationBreakHttpTest extends NodeHttpTest {
         .put("principal", new JsonObject().put("type", "serviceAccount").put("id", sa.getString("id")))
         .put("scope", new JsonObject().put("type", "org").put("resource", org)));
     return sa;
-  }
-
-  String apiKeyToken(String secret) {
-    Res r = api.send("POST", TOKEN, "grant_type=api_key&api_key=" + Api.enc(secret),
-        "Content-Type", "application/x-www-form-urlencoded");
-    assertThat(r.status()).as(r.body()).isEqualTo(200);
-    return r.json().getString("access_token");
   }
 
   static JsonObject checks(String subject, String action, String resource) {

@@ -22,19 +22,12 @@ import org.junit.jupiter.api.Test;
  */
 class CheckHttpTest extends NodeHttpTest {
 
-  static final String CHECK = "/v1/regions/global/auth/check";
-  static final String SAS = IamHttpContract.SAS;
-  static final String KEYS = IamHttpContract.KEYS;
 
   String orgA;
   String orgB;
   String p1;
   String p2;
   String pB;
-
-  static String unique(String prefix) {
-    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-  }
 
   @BeforeAll
   void world() {

@@ -21,6 +21,15 @@ abstract class NodeHttpTest {
   static final ContractSchemas CONTRACT = ContractSchemas.load();
   static final String ORGS = "/v1/regions/global/organizations";
   static final String PROJECTS = "/v1/regions/global/projects";
+  static final String IAM = "/v1/regions/global/iam";
+  static final String SAS = IAM + "/service-accounts";
+  static final String USERS = IAM + "/users";
+  static final String GROUPS = IAM + "/groups";
+  static final String ROLES = IAM + "/roles";
+  static final String POLICIES = IAM + "/policies";
+  static final String KEYS = IAM + "/apikeys";
+  static final String CHECK = "/v1/regions/global/auth/check";
+  static final String TOKEN = "/v1/regions/global/auth/token";
 
   TestNode node;
   Api api;
@@ -85,5 +94,25 @@ abstract class NodeHttpTest {
     if (db != null) {
       db.drop();
     }
+  }
+
+  /** {@code prefix-<8 hex>}: an id no other test uses. */
+  static String unique(String prefix) {
+    return prefix + "-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+  }
+
+  /** Created by the bootstrap administrator on Atlas (which serves every operation); fails unless 201. */
+  JsonObject created(String path, JsonObject body) {
+    Api.Res r = node.atlas.post(path, token, body);
+    org.assertj.core.api.Assertions.assertThat(r.status()).as("setup " + path + " " + r.body()).isEqualTo(201);
+    return r.json();
+  }
+
+  /** An access token of the {@code api_key} grant for {@code secret}; fails unless 200. */
+  String apiKeyToken(String secret) {
+    Api.Res r = api.send("POST", TOKEN, "grant_type=api_key&api_key=" + Api.enc(secret),
+        "Content-Type", "application/x-www-form-urlencoded");
+    org.assertj.core.api.Assertions.assertThat(r.status()).as(r.body()).isEqualTo(200);
+    return r.json().getString("access_token");
   }
 }

@@ -21,14 +21,6 @@ import org.junit.jupiter.api.Test;
  */
 class TenantIsolationHttpTest extends NodeHttpTest {
 
-  static final String IAM = "/v1/regions/global/iam";
-  static final String SAS = IAM + "/service-accounts";
-  static final String USERS = IAM + "/users";
-  static final String GROUPS = IAM + "/groups";
-  static final String ROLES = IAM + "/roles";
-  static final String POLICIES = IAM + "/policies";
-  static final String KEYS = IAM + "/apikeys";
-  static final String CHECK = "/v1/regions/global/auth/check";
 
   /** One organization's resources, created by the bootstrap admin. */
   record Tenant(String org, String project, String user, String group, String member, String account,
@@ -38,16 +30,6 @@ class TenantIsolationHttpTest extends NodeHttpTest {
   Tenant b;
   String tokenA;
   String keyOfB;
-
-  static String unique(String prefix) {
-    return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-  }
-
-  private JsonObject created(String path, JsonObject body) {
-    Res r = node.atlas.post(path, token, body);
-    assertThat(r.status()).as(path + " " + r.body()).isEqualTo(201);
-    return r.json();
-  }
 
   private Tenant tenant() {
     String org = unique("org");
