@@ -1,0 +1,76 @@
+package io.k0rdent.api.verticles.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.k0rdent.api.verticles.testsupport.Api.Res;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Security review, third round ("breakit3"): authorization defects still present after the fixes of
+ * {@link AuthorizationBreakHttpTest} and {@link AuthorizationBreak2HttpTest}, found by attacking the API as
+ * ordinary organizations' service accounts (client_credentials). Every test here fails on the code as
+ * reviewed; each names its finding (H1.. of the review report). The bootstrap administrator only sets the
+ * stage, standing in for each organization's own administrator.
+ */
+class AuthorizationBreak3HttpTest extends NodeHttpTest {
+
+  String acme;
+  String acmeProject;
+
+  @BeforeAll
+  void world() {
+    acme = created(ORGS, new JsonObject().put("id", unique("acme"))).getString("id");
+    acmeProject = created(PROJECTS, new JsonObject().put("id", unique("proj")).put("organizationId", acme))
+        .getString("id");
+  }
+
+  /** A binding of {@code role} with {@code effect} to service account {@code sa} at {@code scope}, by the administrator. */
+  JsonObject bind(String org, String sa, String role, String effect, JsonObject scope) {
+    return created(POLICIES, new JsonObject().put("orgId", org).put("role", role).put("effect", effect)
+        .put("principal", new JsonObject().put("type", "serviceAccount").put("id", sa)).put("scope", scope));
+  }
+
+  /** The {@code allowed} answers of {@code /auth/check} for the caller itself, one per (action, resource) pair. */
+  JsonArray allowed(String bearer, String... actionResource) {
+    JsonArray checks = new JsonArray();
+    for (int i = 0; i < actionResource.length; i += 2) {
+      checks.add(new JsonObject().put("action", actionResource[i]).put("resource", actionResource[i + 1]));
+    }
+    Res r = api.post(CHECK, bearer, new JsonObject().put("checks", checks));
+    assertThat(r.status()).as(r.body()).isEqualTo(200);
+    JsonArray out = new JsonArray();
+    r.json().getJsonArray("results").forEach(o -> out.add(((JsonObject) o).getBoolean("allowed")));
+    return out;
+  }
+
+  // ---- H1 ---------------------------------------------------------------------------------------------------
+
+  /**
+   * H1 (deny bypass; G1's fix for roles is checked at the wrong scope): shrinking a custom role needs the
+   * removed permissions held "in the organization", but the role's deny bindings may sit at a project (or a
+   * resource). An org-admin denied a custom role at one project holds the permissions at the organization, so
+   * it empties the role and the deny stops denying — although deleting that deny binding is refused (403), as
+   * G1 intended.
+   */
+  @Test
+  void h1_shrinkingARoleDenyBoundAtAProjectNeedsWhatItDeniesThere() {
+    Caller mallory = caller(acme, "org-admin");
+    String roleId = unique("no-update");
+    created(ROLES, new JsonObject().put("id", roleId).put("orgId", acme).put("displayName", "No project updates")
+        .put("permissions", new JsonArray().add("resourcemanager.projects.update")));
+    JsonObject deny = bind(acme, mallory.serviceAccountId(), roleId, "deny",
+        new JsonObject().put("type", "project").put("resource", acmeProject));
+    assertThat(api.patch(PROJECTS + "/" + acmeProject, mallory.token(), new JsonObject().put("displayName", "x"))
+        .status()).as("the deny holds").isEqualTo(403);
+    assertThat(api.delete(POLICIES + "/" + deny.getString("id"), mallory.token()).status())
+        .as("deleting the deny binding is refused (G1)").isEqualTo(403);
+    Res shrunk = api.patch(ROLES + "/" + roleId, mallory.token(), new JsonObject()
+        .put("permissions", new JsonArray().add("resourcemanager.projects.get")));
+    Res update = api.patch(PROJECTS + "/" + acmeProject, mallory.token(), new JsonObject().put("displayName", "x"));
+    assertThat(shrunk.status()).as("H1: the denied account emptied the role that denies it at the project; "
+        + "then PATCH project answered " + update.status()).isEqualTo(403);
+  }
+}
