@@ -73,4 +73,33 @@ class AuthorizationBreak3HttpTest extends NodeHttpTest {
     assertThat(shrunk.status()).as("H1: the denied account emptied the role that denies it at the project; "
         + "then PATCH project answered " + update.status()).isEqualTo(403);
   }
+  // ---- H2 ---------------------------------------------------------------------------------------------------
+
+  /**
+   * H2 (a deny that is accepted but denies nothing): a resource binding's path is validated after stripping
+   * {@code /v1/regions/<region>/} twice (PoliciesApi.resourceInOrganization strips it, then
+   * GrantInputs.resourceKey strips it again) but stored and matched after stripping it once. So
+   * {@code /v1/regions/x//v1/regions/local-1/projects/<p>/compute/clusters/prod} is accepted as a resource of
+   * project p (201, and echoed back as such), yet its key is {@code v1/regions/local-1/projects/...}, which no
+   * target ever has: the deny silently denies nothing.
+   */
+  @Test
+  void h2_aResourceBindingIsStoredUnderThePathItWasValidatedAs() {
+    Caller editor = caller(acme);
+    bind(acme, editor.serviceAccountId(), "project-editor", "allow",
+        new JsonObject().put("type", "project").put("resource", acmeProject));
+    String cluster = "projects/" + acmeProject + "/compute/clusters/prod";
+    Res deny = node.atlas.post(POLICIES, token, new JsonObject().put("orgId", acme).put("role", "compute-admin")
+        .put("effect", "deny").put("principal", new JsonObject().put("type", "serviceAccount")
+            .put("id", editor.serviceAccountId()))
+        .put("scope", new JsonObject().put("type", "resource").put("resource", "/v1/regions/x//v1/regions/local-1/"
+            + cluster)));
+    if (deny.status() == 201) {
+      assertThat(allowed(editor.token(), "compute.clusters.delete", cluster))
+          .as("H2: the deny binding " + deny.json().getString("id") + " was accepted for " + cluster
+              + " but does not apply to it").containsExactly(false);
+    } else {
+      assertThat(deny.status()).isEqualTo(400);
+    }
+  }
 }
