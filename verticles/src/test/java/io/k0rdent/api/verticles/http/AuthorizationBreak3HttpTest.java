@@ -102,4 +102,41 @@ class AuthorizationBreak3HttpTest extends NodeHttpTest {
       assertThat(deny.status()).isEqualTo(400);
     }
   }
+  // ---- H3 ---------------------------------------------------------------------------------------------------
+
+  /**
+   * H3 (an iam-admin logs the platform administrator out): a provider {@code iam-admin} may not revoke the
+   * bootstrap client's tokens (403 {@code unauthorized_client}: it lacks auth.tokens.revoke). But service-account
+   * ids are not checked against the configured clients, so it creates service account {@code bootstrap-test} in
+   * the provider's organization, whose clientId is the bootstrap client's id ({@code bootstrap-test@provider.iam},
+   * shown to every tenant as createdBy), and disables it: disabling revokes every token of that subject, the
+   * platform administrator's included (its key tokens too). It can repeat this at will.
+   */
+  @Test
+  void h3_noServiceAccountSharesTheBootstrapClientsSubject() {
+    Caller iamAdmin = caller("provider", "iam-admin");
+    String victim = node.token();
+    String id = io.k0rdent.api.verticles.testsupport.TestNode.CLIENT_ID.substring(0,
+        io.k0rdent.api.verticles.testsupport.TestNode.CLIENT_ID.indexOf('@'));
+    try {
+      Res direct = api.send("POST", "/v1/regions/global/auth/revoke", "token=" + victim,
+          "Content-Type", "application/x-www-form-urlencoded", "Authorization", "Bearer " + iamAdmin.token());
+      assertThat(direct.status()).as("the iam-admin may not revoke the administrator's token").isEqualTo(403);
+      Res squat = api.post(SAS, iamAdmin.token(), new JsonObject().put("id", id).put("displayName", "squat")
+          .put("scope", "organization").put("scopeId", "provider"));
+      if (squat.status() == 201) {
+        assertThat(squat.json().getString("clientId")).isEqualTo(io.k0rdent.api.verticles.testsupport.TestNode.CLIENT_ID);
+        Res disabled = api.patch(SAS + "/" + id, iamAdmin.token(), new JsonObject().put("status", "disabled"));
+        assertThat(disabled.status()).as(disabled.body()).isEqualTo(200);
+        Res after = api.get(ORGS + "/" + acme, victim);
+        assertThat(after.status()).as("H3: service account " + id + " (clientId " + squat.json().getString("clientId")
+            + ") was created by an iam-admin; disabling it revoked the platform administrator's token: "
+            + after.body()).isEqualTo(200);
+      } else {
+        assertThat(squat.status()).as(squat.body()).isEqualTo(409);
+      }
+    } finally {
+      token = node.token();
+    }
+  }
 }
