@@ -139,4 +139,34 @@ class AuthorizationBreak3HttpTest extends NodeHttpTest {
       token = node.token();
     }
   }
+  // ---- H4 ---------------------------------------------------------------------------------------------------
+
+  /**
+   * H4 (any tenant logs the platform administrator out, at will): disabling an API key revokes "every token
+   * of credential &lt;key id&gt;", and API-key ids share that namespace with client-secret credential ids. Key ids are
+   * chosen by the client, and the bootstrap client's credential id is the fixed, documented
+   * {@code cred-bootstrap} (its secret is {@code plt_cs_cred-bootstrap_...}; introspection shows
+   * {@code credential_id}). So acme's administrator creates its own API key {@code cred-bootstrap}, disables it,
+   * and every token of the platform administrator stops working; re-enabling and disabling again repeats it.
+   */
+  @Test
+  void h4_disablingATenantsApiKeyRevokesNoOtherCredentialsTokens() {
+    Caller acmeAdmin = caller(acme, "org-admin");
+    String victim = node.token();
+    try {
+      Res key = api.post(KEYS, acmeAdmin.token(), new JsonObject().put("id", "cred-bootstrap").put("displayName", "k")
+          .put("scope", "organization").put("scopeId", acme));
+      if (key.status() == 201) {
+        Res disabled = api.patch(KEYS + "/cred-bootstrap", acmeAdmin.token(), new JsonObject().put("status", "disabled"));
+        assertThat(disabled.status()).as(disabled.body()).isEqualTo(200);
+        Res after = api.get(ORGS + "/" + acme, victim);
+        assertThat(after.status()).as("H4: acme disabled its own API key 'cred-bootstrap' and the platform "
+            + "administrator's token was revoked: " + after.body()).isEqualTo(200);
+      } else {
+        assertThat(key.status()).as(key.body()).isIn(400, 409);
+      }
+    } finally {
+      token = node.token();
+    }
+  }
 }
