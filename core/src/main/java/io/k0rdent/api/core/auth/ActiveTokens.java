@@ -125,7 +125,8 @@ public final class ActiveTokens {
       return true;
     }
     Instant byCredential = p.credentialId() == null ? null
-        : state.revokedUntil(AuthState.allTokensOfCredential(p.credentialId()));
+        : state.revokedUntil(p.type() == PrincipalType.API_KEY ? AuthState.allTokensOfApiKey(p.credentialId())
+            : AuthState.allTokensOfCredential(p.credentialId()));
     return byCredential != null && !p.expiresAt().isAfter(byCredential);
   }
 

@@ -90,7 +90,8 @@ public interface AuthState {
 
   /**
    * Until when {@code key} is revoked, or null when it is not (or no longer). Memory only, no I/O. Keys
-   * are {@code jti}s and the markers {@link #allTokensOfSubject} and {@link #allTokensOfCredential}.
+   * are {@code jti}s and the markers {@link #allTokensOfSubject}, {@link #allTokensOfCredential} and
+   * {@link #allTokensOfApiKey}.
    */
   Instant revokedUntil(String key);
 
@@ -99,9 +100,18 @@ public interface AuthState {
     return "sub:" + sub;
   }
 
-  /** The marker revoking every token minted with credential or API key {@code id} expiring before it. */
+  /**
+   * The marker revoking every token minted with service-account credential {@code id} expiring before it.
+   * Credentials and API keys have separate markers: their ids are separate namespaces, and a key named
+   * like a credential must never reach that credential's tokens.
+   */
   static String allTokensOfCredential(String id) {
     return "cred:" + id;
+  }
+
+  /** The marker revoking every token minted with API key {@code id} expiring before it. */
+  static String allTokensOfApiKey(String id) {
+    return "key:" + id;
   }
 
   /**

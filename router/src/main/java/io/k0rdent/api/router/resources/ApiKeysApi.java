@@ -279,7 +279,7 @@ public final class ApiKeysApi {
     })).compose(reply -> iam.state().changed(AuthState.Kind.API_KEY, k(call)).map(reply))
         .compose(reply -> !ApiKey.DISABLED.equals(call.text("status")) ? Future.succeededFuture(reply)
             // disabling ends every token minted so far: re-enabling does not bring them back
-            : iam.state().revoke(AuthState.allTokensOfCredential(k(call)), Instant.now().plus(tokenTtl)).map(reply));
+            : iam.state().revoke(AuthState.allTokensOfApiKey(k(call)), Instant.now().plus(tokenTtl)).map(reply));
   }
 
   private Future<Reply> rotate(Call call) {

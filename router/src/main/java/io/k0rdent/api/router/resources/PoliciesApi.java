@@ -159,15 +159,15 @@ public final class PoliciesApi {
    * or {@code projects/<project of org>/...} (a leading {@code /v1/regions/<region>/} is allowed); else 400.
    */
   private Future<Void> resourceInOrganization(String resource, String org) {
-    String raw = resource.replaceFirst("^/v1/regions/[^/]+/", "");
     ApiException bad = badResource();
-    String[] rawParts = raw.split("/", -1);
-    if (rawParts.length >= 4 && rawParts[0].equals("organizations") && rawParts[2].equals("projects")
-        && !rawParts[1].equals(org)) {
+    // validated exactly as decisions will read it: the one canonical key (GrantInputs.resourceKey), in
+    // which organizations/<org>/projects/<p>/... is projects/<p>/...; <org> must then be this organization
+    String path = GrantInputs.resourceKey(resource);
+    String[] given = resource.replaceFirst("^/v1/regions/[^/]+/", "").replaceAll("^/+|/+$", "").split("/", -1);
+    if (given.length >= 4 && given[0].equals("organizations") && given[2].equals("projects")
+        && !given[1].equals(org)) {
       return Future.failedFuture(bad);
     }
-    // organizations/<org>/projects/<p>/... is the same resource as projects/<p>/... (GrantInputs.resourceKey)
-    String path = GrantInputs.resourceKey(raw);
     String[] parts = path.split("/", -1);
     if (parts.length < 3 || java.util.Arrays.stream(parts).anyMatch(p -> !Slugs.isValid(p))) {
       return Future.failedFuture(bad);

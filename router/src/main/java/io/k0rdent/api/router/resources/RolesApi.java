@@ -9,6 +9,7 @@ import io.k0rdent.api.core.auth.policy.ScopeChain;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.error.ApiException.FieldViolation;
 import io.k0rdent.api.core.resource.Clock;
+import io.k0rdent.api.core.resource.Policy;
 import io.k0rdent.api.core.resource.Role;
 import io.k0rdent.api.core.resource.Slugs;
 import io.k0rdent.api.core.store.Store;
@@ -184,13 +185,23 @@ public final class RolesApi {
   private Future<Reply> update(Call call) {
     refusePredefined(call.pathId("role"));
     List<String> permissions = checkedPermissions(call);
-    return ops.guarded(call, r -> guard(call, Permissions.ROLES_UPDATE, r)).compose(role -> ops.update(call, cur -> {
+    return ops.guarded(call, r -> guard(call, Permissions.ROLES_UPDATE, r))
+        .compose(role -> permissions == null ? Future.succeededFuture(List.<Policy>of()) : denyBindings(role.id(), null,
+            new ArrayList<>()))
+        .compose(denies -> ops.update(call, cur -> {
       if (permissions != null) {
-        // the permissions added (they grant) and those removed (deny bindings of the role stop denying
-        // them): what stays was decided by whoever made it so
-        List<String> changed = new ArrayList<>(permissions.stream().filter(x -> !cur.permissions().contains(x)).toList());
-        cur.permissions().stream().filter(x -> !permissions.contains(x)).forEach(changed::add);
-        requireHeld(call, changed, cur.organizationId());
+        // the permissions added grant wherever the role is bound: held at the organization; those removed
+        // stop being denied wherever the role is deny-bound: held there
+        requireHeld(call, permissions.stream().filter(x -> !cur.permissions().contains(x)).toList(),
+            cur.organizationId());
+        List<String> removed = cur.permissions().stream().filter(x -> !permissions.contains(x)).toList();
+        for (Policy d : denies) {
+          List<String> missing = call.grants().missing(removed, PoliciesApi.chain(d));
+          if (!removed.isEmpty() && !missing.isEmpty()) {
+            throw ApiException.permissionDenied("the caller cannot lift what role '" + cur.id() + "' denies: it "
+                + "does not hold " + String.join(", ", missing) + " where policy '" + d.id() + "' denies it");
+          }
+        }
       }
       String displayName = ResourceOperations.merge(call.body(), "displayName", cur.displayName());
       String description = ResourceOperations.merge(call.body(), "description", cur.description());
@@ -201,6 +212,16 @@ public final class RolesApi {
       }
       return cur.withChanges(displayName, description, p, Clock.now());
     })).compose(r -> services.iam().state().changed(AuthState.Kind.ROLE, call.pathId("role")).map(r));
+  }
+
+  /** Every deny binding naming role {@code roleId}. */
+  private Future<List<Policy>> denyBindings(String roleId, io.k0rdent.api.core.store.PageCursor after,
+                                           List<Policy> into) {
+    return store.policies().list(new io.k0rdent.api.core.store.ListQuery(Map.of("role", roleId), after, 500))
+        .compose(page -> {
+          page.items().stream().filter(p -> Policy.DENY.equals(p.effect())).forEach(into::add);
+          return page.next() == null ? Future.succeededFuture(into) : denyBindings(roleId, page.next(), into);
+        });
   }
 
   private Future<Reply> delete(Call call) {

@@ -43,9 +43,11 @@ public final class ServiceAccountsApi {
   private final io.k0rdent.api.router.PageTokens pageTokens;
   private final java.time.Duration tokenTtl;
   private final io.k0rdent.api.core.auth.Grants grants;
+  private final io.k0rdent.api.core.auth.ClientRegistry clients;
 
   public ServiceAccountsApi(ApiServices services) {
     this.grants = services.grants();
+    this.clients = services.clients();
     this.store = services.store();
     this.iam = services.iam();
     this.pageTokens = services.pageTokens();
@@ -83,6 +85,12 @@ public final class ServiceAccountsApi {
             Scopes.requireInProject(call, Permissions.SERVICE_ACCOUNTS_CREATE, org, scopeId, "scopeId");
           } else {
             Scopes.requireInOrganization(call, Permissions.SERVICE_ACCOUNTS_CREATE, org, "scopeId");
+          }
+          if (clients.byClientId(ServiceAccount.clientIdOf(id, org)) != null
+              || clients.bySubject(ServiceAccount.clientIdOf(id, org)) != null) {
+            // a configured client (the bootstrap account) holds that client id: never a second principal
+            // answering to the same subject (disabling it would end the configured client's tokens)
+            throw ApiException.conflict("ALREADY_EXISTS", "service account '" + id + "' already exists");
           }
           return Scopes.requireHeld(call, grants, roles, org, chain(scope, scopeId, org), "roles").map(org);
         })
