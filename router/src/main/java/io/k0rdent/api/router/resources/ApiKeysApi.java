@@ -267,6 +267,13 @@ public final class ApiKeysApi {
       if (!cur.unexpiredAt(Instant.now())) {
         throw ApiException.conflict("FAILED_PRECONDITION", "API key '" + cur.id() + "' has expired; create a new one");
       }
+      // again on the version being written: the key may have changed since it was first read
+      if (roles != null && !roles.equals(cur.roles())) {
+        ownerOnly(call, cur, "change its roles");
+      }
+      if (ApiKey.ACTIVE.equals(call.text("status")) && !ApiKey.ACTIVE.equals(cur.status())) {
+        ownerOnly(call, cur, "enable it again");
+      }
       String displayName = ResourceOperations.merge(body, "displayName", cur.displayName());
       String description = ResourceOperations.merge(body, "description", cur.description());
       String status = call.text("status") == null ? cur.status() : call.text("status");

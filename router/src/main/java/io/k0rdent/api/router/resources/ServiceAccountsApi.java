@@ -137,8 +137,11 @@ public final class ServiceAccountsApi {
         .compose(sa -> Scopes.requireHeld(call, grants, asked == null ? null
             : asked.stream().filter(r -> !sa.roles().contains(r)).toList(), sa.organizationId(), chain(sa), "roles")
             .compose(v -> ServiceAccount.ACTIVE.equals(call.text("status")) && !sa.active() ? holdsAll(call, sa)
-                : Future.<Void>succeededFuture()))
-        .compose(v -> ops.update(call, cur -> {
+                : Future.<Void>succeededFuture()).map(v -> !sa.active()))
+        .compose(enableChecked -> ops.update(call, cur -> {
+      if (ServiceAccount.ACTIVE.equals(call.text("status")) && !cur.active() && !enableChecked) {
+        throw ApiException.conflict("ABORTED", "service account '" + id + "' was disabled meanwhile; retry");
+      }
       String displayName = ResourceOperations.merge(call.body(), "displayName", cur.displayName());
       String description = ResourceOperations.merge(call.body(), "description", cur.description());
       List<String> roles = IamFields.roles(call.body());

@@ -175,9 +175,12 @@ public final class UsersGroupsApi {
 
   private Future<Reply> updateUser(Call call) {
     return users.guarded(call, u -> guard(call, Permissions.USERS_UPDATE, u))
-        .compose(u -> User.ACTIVE.equals(call.text("status")) && !u.active() ? holdsAll(call, u)
-            : Future.<Void>succeededFuture())
-        .compose(u -> users.update(call, cur -> {
+        .compose(u -> (User.ACTIVE.equals(call.text("status")) && !u.active() ? holdsAll(call, u)
+            : Future.<Void>succeededFuture()).map(v -> !u.active()))
+        .compose(enableChecked -> users.update(call, cur -> {
+      if (User.ACTIVE.equals(call.text("status")) && !cur.active() && !enableChecked) {
+        throw ApiException.conflict("ABORTED", "user '" + cur.id() + "' was suspended or disabled meanwhile; retry");
+      }
       String displayName = call.text("displayName") == null ? cur.displayName() : call.text("displayName");
       String status = call.text("status") == null ? cur.status() : call.text("status");
       if (displayName.equals(cur.displayName()) && status.equals(cur.status())) {
