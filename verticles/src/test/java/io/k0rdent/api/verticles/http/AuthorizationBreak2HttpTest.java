@@ -15,7 +15,6 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.UUID;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,46 +25,12 @@ import org.junit.jupiter.api.io.TempDir;
  * review report). The bootstrap administrator only sets the stage, standing in for each organization's own
  * administrator.
  */
-class AuthorizationBreak2HttpTest extends NodeHttpTest {
+class AuthorizationBreak2HttpTest extends TwoTenantsHttpTest {
 
 
-  String acme;
-  String globex;
-  String acmeProject;
 
   @TempDir
   Path dir;
-
-  @BeforeAll
-  void world() {
-    acme = created(ORGS, new JsonObject().put("id", unique("acme"))).getString("id");
-    globex = created(ORGS, new JsonObject().put("id", unique("globex"))).getString("id");
-    acmeProject = created(PROJECTS, new JsonObject().put("id", unique("proj")).put("organizationId", acme))
-        .getString("id");
-  }
-
-  /** A binding of {@code role} with {@code effect} to service account {@code sa} at {@code scope}, by the administrator. */
-  JsonObject bind(String org, String sa, String role, String effect, JsonObject scope) {
-    return created(POLICIES, new JsonObject().put("orgId", org).put("role", role).put("effect", effect)
-        .put("principal", new JsonObject().put("type", "serviceAccount").put("id", sa)).put("scope", scope));
-  }
-
-  static JsonObject orgScope() {
-    return new JsonObject().put("type", "org");
-  }
-
-  /** The {@code allowed} answers of {@code /auth/check} for the caller itself, one per (action, resource) pair. */
-  JsonArray allowed(String bearer, String... actionResource) {
-    JsonArray checks = new JsonArray();
-    for (int i = 0; i < actionResource.length; i += 2) {
-      checks.add(new JsonObject().put("action", actionResource[i]).put("resource", actionResource[i + 1]));
-    }
-    Res r = api.post(CHECK, bearer, new JsonObject().put("checks", checks));
-    assertThat(r.status()).as(r.body()).isEqualTo(200);
-    JsonArray out = new JsonArray();
-    r.json().getJsonArray("results").forEach(o -> out.add(((JsonObject) o).getBoolean("allowed")));
-    return out;
-  }
 
   // ---- G1 ---------------------------------------------------------------------------------------------------
 

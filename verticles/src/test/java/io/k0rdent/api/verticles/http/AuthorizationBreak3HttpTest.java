@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.k0rdent.api.verticles.testsupport.Api.Res;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,36 +14,8 @@ import org.junit.jupiter.api.Test;
  * reviewed; each names its finding (H1.. of the review report). The bootstrap administrator only sets the
  * stage, standing in for each organization's own administrator.
  */
-class AuthorizationBreak3HttpTest extends NodeHttpTest {
+class AuthorizationBreak3HttpTest extends TwoTenantsHttpTest {
 
-  String acme;
-  String acmeProject;
-
-  @BeforeAll
-  void world() {
-    acme = created(ORGS, new JsonObject().put("id", unique("acme"))).getString("id");
-    acmeProject = created(PROJECTS, new JsonObject().put("id", unique("proj")).put("organizationId", acme))
-        .getString("id");
-  }
-
-  /** A binding of {@code role} with {@code effect} to service account {@code sa} at {@code scope}, by the administrator. */
-  JsonObject bind(String org, String sa, String role, String effect, JsonObject scope) {
-    return created(POLICIES, new JsonObject().put("orgId", org).put("role", role).put("effect", effect)
-        .put("principal", new JsonObject().put("type", "serviceAccount").put("id", sa)).put("scope", scope));
-  }
-
-  /** The {@code allowed} answers of {@code /auth/check} for the caller itself, one per (action, resource) pair. */
-  JsonArray allowed(String bearer, String... actionResource) {
-    JsonArray checks = new JsonArray();
-    for (int i = 0; i < actionResource.length; i += 2) {
-      checks.add(new JsonObject().put("action", actionResource[i]).put("resource", actionResource[i + 1]));
-    }
-    Res r = api.post(CHECK, bearer, new JsonObject().put("checks", checks));
-    assertThat(r.status()).as(r.body()).isEqualTo(200);
-    JsonArray out = new JsonArray();
-    r.json().getJsonArray("results").forEach(o -> out.add(((JsonObject) o).getBoolean("allowed")));
-    return out;
-  }
 
   /**
    * A new bootstrap token for the other tests after one revoked them all: tokens carry their issue time in

@@ -7,8 +7,6 @@ import io.k0rdent.api.verticles.testsupport.Api.Res;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
-import java.util.UUID;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,20 +16,9 @@ import org.junit.jupiter.api.Test;
  * The bootstrap administrator only sets the stage (organizations, projects, users, the victims' accounts),
  * standing in for each organization's own administrator.
  */
-class AuthorizationBreakHttpTest extends NodeHttpTest {
+class AuthorizationBreakHttpTest extends TwoTenantsHttpTest {
 
 
-  String acme;
-  String globex;
-  String acmeProject;
-
-  @BeforeAll
-  void world() {
-    acme = created(ORGS, new JsonObject().put("id", unique("acme"))).getString("id");
-    globex = created(ORGS, new JsonObject().put("id", unique("globex"))).getString("id");
-    acmeProject = created(PROJECTS, new JsonObject().put("id", unique("proj")).put("organizationId", acme))
-        .getString("id");
-  }
 
   /** A service account without own roles, bound to {@code role} over {@code org} by an ordinary policy. */
   JsonObject accountBoundTo(String org, String role) {
