@@ -105,6 +105,15 @@ public final class ResourceOperations<T extends Resource> {
     });
   }
 
+  /** getX of resource {@code id} (for paths that do not name it); 404 when absent. */
+  public Future<Reply> get(Call call, String id) {
+    List<String> ifMatch = ifMatch(call);
+    return store.get(id).map(r -> {
+      checkIfMatch(ifMatch, r);
+      return withEtag(200, r);
+    });
+  }
+
   /** getX behind {@code guard}. */
   public Future<Reply> get(Call call, java.util.function.Consumer<T> guard) {
     List<String> ifMatch = ifMatch(call);
@@ -126,7 +135,11 @@ public final class ResourceOperations<T extends Resource> {
    * change that keeps losing answers 409 {@code ABORTED} (never 412: the client set no precondition).
    */
   public Future<Reply> update(Call call, Function<T, T> patch) {
-    String id = call.pathId(kind);
+    return update(call, call.pathId(kind), patch);
+  }
+
+  /** updateX of resource {@code id} (for paths that do not name it, such as a caller's own profile). */
+  public Future<Reply> update(Call call, String id, Function<T, T> patch) {
     List<String> ifMatch = ifMatch(call);
     return updateAttempt(call.ctx().vertx(), id, ifMatch, patch, 1).map(r -> withEtag(200, r));
   }

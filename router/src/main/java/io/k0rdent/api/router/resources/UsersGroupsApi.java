@@ -50,6 +50,8 @@ public final class UsersGroupsApi {
 
   public static final String USERS = "/v1/regions/global/iam/users";
   public static final String GROUPS = "/v1/regions/global/iam/groups";
+  /** The path segment of the caller's own profile, which no user id may take. */
+  static final String PROFILE = "profile";
   /** Longest {@code email} filter accepted (RFC 5321 §4.5.3.1.3 path limit). */
   static final int MAX_EMAIL = 254;
 
@@ -80,6 +82,8 @@ public final class UsersGroupsApi {
     h.put("listUsers", this::listUsers);
     h.put("getUser", call -> users.get(call, u -> guard(call, Permissions.USERS_GET, u)));
     h.put("updateUser", this::updateUser);
+    h.put("getUserProfile", call -> users.get(call, profileUser(call)));
+    h.put("updateUserProfile", this::updateProfile);
     h.put("deleteUser", call -> users.guarded(call, u -> guard(call, Permissions.USERS_DELETE, u))
         .compose(u -> users.delete(call)).compose(r -> changed(AuthState.Kind.USER, call.pathId("user"))
         .compose(v -> changed(AuthState.Kind.MEMBERSHIPS, call.pathId("user"))).map(r)));
@@ -133,9 +137,30 @@ public final class UsersGroupsApi {
 
   // --- users ---
 
+  /** The id of the user the caller's token acts for (self-service needs no grant); 404 for anyone else. */
+  private String profileUser(Call call) {
+    call.open();
+    io.k0rdent.api.core.resource.PrincipalRef who = grants.principalOf(call.principal().subject());
+    if (who == null || !io.k0rdent.api.core.resource.PrincipalRef.USER.equals(who.type())) {
+      throw ApiException.notFound("user profile", "profile");
+    }
+    return who.id();
+  }
+
+  private Future<Reply> updateProfile(Call call) {
+    String id = profileUser(call);
+    return users.update(call, id, cur -> {
+      String displayName = call.text("displayName") == null ? cur.displayName() : call.text("displayName");
+      return displayName.equals(cur.displayName()) ? cur : cur.withChanges(displayName, cur.status(), Clock.now());
+    }).compose(r -> changed(AuthState.Kind.USER, id).map(r));
+  }
+
   private Future<Reply> createUser(Call call) {
     Scopes.requireInOrganization(call, Permissions.USERS_CREATE, call.text("organizationId"), "organizationId");
     String id = call.text("id") == null ? Slugs.generate("user") : call.text("id");
+    if (PROFILE.equals(id)) {
+      throw ApiException.invalidField("id", "'" + PROFILE + "' is reserved: /iam/users/profile is the caller's own profile");
+    }
     Instant now = Clock.now();
     return users.create(new User(id, UUID.randomUUID(), call.text("organizationId"), call.text("email"),
         call.text("displayName"), User.ACTIVE, now, now, 1))

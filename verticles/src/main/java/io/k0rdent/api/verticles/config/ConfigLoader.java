@@ -178,6 +178,9 @@ public final class ConfigLoader {
       } catch (io.k0rdent.api.core.error.ApiException x) {
         throw new ConfigException(at + "." + violation(x));
       }
+      if ("profile".equals(id)) {
+        throw new ConfigException(at + ".id: 'profile' is reserved (/iam/users/profile is the caller's own profile)");
+      }
       List<String> roles = userRoles(e.get("roles"), at);
       String other = ids.putIfAbsent(id, at);
       if (other != null) {

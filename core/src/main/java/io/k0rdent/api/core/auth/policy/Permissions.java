@@ -39,6 +39,13 @@ public final class Permissions {
   public static final String USERS_LIST = "iam.users.list";
   public static final String USERS_UPDATE = "iam.users.update";
   public static final String USERS_DELETE = "iam.users.delete";
+  /**
+   * Read one's own user profile ({@code getUserProfile}). Held by every user for itself, whatever its
+   * bindings (the handler decides it); listed so that every operation names one permission.
+   */
+  public static final String PROFILE_GET = "iam.profile.get";
+  /** Change one's own user profile ({@code updateUserProfile}); held by every user for itself. */
+  public static final String PROFILE_UPDATE = "iam.profile.update";
   public static final String GROUPS_CREATE = "iam.groups.create";
   public static final String GROUPS_GET = "iam.groups.get";
   public static final String GROUPS_LIST = "iam.groups.list";
@@ -129,7 +136,7 @@ public final class Permissions {
       ORGANIZATIONS_CREATE, ORGANIZATIONS_GET, ORGANIZATIONS_LIST, ORGANIZATIONS_UPDATE, ORGANIZATIONS_DELETE,
       INVITATIONS_CREATE, INVITATIONS_LIST, INVITATIONS_DELETE,
       PROJECTS_CREATE, PROJECTS_GET, PROJECTS_LIST, PROJECTS_UPDATE, PROJECTS_DELETE,
-      USERS_CREATE, USERS_GET, USERS_LIST, USERS_UPDATE, USERS_DELETE,
+      USERS_CREATE, USERS_GET, USERS_LIST, USERS_UPDATE, USERS_DELETE, PROFILE_GET, PROFILE_UPDATE,
       GROUPS_CREATE, GROUPS_GET, GROUPS_LIST, GROUPS_UPDATE, GROUPS_DELETE,
       ROLES_CREATE, ROLES_GET, ROLES_LIST, ROLES_UPDATE, ROLES_DELETE,
       POLICIES_CREATE, POLICIES_GET, POLICIES_LIST, POLICIES_DELETE,
