@@ -8,6 +8,9 @@ import io.k0rdent.api.core.auth.AccessTokenVerifier;
 import io.k0rdent.api.core.auth.ActiveTokens;
 import io.k0rdent.api.core.auth.ClientRegistry;
 import io.k0rdent.api.core.auth.CredentialChecks;
+import io.k0rdent.api.core.auth.Grants;
+import io.k0rdent.api.core.auth.policy.Permissions;
+import io.k0rdent.api.core.auth.policy.ScopeChain;
 import io.k0rdent.api.core.auth.Principal;
 import io.k0rdent.api.core.auth.SecretHasher;
 import io.k0rdent.api.core.auth.Secrets;
@@ -47,7 +50,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@code parseOnly}: parse a token, no checks (baseline);</li>
  *   <li>{@code activeCheck}: what every API call and {@code /auth/introspect} decides for a token seen
- *       before: verify-once hit, revocation, credential and account state, role set;</li>
+ *       before: verify-once hit, revocation, credential and account state, role ceiling;</li>
+ *   <li>{@code authorize}: what every API call decides: {@code activeCheck}, the token's effective grants
+ *       (a cached compiled snapshot) and one permission decision on a resource;</li>
  *   <li>{@code clientCredentials}: the token endpoint's credential check (HMAC-SHA-256 of the secret,
  *       two index lookups);</li>
  *   <li>{@code mint}: {@code clientCredentials} plus signing the token.</li>
@@ -69,6 +74,8 @@ public class AuthDecisionBenchmark {
   private ActiveTokens tokens;
   private CredentialChecks checks;
   private AccessTokenIssuer issuer;
+  private Grants grants;
+  private static final ScopeChain TARGET = ScopeChain.resource("provider", "p1", "projects/p1/compute/clusters/c1");
   private String token;
   private String clientId;
   private String secret;
@@ -88,13 +95,15 @@ public class AuthDecisionBenchmark {
     SecretHasher hasher = new SecretHasher(Secrets.randomBytes());
     clientId = ServiceAccount.clientIdOf("sa-bench", "provider");
     await(store.serviceAccounts().create(new ServiceAccount("sa-bench", UUID.randomUUID(), "provider", clientId,
-        "organization", "provider", List.of("compute.viewer", "storage.reader"), ServiceAccount.ACTIVE, "bench", null,
+        "organization", "provider", List.of("compute-viewer", "project-viewer"), ServiceAccount.ACTIVE, "bench", null,
         "bench", now, now, 1)));
     secret = Secrets.clientSecret("cred-bench");
     await(store.credentials().createLimited(new ServiceAccountCredential("cred-bench", UUID.randomUUID(), "sa-bench",
         hasher.hash(secret), null, "bench", null, null, now, now, 1), 5, now));
     state = await(HazelcastAuthState.start(vertx, hazelcast, store));
-    checks = new CredentialChecks(state, new ClientRegistry(), hasher);
+    ClientRegistry clients = new ClientRegistry();
+    checks = new CredentialChecks(state, clients, hasher);
+    grants = new Grants(state, clients);
     SigningKeys keys = SigningKeys.fromJwks(List.of(SigningKeys.generateJwk()));
     issuer = new AccessTokenIssuer(keys, "http://bench", "k0rdent-api", Duration.ofMinutes(15));
     tokens = new ActiveTokens(new AccessTokenVerifier(keys, "http://bench", "k0rdent-api"), checks, state,
@@ -102,6 +111,9 @@ public class AuthDecisionBenchmark {
     token = mint();
     if (activeCheck() == null) {
       throw new IllegalStateException("the benchmark token is not active");
+    }
+    if (!authorize()) {
+      throw new IllegalStateException("the benchmark principal is not allowed");
     }
   }
 
@@ -122,6 +134,13 @@ public class AuthDecisionBenchmark {
     return await(tokens.check(token, Instant.now()));
   }
 
+  /** Every API call: {@link #activeCheck}, the token's effective grants, one decision. */
+  @Benchmark
+  public boolean authorize() throws Exception {
+    Principal p = await(tokens.check(token, Instant.now()));
+    return await(grants.effective(p)).allowed(Permissions.CLUSTERS_GET, TARGET);
+  }
+
   @Benchmark
   public CredentialChecks.Grantee clientCredentials() throws Exception {
     return await(checks.clientCredentials(clientId, secret, Instant.now()));
@@ -131,7 +150,7 @@ public class AuthDecisionBenchmark {
   public String mint() throws Exception {
     Instant now = Instant.now();
     CredentialChecks.Grantee g = await(checks.clientCredentials(clientId, secret, now));
-    String roleSet = await(state.roleSetId(g.roles()));
+    String roleSet = g.roles() == null ? null : await(state.roleSetId(g.roles()));
     AccessTokenIssuer.Claims c = g.claims();
     return issuer.issue(new AccessTokenIssuer.Claims(c.subject(), c.type(), c.clientId(), c.tenantId(), c.scope(),
         c.scopeId(), c.credentialId(), roleSet), now).token();
