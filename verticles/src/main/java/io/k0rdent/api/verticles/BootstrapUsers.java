@@ -32,9 +32,10 @@ import org.slf4j.LoggerFactory;
  * deleted is created again at the next start: the configuration says it should exist.
  *
  * <p>What the configuration cannot be right about fails the start with a {@link ConfigException} naming
- * {@code bootstrap.users[i].field}: an organization that does not exist, a user of that id in another
- * organization, an email another user of the organization has, a role that is neither predefined nor a
- * custom role of the user's organization. ({@code ConfigLoader} checked the entries' form.)
+ * {@code bootstrap.users[i].field}: an organization that does not exist, a role that is neither predefined
+ * nor a custom role of the user's organization. ({@code ConfigLoader} checked the entries' form.) An id a
+ * user of another organization holds, or an email another user of the organization has, skips the entry
+ * with a warning instead: tenants choose ids and emails, and one must never keep the nodes from starting.
  */
 final class BootstrapUsers {
 
@@ -73,8 +74,15 @@ final class BootstrapUsers {
         .recover(e -> Future.failedFuture(notFound(e)
             ? new ConfigException(at + ".organizationId: organization '" + org + "' does not exist") : e))
         .compose(o -> checkRoles(store, at, u))
-        .compose(v -> ensureUser(store, at, u, changes))
-        .compose(v -> store.policies().forPrincipals(List.of(PrincipalRef.user(u.id()))))
+        .compose(v -> ensureUser(store, at, u, changes).map(true).recover(e -> {
+          if (e instanceof Taken t) {
+            // taken by someone else (ids and emails are theirs to choose): never a reason not to start
+            LOG.warn("not seeding {}: {}", at, t.getMessage());
+            return Future.succeededFuture(false);
+          }
+          return Future.failedFuture(e);
+        }))
+        .compose(ours -> !ours ? Future.succeededFuture() : store.policies().forPrincipals(List.of(PrincipalRef.user(u.id())))
         .compose(existing -> {
           Future<Void> chain = Future.succeededFuture();
           for (String role : u.roles()) {
@@ -83,7 +91,14 @@ final class BootstrapUsers {
             }
           }
           return chain;
-        });
+        }));
+  }
+
+  /** A seed user's id or email already belongs to someone else: the user is skipped, with a warning. */
+  static final class Taken extends RuntimeException {
+    Taken(String message) {
+      super(message, null, false, false);
+    }
   }
 
   /** Each role is predefined or a custom role of the user's organization. */
@@ -122,14 +137,14 @@ final class BootstrapUsers {
           .recover(err -> !(err instanceof ApiException a && a.status() == 409) ? Future.failedFuture(err)
               // created meanwhile (another node starting), or the email is another user's
               : store.users().get(u.id()).compose(found -> sameOrganization(at, u, found),
-                  e2 -> Future.failedFuture(notFound(e2) ? new ConfigException(at + ".email: organization '"
+                  e2 -> Future.failedFuture(notFound(e2) ? new Taken(at + ".email: organization '"
                       + u.organizationId() + "' already has another user with email '" + u.email() + "'") : e2)));
     });
   }
 
   private static Future<Void> sameOrganization(String at, Settings.User u, User found) {
     if (!found.organizationId().equals(u.organizationId())) {
-      return Future.failedFuture(new ConfigException(at + ".id: user '" + u.id() + "' already exists in "
+      return Future.failedFuture(new Taken(at + ".id: user '" + u.id() + "' already exists in "
           + "organization '" + found.organizationId() + "', not '" + u.organizationId() + "'"));
     }
     return Future.succeededFuture();

@@ -48,7 +48,8 @@ public final class RevokeEndpoint {
       return true;
     }
     boolean lesserTarget = target.type() == io.k0rdent.api.core.auth.PrincipalType.API_KEY || target.narrowed();
-    return lesserTarget && java.util.Objects.equals(caller.credentialId(), target.credentialId());
+    return lesserTarget && caller.type() == target.type()
+        && java.util.Objects.equals(caller.credentialId(), target.credentialId());
   }
 
   public void handle(RoutingContext ctx) {

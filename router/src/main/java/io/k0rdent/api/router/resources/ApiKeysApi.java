@@ -133,6 +133,23 @@ public final class ApiKeysApi {
     }
   }
 
+  /**
+   * Deletes every API key {@code createdBy} created (its principal is being deleted), forgetting cached
+   * copies: a later principal re-using the id must not find, list or rotate them.
+   */
+  static Future<Void> deleteKeysOf(Store store, AuthState state, String createdBy) {
+    return store.apiKeys().list(new io.k0rdent.api.core.store.ListQuery(Map.of("createdBy", createdBy), null, 500))
+        .compose(page -> {
+          List<Future<Void>> gone = new ArrayList<>();
+          page.items().forEach(k -> gone.add(store.apiKeys().delete(k.id(), null)
+              .recover(e -> e instanceof ApiException a && a.status() == 404 ? Future.succeededFuture()
+                  : Future.failedFuture(e))
+              .compose(v -> state.changed(AuthState.Kind.API_KEY, k.id()))));
+          return Future.all(gone).compose(v -> page.next() == null ? Future.<Void>succeededFuture()
+              : deleteKeysOf(store, state, createdBy));
+        });
+  }
+
   private static void refuseKeyTokens(Principal p, String what) {
     if (p.type() == PrincipalType.API_KEY) {
       throw ApiException.permissionDenied("a token minted with an API key cannot " + what);

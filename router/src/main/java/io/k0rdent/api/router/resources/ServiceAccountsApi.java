@@ -170,19 +170,8 @@ public final class ServiceAccountsApi {
           List<Future<Void>> evictions = new ArrayList<>();
           evictions.add(iam.state().changed(AuthState.Kind.SERVICE_ACCOUNT, id));
           creds.forEach(c -> evictions.add(iam.state().changed(AuthState.Kind.CREDENTIAL, c)));
-          return Future.all(evictions).compose(v -> deleteKeysOf(sa.clientId())).map(reply);
+          return Future.all(evictions).compose(v -> ApiKeysApi.deleteKeysOf(store, iam.state(), sa.clientId())).map(reply);
         })));
-  }
-
-  /** Deletes every API key created by {@code clientId}, forgetting cached copies. */
-  private Future<Void> deleteKeysOf(String clientId) {
-    return store.apiKeys().list(new ListQuery(Map.of("createdBy", clientId), null, 500)).compose(page -> {
-      List<Future<Void>> gone = new ArrayList<>();
-      page.items().forEach(k -> gone.add(store.apiKeys().delete(k.id(), null)
-          .recover(e -> e instanceof ApiException a && a.status() == 404 ? Future.succeededFuture() : Future.failedFuture(e))
-          .compose(v -> iam.state().changed(AuthState.Kind.API_KEY, k.id()))));
-      return Future.all(gone).compose(v -> page.next() == null ? Future.<Void>succeededFuture() : deleteKeysOf(clientId));
-    });
   }
 
   private Future<List<String>> credentialIds(String serviceAccountId, PageCursor after, List<String> into) {

@@ -86,7 +86,9 @@ public final class UsersGroupsApi {
     h.put("updateUserProfile", this::updateProfile);
     h.put("deleteUser", call -> users.guarded(call, u -> guard(call, Permissions.USERS_DELETE, u))
         .compose(u -> users.delete(call)).compose(r -> changed(AuthState.Kind.USER, call.pathId("user"))
-        .compose(v -> changed(AuthState.Kind.MEMBERSHIPS, call.pathId("user"))).map(r)));
+        .compose(v -> changed(AuthState.Kind.MEMBERSHIPS, call.pathId("user")))
+        // its API keys go with it, as a service account's do
+        .compose(v -> ApiKeysApi.deleteKeysOf(store, state, call.pathId("user"))).map(r)));
     h.put("createGroup", this::createGroup);
     h.put("listGroups", this::listGroups);
     h.put("getGroup", call -> withCounts(groups.get(call, g -> guard(call, Permissions.GROUPS_GET, g))));
@@ -149,6 +151,10 @@ public final class UsersGroupsApi {
 
   private Future<Reply> updateProfile(Call call) {
     String id = profileUser(call);
+    if (call.principal().roles() != null || call.principal().narrowed()) {
+      // a capped or narrowed token (a read-only key, say) changes nothing of its user's identity
+      throw ApiException.permissionDenied("a token with a role ceiling or scope_narrowing cannot change the profile");
+    }
     return users.update(call, id, cur -> {
       String displayName = call.text("displayName") == null ? cur.displayName() : call.text("displayName");
       return displayName.equals(cur.displayName()) ? cur : cur.withChanges(displayName, cur.status(), Clock.now());

@@ -117,7 +117,7 @@ class SeedUsersHttpTest {
   }
 
   @Test
-  void entriesTheStoreRefutesStopTheNodeNamingTheField() {
+  void entriesTheStoreRefutesStopTheNodeNamingTheFieldUnlessSomeoneElseHoldsTheIdOrEmail() {
     assertRefused("- {id: cy, email: cy@example.com, displayName: Cy, organizationId: nowhere}",
         "bootstrap.users[0].organizationId", "nowhere");
     assertRefused("- {id: cy, email: cy@example.com, displayName: Cy}\n"
@@ -132,10 +132,18 @@ class SeedUsersHttpTest {
     } catch (Exception e) {
       throw new AssertionError(e);
     }
+    // ids and emails others already hold are theirs: the entry is skipped with a warning, the node starts
+    // (tenants choose ids and emails: a taken one must never keep the nodes from starting)
     assertRefused("- {id: ann-x, email: ann-x@example.com, displayName: Ann X, organizationId: customer-1}",
-        "bootstrap.users[0].id", "customer-1");
-    assertRefused("- {id: eve, email: ANN-X@example.com, displayName: Eve}", "bootstrap.users[0].email",
-        "ANN-X@example.com");
+        null, null);
+    assertRefused("- {id: eve, email: ANN-X@example.com, displayName: Eve}", null, null);
+    try (TestNode node = start("[]")) {
+      assertThat(node.atlas.get(USERS + "/ann-x", node.token()).json().getString("organizationId"))
+          .isEqualTo("provider");
+      assertThat(node.atlas.get(USERS + "/eve", node.token()).status()).isEqualTo(404);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
     // form errors stop it before anything starts
     assertThatThrownBy(() -> start("- {id: eve, email: not-an-email, displayName: Eve}"))
         .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("bootstrap.users[0].email");

@@ -37,7 +37,7 @@ class UserProfileHttpTest extends NodeHttpTest {
         ApiKey.ACTIVE, now.plus(1, ChronoUnit.DAYS), user, "user", services.iam().hasher().hash(secret), null, null,
         null, null, null, "laptop", null, now, now, 1)).toCompletionStage().toCompletableFuture()
         .get(10, TimeUnit.SECONDS);
-    return new String[] {user, apiKeyToken(secret)};
+    return new String[] {user, apiKeyToken(secret), keyId};
   }
 
   @Test
@@ -86,5 +86,14 @@ class UserProfileHttpTest extends NodeHttpTest {
     Res r = node.atlas.post(USERS, token, new JsonObject().put("id", "profile").put("organizationId", org)
         .put("email", unique("p") + "@example.com").put("displayName", "P"));
     assertThat(r.status()).as(r.body()).isEqualTo(400);
+  }
+
+  @Test
+  void aDeletedUsersKeysGoWithIt() throws Exception {
+    String[] u = userAndToken();
+    assertThat(node.atlas.get(KEYS + "/" + u[2], token).status()).isEqualTo(200);
+    assertThat(node.atlas.delete(USERS + "/" + u[0], token).status()).isEqualTo(204);
+    assertThat(node.atlas.get(KEYS + "/" + u[2], token).status()).isEqualTo(404);
+    assertThat(api.get(PROFILE, u[1]).status()).isEqualTo(401);
   }
 }
