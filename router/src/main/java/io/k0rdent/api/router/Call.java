@@ -22,6 +22,7 @@ public record Call(RoutingContext ctx, Principal principal, JsonNode body, Grant
   public static final class Decided {
     private volatile boolean value;
 
+    /** True once the handler asked for a decision. */
     public boolean value() {
       return value;
     }

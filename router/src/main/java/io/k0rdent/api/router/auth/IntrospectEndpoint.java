@@ -40,6 +40,7 @@ public final class IntrospectEndpoint {
     this.audience = services.audience();
   }
 
+  /** Answers one introspection request (RFC 7662 §2); OAuth-format errors, 503 when undecidable. */
   public void handle(RoutingContext ctx) {
     Instant now = Instant.now();
     Future<JsonObject> answer;

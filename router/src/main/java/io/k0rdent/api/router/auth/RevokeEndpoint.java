@@ -52,6 +52,7 @@ public final class RevokeEndpoint {
         && java.util.Objects.equals(caller.credentialId(), target.credentialId());
   }
 
+  /** Answers one revocation request (RFC 7009 §2); OAuth-format errors, 503 when undecidable. */
   public void handle(RoutingContext ctx) {
     Instant now = Instant.now();
     Future<Void> done;

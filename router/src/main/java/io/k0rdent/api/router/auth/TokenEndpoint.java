@@ -63,6 +63,7 @@ public final class TokenEndpoint {
     return issuer;
   }
 
+  /** Answers one token request (RFC 6749 §4.4, the api_key grant); OAuth-format errors (§5.2). */
   public void handle(RoutingContext ctx) {
     Instant now = Instant.now();
     String address = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();

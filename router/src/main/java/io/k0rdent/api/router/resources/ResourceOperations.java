@@ -67,6 +67,7 @@ public final class ResourceOperations<T extends Resource> {
     };
   }
 
+  /** The resource's path: the collection path plus {@code /id}. */
   public String selfLink(T r) {
     return collectionPath + "/" + r.id();
   }
