@@ -51,6 +51,13 @@ public final class ApiRouter {
   /** The OAuth endpoints: their own body handling and OAuth-format errors. */
   private static final java.util.Set<String> OAUTH_OPERATIONS = java.util.Set.of("mintToken", "introspectToken", "revokeToken");
   private final Idempotency idempotency;
+  /**
+   * The policy engine's share of a call: resolving the token's effective grants (a cache hit, or reading
+   * and compiling them after a change), {@value #GRANTS_TIMER}.
+   */
+  private final Timer grantsTimer;
+  /** The timer of {@link #grantsTimer}: seconds, with a percentile histogram. */
+  public static final String GRANTS_TIMER = "k0rdent.authz.grants";
   private final Map<io.vertx.ext.web.Route, String> templates = new java.util.IdentityHashMap<>();
   private final Map<String, java.util.SortedSet<String>> allowed = new java.util.LinkedHashMap<>();
   private static final java.util.Set<String> KNOWN_METHODS =
@@ -62,6 +69,9 @@ public final class ApiRouter {
     this.tokens = new ActiveTokens(services.keyRing(), services.issuer(), services.audience(), services.iam().checks(),
         services.iam().state(), VerifiedTokens.DEFAULT_CAPACITY);
     this.idempotency = new Idempotency(services.store().idempotency(), services.idempotencyTtl());
+    this.grantsTimer = Timer.builder(GRANTS_TIMER)
+        .description("Time to resolve a call's effective grants (the policy engine), per API call")
+        .publishPercentileHistogram().register(services.meters());
   }
 
   /** Body validators of every request schema in {@code doc}; build once per process and share. */
@@ -226,7 +236,9 @@ public final class ApiRouter {
     if (principal == null) {
       return invoke(ctx, op, handler, validator, null, null);
     }
+    long started = System.nanoTime();
     return services.grants().effective(principal)
+        .onSuccess(g -> grantsTimer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS))
         .recover(e -> Future.failedFuture(e instanceof ApiException ? e
             : new ApiException(503, "UNAVAILABLE", "authorization cannot be decided now; retry", List.of())))
         .compose(grants -> invoke(ctx, op, handler, validator, principal, grants));

@@ -70,5 +70,8 @@ class ManagementHttpTest {
     assertThat(body).doesNotContain("does-not-exist");
     assertThat(body).contains("method=\"OTHER\"").doesNotContain("method=\"M0X\"");
     assertThat(body).contains("jvm_memory_used_bytes");
+    // the policy engine's share of each call: two authorized calls above
+    assertThat(body).contains("k0rdent_authz_grants_seconds_bucket{");
+    assertThat(body).containsPattern("k0rdent_authz_grants_seconds_count(\\{[^}]*})? ([2-9]|\\d{2,})");
   }
 }
