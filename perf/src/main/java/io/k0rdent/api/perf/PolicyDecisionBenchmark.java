@@ -1,5 +1,6 @@
 package io.k0rdent.api.perf;
 
+import io.k0rdent.api.core.auth.Grants;
 import io.k0rdent.api.core.auth.policy.Binding;
 import io.k0rdent.api.core.auth.policy.Effect;
 import io.k0rdent.api.core.auth.policy.GrantSnapshot;
@@ -36,6 +37,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *       precomputed targets (resource, project, organization and platform chains, inside and outside
  *       the principal's scopes) visited in turn;</li>
  *   <li>{@code decideByName}: the same by permission name (adds the name's interning lookup);</li>
+ *   <li>{@code decideBatch10}, {@code decideBatch100}: 10 or 100 consecutive targets decided by permission
+ *       name, as {@code /auth/check} decides a request of 10 or 100 checks once their scope chains are
+ *       resolved ({@code Grants.allowed(snapshot, action, chain)} per check; the answer's JSON is not
+ *       built here);</li>
  *   <li>{@code compile50}: compiling that principal's snapshot;</li>
  *   <li>{@code compile1000}: compiling a snapshot of 1,000 bindings (20 organizations, 200 projects,
  *       500 resources, one in five a deny).</li>
@@ -195,6 +200,27 @@ public class PolicyDecisionBenchmark {
   public boolean decideByName() {
     int q = nextQuery();
     return snapshot.allowed(permissionNames[q], chains[q]);
+  }
+
+  /** 10 decisions by name, as {@code /auth/check} with 10 checks. */
+  @Benchmark
+  public int decideBatch10() {
+    return batch(10);
+  }
+
+  /** 100 decisions by name, as {@code /auth/check} with 100 checks (its maximum). */
+  @Benchmark
+  public int decideBatch100() {
+    return batch(100);
+  }
+
+  private int batch(int n) {
+    int allowed = 0;
+    for (int i = 0; i < n; i++) {
+      int q = nextQuery();
+      allowed += Grants.allowed(snapshot, permissionNames[q], chains[q]) ? 1 : 0;
+    }
+    return allowed;
   }
 
   @Benchmark
