@@ -136,9 +136,10 @@ public final class Node {
   /** Starts a node; the future fails (and everything started is released) when any step fails. */
   public static Future<Node> start(Settings settings, Mode mode) {
     Settings.Http http = settings.http();
-    int arcPort = resolvePort(http.arcPort());
-    int atlasPort = resolvePort(http.atlasPort());
-    int managementPort = resolvePort(http.managementPort());
+    int[] ports = resolvePorts(http.arcPort(), http.atlasPort(), http.managementPort());
+    int arcPort = ports[0];
+    int atlasPort = ports[1];
+    int managementPort = ports[2];
     String issuer = settings.auth().issuer() != null ? settings.auth().issuer()
         : "http://localhost:" + arcPort;
     if (settings.auth().issuer() == null && !settings.hazelcast().members().isBlank()) {
@@ -191,14 +192,33 @@ public final class Node {
     return Future.fromCompletionStage(result);
   }
 
-  private static int resolvePort(int port) {
-    if (port != 0) {
-      return port;
-    }
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
+  /**
+   * The ports, each 0 replaced by a free one. The probe sockets stay open until all are chosen, so two
+   * faces never get the same port (the OS may hand out a port again once its probe closed; two faces on
+   * one port would share it, Vert.x balancing requests between them).
+   */
+  private static int[] resolvePorts(int... ports) {
+    int[] out = ports.clone();
+    java.util.List<ServerSocket> probes = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < out.length; i++) {
+        if (out[i] == 0) {
+          ServerSocket s = new ServerSocket(0);
+          probes.add(s);
+          out[i] = s.getLocalPort();
+        }
+      }
+      return out;
     } catch (IOException e) {
       throw new IllegalStateException("no free port", e);
+    } finally {
+      for (ServerSocket s : probes) {
+        try {
+          s.close();
+        } catch (IOException ignored) {
+          // a probe that does not close cleanly still frees its port
+        }
+      }
     }
   }
 

@@ -19,8 +19,9 @@ public record TwoNodes(PgTestDatabase db, TestNode a, TestNode b) implements Aut
   public static TwoNodes start(String prefix) {
     PgTestDatabase db = PgTestDatabase.create();
     String cluster = prefix + "-" + UUID.randomUUID();
-    int pa = freePort();
-    int pb = freePort();
+    int[] ports = freePorts(2);
+    int pa = ports[0];
+    int pb = ports[1];
     CompletableFuture<TestNode> fa = CompletableFuture.supplyAsync(() -> TestNode.start(overrides(db, cluster, pa, pb)));
     CompletableFuture<TestNode> fb = CompletableFuture.supplyAsync(() -> TestNode.start(overrides(db, cluster, pb, pa)));
     try {
@@ -33,11 +34,28 @@ public record TwoNodes(PgTestDatabase db, TestNode a, TestNode b) implements Aut
     }
   }
 
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
+  /** {@code n} distinct free ports: the probes stay open until all are chosen. */
+  private static int[] freePorts(int n) {
+    ServerSocket[] probes = new ServerSocket[n];
+    try {
+      int[] out = new int[n];
+      for (int i = 0; i < n; i++) {
+        probes[i] = new ServerSocket(0);
+        out[i] = probes[i].getLocalPort();
+      }
+      return out;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    } finally {
+      for (ServerSocket s : probes) {
+        if (s != null) {
+          try {
+            s.close();
+          } catch (IOException ignored) {
+            // closed enough
+          }
+        }
+      }
     }
   }
 
