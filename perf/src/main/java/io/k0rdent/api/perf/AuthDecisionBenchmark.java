@@ -1,7 +1,6 @@
 package io.k0rdent.api.perf;
 
 import com.hazelcast.core.Hazelcast;
-import com.hazelcast.core.HazelcastInstance;
 import com.nimbusds.jwt.SignedJWT;
 import io.k0rdent.api.core.auth.AccessTokenIssuer;
 import io.k0rdent.api.core.auth.AccessTokenVerifier;
@@ -25,11 +24,7 @@ import io.k0rdent.api.verticles.cluster.HazelcastAuthState;
 import io.k0rdent.api.verticles.cluster.HazelcastSetup;
 import io.k0rdent.api.verticles.config.Settings;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -68,46 +63,21 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class AuthDecisionBenchmark {
 
-  private Vertx vertx;
-  private HazelcastInstance hazelcast;
-  private HazelcastAuthState state;
-  private ActiveTokens tokens;
-  private CredentialChecks checks;
-  private AccessTokenIssuer issuer;
-  private Grants grants;
   private static final ScopeChain TARGET = ScopeChain.resource("provider", "p1", "projects/p1/compute/clusters/c1");
+  private AuthFixture f;
+  private ActiveTokens tokens;
+  private Grants grants;
   private String token;
-  private String clientId;
-  private String secret;
 
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  private static <T> T await(Future<T> future) throws Exception {
+    return AuthFixture.await(future);
   }
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
-    vertx = Vertx.vertx();
-    hazelcast = Hazelcast.newHazelcastInstance(HazelcastSetup.config(
-        new Settings.Hazelcast("bench-" + UUID.randomUUID(), 5701, "", "127.0.0.1")));
-    InMemoryStore store = new InMemoryStore();
-    Instant now = Clock.now();
-    await(store.organizations().create(new Organization("provider", UUID.randomUUID(), "P", null, now, now, 1)));
-    SecretHasher hasher = new SecretHasher(Secrets.randomBytes());
-    clientId = ServiceAccount.clientIdOf("sa-bench", "provider");
-    await(store.serviceAccounts().create(new ServiceAccount("sa-bench", UUID.randomUUID(), "provider", clientId,
-        "organization", "provider", List.of("compute-viewer", "project-viewer"), ServiceAccount.ACTIVE, "bench", null,
-        "bench", now, now, 1)));
-    secret = Secrets.clientSecret("cred-bench");
-    await(store.credentials().createLimited(new ServiceAccountCredential("cred-bench", UUID.randomUUID(), "sa-bench",
-        hasher.hash(secret), null, "bench", null, null, now, now, 1), 5, now));
-    state = await(HazelcastAuthState.start(vertx, hazelcast, store));
-    ClientRegistry clients = new ClientRegistry();
-    checks = new CredentialChecks(state, clients, hasher);
-    grants = new Grants(state, clients);
-    SigningKeys keys = SigningKeys.fromJwks(List.of(SigningKeys.generateJwk()));
-    issuer = new AccessTokenIssuer(keys, "http://bench", "k0rdent-api", Duration.ofMinutes(15));
-    tokens = new ActiveTokens(new AccessTokenVerifier(keys, "http://bench", "k0rdent-api"), checks, state,
-        VerifiedTokens.DEFAULT_CAPACITY);
+    f = new AuthFixture();
+    grants = new Grants(f.state, f.clients);
+    tokens = new ActiveTokens(f.verifier, f.checks, f.state, VerifiedTokens.DEFAULT_CAPACITY);
     token = mint();
     if (activeCheck() == null) {
       throw new IllegalStateException("the benchmark token is not active");
@@ -119,9 +89,7 @@ public class AuthDecisionBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
-    await(state.close());
-    hazelcast.shutdown();
-    await(vertx.close());
+    f.close();
   }
 
   @Benchmark
@@ -143,16 +111,12 @@ public class AuthDecisionBenchmark {
 
   @Benchmark
   public CredentialChecks.Grantee clientCredentials() throws Exception {
-    return await(checks.clientCredentials(clientId, secret, Instant.now()));
+    return await(f.checks.clientCredentials(f.clientId, f.secret, Instant.now()));
   }
 
   @Benchmark
   public String mint() throws Exception {
     Instant now = Instant.now();
-    CredentialChecks.Grantee g = await(checks.clientCredentials(clientId, secret, now));
-    String roleSet = g.roles() == null ? null : await(state.roleSetId(g.roles()));
-    AccessTokenIssuer.Claims c = g.claims();
-    return issuer.issue(new AccessTokenIssuer.Claims(c.subject(), c.type(), c.clientId(), c.tenantId(), c.scope(),
-        c.scopeId(), c.credentialId(), roleSet), now).token();
+    return f.issuer.issue(f.claims(now), now).token();
   }
 }

@@ -1,7 +1,6 @@
 package io.k0rdent.api.perf;
 
 import com.hazelcast.core.Hazelcast;
-import com.hazelcast.core.HazelcastInstance;
 import com.nimbusds.jwt.SignedJWT;
 import io.k0rdent.api.core.auth.AccessTokenIssuer;
 import io.k0rdent.api.core.auth.AccessTokenVerifier;
@@ -23,11 +22,7 @@ import io.k0rdent.api.verticles.cluster.HazelcastAuthState;
 import io.k0rdent.api.verticles.cluster.HazelcastSetup;
 import io.k0rdent.api.verticles.config.Settings;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -76,9 +71,7 @@ public class IntrospectionBenchmark {
   static final int MISS_POOL = 8;
   static final int MISS_CAPACITY = 4;
 
-  private Vertx vertx;
-  private HazelcastInstance hazelcast;
-  private HazelcastAuthState state;
+  private AuthFixture f;
   private ActiveTokens tokens;
   private ActiveTokens forgetful;
   private String token;
@@ -86,8 +79,8 @@ public class IntrospectionBenchmark {
   private String[] fresh;
   private int next;
 
-  private static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  private static <T> T await(Future<T> future) throws Exception {
+    return AuthFixture.await(future);
   }
 
   /** The principal, or the failure, of {@code f}, without throwing. */
@@ -100,33 +93,11 @@ public class IntrospectionBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
-    vertx = Vertx.vertx();
-    hazelcast = Hazelcast.newHazelcastInstance(HazelcastSetup.config(
-        new Settings.Hazelcast("bench-" + UUID.randomUUID(), 5701, "", "127.0.0.1")));
-    InMemoryStore store = new InMemoryStore();
-    Instant now = Clock.now();
-    await(store.organizations().create(new Organization("provider", UUID.randomUUID(), "P", null, now, now, 1)));
-    SecretHasher hasher = new SecretHasher(Secrets.randomBytes());
-    String clientId = ServiceAccount.clientIdOf("sa-bench", "provider");
-    await(store.serviceAccounts().create(new ServiceAccount("sa-bench", UUID.randomUUID(), "provider", clientId,
-        "organization", "provider", List.of("compute-viewer", "project-viewer"), ServiceAccount.ACTIVE, "bench", null,
-        "bench", now, now, 1)));
-    String secret = Secrets.clientSecret("cred-bench");
-    await(store.credentials().createLimited(new ServiceAccountCredential("cred-bench", UUID.randomUUID(), "sa-bench",
-        hasher.hash(secret), null, "bench", null, null, now, now, 1), 5, now));
-    state = await(HazelcastAuthState.start(vertx, hazelcast, store));
-    CredentialChecks checks = new CredentialChecks(state, new ClientRegistry(), hasher);
-    SigningKeys keys = SigningKeys.fromJwks(List.of(SigningKeys.generateJwk()));
-    AccessTokenIssuer issuer = new AccessTokenIssuer(keys, "http://bench", "k0rdent-api", Duration.ofMinutes(15));
-    AccessTokenVerifier verifier = new AccessTokenVerifier(keys, "http://bench", "k0rdent-api");
-    tokens = new ActiveTokens(verifier, checks, state, VerifiedTokens.DEFAULT_CAPACITY);
-    forgetful = new ActiveTokens(verifier, checks, state, MISS_CAPACITY);
-
-    CredentialChecks.Grantee g = await(checks.clientCredentials(clientId, secret, now));
-    String roleSet = g.roles() == null ? null : await(state.roleSetId(g.roles()));
-    AccessTokenIssuer.Claims c = g.claims();
-    AccessTokenIssuer.Claims claims = new AccessTokenIssuer.Claims(c.subject(), c.type(), c.clientId(), c.tenantId(),
-        c.scope(), c.scopeId(), c.credentialId(), roleSet);
+    f = new AuthFixture();
+    tokens = new ActiveTokens(f.verifier, f.checks, f.state, VerifiedTokens.DEFAULT_CAPACITY);
+    forgetful = new ActiveTokens(f.verifier, f.checks, f.state, MISS_CAPACITY);
+    AccessTokenIssuer issuer = f.issuer;
+    AccessTokenIssuer.Claims claims = f.claims(Instant.now());
     token = issuer.issue(claims, Instant.now()).token();
     AccessTokenIssuer.Issued toRevoke = issuer.issue(claims, Instant.now());
     revokedToken = toRevoke.token();
@@ -137,7 +108,7 @@ public class IntrospectionBenchmark {
     if (!(cacheHit() instanceof Principal) || !(outcome(tokens.check(revokedToken, Instant.now())) instanceof Principal)) {
       throw new IllegalStateException("the benchmark tokens are not active");
     }
-    await(state.revoke(toRevoke.jti(), toRevoke.expiresAt()));
+    await(f.state.revoke(toRevoke.jti(), toRevoke.expiresAt()));
     if (!(revoked() instanceof ApiException e) || e.status() != 401) {
       throw new IllegalStateException("the revoked token is still active");
     }
@@ -150,9 +121,7 @@ public class IntrospectionBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() throws Exception {
-    await(state.close());
-    hazelcast.shutdown();
-    await(vertx.close());
+    f.close();
   }
 
   /** Baseline: parse the token and its claims, no checks. */

@@ -93,12 +93,6 @@ public record Call(RoutingContext ctx, Principal principal, JsonNode body, Grant
     throw ApiException.notFound(kind, id);
   }
 
-  /** Whether the caller may see a resource at {@code chain}: {@link #readOf}({@code permission}) there. */
-  public boolean visible(String permission, ScopeChain chain) {
-    decided.set();
-    return grants != null && grants.allowed(readOf(permission), chain);
-  }
-
   /** The permission that reads what {@code permission} acts on: {@code service.resource.get}. */
   public static String readOf(String permission) {
     int last = permission.lastIndexOf('.');

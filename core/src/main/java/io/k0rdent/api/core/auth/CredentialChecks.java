@@ -3,7 +3,6 @@ package io.k0rdent.api.core.auth;
 import io.k0rdent.api.core.resource.ApiKey;
 import io.vertx.core.Future;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -132,17 +131,6 @@ public final class CredentialChecks {
             AuthState.Kind.API_KEY, key.id());
       });
     });
-  }
-
-  /** The elements of {@code a} also in {@code b}, in {@code a}'s order. */
-  public static List<String> intersection(List<String> a, List<String> b) {
-    List<String> out = new ArrayList<>();
-    for (String r : a) {
-      if (b.contains(r) && !out.contains(r)) {
-        out.add(r);
-      }
-    }
-    return out;
   }
 
   /**

@@ -329,11 +329,6 @@ public final class Grants {
     }
   }
 
-  /** Number of compiled snapshots held (for tests and metrics). */
-  public int size() {
-    return compiled.size();
-  }
-
   /**
    * Whether the effective grants {@code grants} allow {@code permission} on {@code chain}; false for a
    * permission outside the catalogue.

@@ -76,14 +76,18 @@ public final class IntrospectEndpoint {
   private Future<JsonObject> active(Principal p) {
     Future<java.util.List<String>> roles = p.roles() != null ? Future.succeededFuture(p.roles())
         : grants.of(grants.principalOf(p.subject())).map(s -> s.roles());
-    return roles.map(r -> active(p, r));
+    return roles.map(r -> activeAnswer(p, r, issuer, audience));
   }
 
-  private JsonObject active(Principal p, java.util.List<String> roles) {
+  /**
+   * The active introspection answer (RFC 7662 §2.2 members and the contract's) for principal {@code p}
+   * with {@code roles}, from issuer {@code iss} for audience {@code aud}.
+   */
+  public static JsonObject activeAnswer(Principal p, java.util.List<String> roles, String iss, String aud) {
     JsonObject o = new JsonObject().put("active", true)
         .put("sub", p.subject())
-        .put("iss", issuer)
-        .put("aud", audience)
+        .put("iss", iss)
+        .put("aud", aud)
         .put("exp", p.expiresAt().getEpochSecond())
         .put("iat", p.issuedAt().getEpochSecond())
         .put("jti", p.tokenId())

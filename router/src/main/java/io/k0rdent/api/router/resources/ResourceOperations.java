@@ -124,10 +124,6 @@ public final class ResourceOperations<T extends Resource> {
     });
   }
 
-  /** The resource kind of messages ("organization"). */
-  public String kind() {
-    return kind;
-  }
 
   /**
    * updateX: applies {@code patch} (current → updated, already version+1; or {@code current} itself when
