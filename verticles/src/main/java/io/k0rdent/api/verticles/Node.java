@@ -197,15 +197,21 @@ public final class Node {
    * faces never get the same port (the OS may hand out a port again once its probe closed; two faces on
    * one port would share it, Vert.x balancing requests between them).
    */
+  /** Ports {@link #resolvePorts} chose in this process (for nodes started in one JVM, as tests do). */
+  private static final java.util.Set<Integer> GIVEN_PORTS = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private static int[] resolvePorts(int... ports) {
     int[] out = ports.clone();
     java.util.List<ServerSocket> probes = new java.util.ArrayList<>();
     try {
       for (int i = 0; i < out.length; i++) {
-        if (out[i] == 0) {
+        while (out[i] == 0) {
           ServerSocket s = new ServerSocket(0);
           probes.add(s);
-          out[i] = s.getLocalPort();
+          // never one this process handed out already: nodes starting together would race for it
+          if (GIVEN_PORTS.add(s.getLocalPort())) {
+            out[i] = s.getLocalPort();
+          }
         }
       }
       return out;
