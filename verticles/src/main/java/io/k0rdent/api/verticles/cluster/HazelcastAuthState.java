@@ -47,7 +47,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -740,8 +742,29 @@ public final class HazelcastAuthState implements AuthState {
     if (e instanceof ApiException a && a.status() == 503) {
       return a;
     }
-    LOG.debug("auth state unavailable", e);
+    warnUnavailable(e);
     return ApiException.unavailable("the auth state cannot be read right now; retry");
+  }
+
+  private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+  private static final AtomicLong LAST_WARN =
+      new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+  private static final AtomicLong SUPPRESSED = new AtomicLong();
+
+  /**
+   * Failing closed is an operator's concern: the cause at WARN, at most once per 10 s (with how many were
+   * not logged since), the rest at debug, so that an outage does not flood the log.
+   */
+  private static void warnUnavailable(Throwable e) {
+    long now = System.nanoTime();
+    long last = LAST_WARN.get();
+    if (now - last >= WARN_EVERY_NANOS && LAST_WARN.compareAndSet(last, now)) {
+      LOG.warn("auth state unavailable, answering 503 ({} more since the last warning): {}",
+          SUPPRESSED.getAndSet(0), e.toString());
+    } else {
+      SUPPRESSED.incrementAndGet();
+      LOG.debug("auth state unavailable", e);
+    }
   }
 
   /**
@@ -787,8 +810,12 @@ public final class HazelcastAuthState implements AuthState {
     }
     Context ctx = Vertx.currentContext();
     Promise<T> p = Promise.promise();
-    long timer = vertx.setTimer(options.timeout().toMillis(),
-        t -> p.tryFail(ApiException.unavailable("the auth state did not answer in time; retry")));
+    long timer = vertx.setTimer(options.timeout().toMillis(), t -> {
+      if (p.tryFail(ApiException.unavailable("the auth state did not answer in time; retry"))) {
+        warnUnavailable(new TimeoutException("no answer within " + options.timeout().toMillis()
+            + " ms"));
+      }
+    });
     work.onComplete(ar -> {
       vertx.cancelTimer(timer);
       if (ctx == null || ctx == Vertx.currentContext()) {

@@ -78,8 +78,13 @@ class GrantPropagationHttpTest {
     }
   }
 
+  /** The body of the last {@link #readProject} answer, for failure messages. */
+  String lastBody;
+
   int readProject(Api node) {
-    return node.get(PROJECTS + "/" + project, saToken).status();
+    Res r = node.get(PROJECTS + "/" + project, saToken);
+    lastBody = r.body();
+    return r.status();
   }
 
   /** Binds project-viewer on the project to the service account (on node A); the policy's id. */
@@ -109,7 +114,7 @@ class GrantPropagationHttpTest {
         return (now - since) / 1e6;
       }
       stale++;
-      assertThat(status).as("an unexpected answer while waiting").isIn(200, 404);
+      assertThat(status).as("an unexpected answer while waiting: %s", lastBody).isIn(200, 404);
       assertThat((now - since) / 1_000_000).as("not visible on node B within " + WITHIN_MILLIS + " ms")
           .isLessThan(WITHIN_MILLIS);
       Thread.sleep(5);
@@ -134,8 +139,9 @@ class GrantPropagationHttpTest {
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
     int status;
     while ((status = readProject(node)) != expected) {
-      assertThat(status).as("warming up").isIn(200, 404, 503);
-      assertThat(System.nanoTime()).as("the cluster did not settle within 30 s").isLessThan(deadline);
+      assertThat(status).as("warming up: %s", lastBody).isIn(200, 404, 503);
+      assertThat(System.nanoTime()).as("the cluster did not settle within 30 s; last answer %d %s", status, lastBody)
+          .isLessThan(deadline);
       Thread.sleep(20);
     }
   }
@@ -154,7 +160,7 @@ class GrantPropagationHttpTest {
       String policy = bind();
       long bound = System.nanoTime();
       // The node that took the change grants as soon as it answered.
-      assertThat(readProject(a.arc)).as("node A right after its create").isEqualTo(200);
+      assertThat(readProject(a.arc)).as("node A right after its create: %s", lastBody).isEqualTo(200);
       grant.add(until(b.arc, s -> s == 200, bound));
       // Node B answers from what it has cached: compiled grants, near-cached bindings.
       for (int k = 0; k < 3; k++) {
@@ -164,7 +170,7 @@ class GrantPropagationHttpTest {
       unbind(policy);
       long deleted = System.nanoTime();
       // Node A never grants again once it has acknowledged the DELETE.
-      assertThat(readProject(a.arc)).as("node A right after its DELETE").isEqualTo(404);
+      assertThat(readProject(a.arc)).as("node A right after its DELETE: %s", lastBody).isEqualTo(404);
       revoke.add(until(b.arc, s -> s == 404, deleted));
       grantedAfterDelete += stale > 0 ? 1 : 0;
       assertThat(readProject(a.arc)).isEqualTo(404);
