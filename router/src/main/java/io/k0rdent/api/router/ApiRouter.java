@@ -56,8 +56,8 @@ public final class ApiRouter {
    * and compiling them after a change), {@value #GRANTS_TIMER}.
    */
   private final Timer grantsTimer;
-  /** The timer of {@link #grantsTimer}: seconds, with a percentile histogram. */
-  public static final String GRANTS_TIMER = "k0rdent.authz.grants";
+  /** The timer of {@link #grantsTimer}: seconds, with a percentile histogram ({@link DecisionTimers}). */
+  public static final String GRANTS_TIMER = DecisionTimers.GRANTS;
   private final Map<io.vertx.ext.web.Route, String> templates = new java.util.IdentityHashMap<>();
   private final Map<String, java.util.SortedSet<String>> allowed = new java.util.LinkedHashMap<>();
   private static final java.util.Set<String> KNOWN_METHODS =
@@ -69,9 +69,8 @@ public final class ApiRouter {
     this.tokens = new ActiveTokens(services.keyRing(), services.issuer(), services.audience(), services.iam().checks(),
         services.iam().state(), VerifiedTokens.DEFAULT_CAPACITY);
     this.idempotency = new Idempotency(services.store().idempotency(), services.idempotencyTtl());
-    this.grantsTimer = Timer.builder(GRANTS_TIMER)
-        .description("Time to resolve a call's effective grants (the policy engine), per API call")
-        .publishPercentileHistogram().register(services.meters());
+    this.grantsTimer = DecisionTimers.timer(services.meters(), GRANTS_TIMER,
+        "Time to resolve a call's effective grants (the policy engine), per API call");
   }
 
   /** Body validators of every request schema in {@code doc}; build once per process and share. */

@@ -18,6 +18,7 @@ import io.k0rdent.api.core.resource.PrincipalRef;
 import io.k0rdent.api.core.resource.Slugs;
 import io.k0rdent.api.router.ApiServices;
 import io.k0rdent.api.router.Call;
+import io.k0rdent.api.router.DecisionTimers;
 import io.k0rdent.api.router.OperationHandler;
 import io.k0rdent.api.router.Reply;
 import io.vertx.core.Future;
@@ -74,6 +75,7 @@ public final class CheckApi {
   private final CredentialChecks checks;
   private final PermissionCatalog catalog;
   private final Targets targets;
+  private final io.micrometer.core.instrument.Timer decisions;
 
   public CheckApi(ApiServices services) {
     this.grants = services.grants();
@@ -82,6 +84,8 @@ public final class CheckApi {
     this.checks = services.iam().checks();
     this.catalog = grants.catalog();
     this.targets = new Targets(state);
+    this.decisions = DecisionTimers.timer(services.meters(), DecisionTimers.CHECK,
+        "Time to decide the checks of one /auth/check request (resolving the resources, then deciding)");
   }
 
   /** operationId → handler. */
@@ -101,14 +105,18 @@ public final class CheckApi {
     } else {
       whose = unavailableOnFailure(subjectGrants(call, subject));
     }
-    return whose.compose(snapshot -> unavailableOnFailure(chains(asked)).map(chains -> {
-      JsonArray results = new JsonArray();
-      for (Check c : asked) {
-        ScopeChain chain = chains.get(key(c));
-        results.add(new JsonObject().put("allowed", Grants.allowed(snapshot, c.action(), chain)));
-      }
-      return Reply.ok(new JsonObject().put("results", results));
-    }));
+    return whose.compose(snapshot -> {
+      long started = System.nanoTime();
+      return unavailableOnFailure(chains(asked)).map(chains -> {
+        JsonArray results = new JsonArray();
+        for (Check c : asked) {
+          ScopeChain chain = chains.get(key(c));
+          results.add(new JsonObject().put("allowed", Grants.allowed(snapshot, c.action(), chain)));
+        }
+        decisions.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+        return Reply.ok(new JsonObject().put("results", results));
+      });
+    });
   }
 
   /** The checks of a schema-valid body; 400 naming every action outside the catalogue. */
