@@ -133,6 +133,12 @@ public final class Node {
     return services;
   }
 
+  /** This node's embedded Hazelcast member (the Vert.x cluster manager's); for tools and tests. */
+  public HazelcastInstance hazelcast() {
+    return ((HazelcastClusterManager) ((io.vertx.core.internal.VertxInternal) vertx).clusterManager())
+        .getHazelcastInstance();
+  }
+
   /** Starts a node; the future fails (and everything started is released) when any step fails. */
   public static Future<Node> start(Settings settings, Mode mode) {
     Settings.Http http = settings.http();

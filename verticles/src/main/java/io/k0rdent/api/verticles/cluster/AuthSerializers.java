@@ -435,7 +435,7 @@ final class AuthSerializers {
     @Override
     public HazelcastAuthState.Populate read(CompactReader r) {
       return new HazelcastAuthState.Populate(r.readNullableInt64("expectedNonce"), r.readCompact("value"),
-          r.readInt64("ttlMillis"));
+          r.readInt64("ttlMillis"), r.readInt64("notAfter"));
     }
 
     @Override
@@ -443,6 +443,7 @@ final class AuthSerializers {
       w.writeNullableInt64("expectedNonce", p.expectedNonce());
       w.writeCompact("value", p.value());
       w.writeInt64("ttlMillis", p.ttlMillis());
+      w.writeInt64("notAfter", p.notAfter());
     }
 
     @Override

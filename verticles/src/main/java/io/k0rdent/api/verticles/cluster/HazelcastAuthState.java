@@ -92,9 +92,12 @@ import org.slf4j.LoggerFactory;
  * already in the entry (the CAS fails, nothing is cached, the lookup still answers what it read, being
  * concurrent with the change) or written after the populate (and replaces it). Nonces are random per mark,
  * so a second change is never mistaken for the first. The one remaining hole, a fence that expired before
- * the populate, is closed by not populating when the lookup has run for more than half the fence's
- * lifetime. No clocks are compared across nodes for this; the only cross-node clock use is a tombstone's
- * expiry ({@code until}), where a skew of a few hundred milliseconds only shortens or lengthens the 5 s.
+ * the populate, is closed by populating only within half the fence's lifetime of the lookup's start: the
+ * lookup does not send a populate after that, and the populate (which the answer waits for only briefly,
+ * {@link #POPULATE_WAIT_MILLIS}, so that a slow cache fill never delays an answer the store gave) carries
+ * that deadline and does nothing when it arrives later. The deadline is read on the partition owner's clock, so a skew between nodes beyond the margin
+ * (15 s by default) would weaken it; the other cross-node clock use is a tombstone's expiry
+ * ({@code until}), where a skew of a few hundred milliseconds only shortens or lengthens the 5 s.
  *
  * <h2>Revocations</h2>
  * {@link #revoke} writes the store, this node's memory, the IMap {@value #REVOKED} (jti → expiry in epoch
@@ -144,6 +147,8 @@ public final class HazelcastAuthState implements AuthState {
   public static final int DEFAULT_ROLE_SET_CACHE_MAX = 100_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(HazelcastAuthState.class);
+  /** How long an answer read from the store waits for its cache fill before it is answered anyway. */
+  static final long POPULATE_WAIT_MILLIS = 250;
   private static final String REVOKED_EVENT = "REVOKED";
 
   /**
@@ -234,14 +239,18 @@ public final class HazelcastAuthState implements AuthState {
 
   /**
    * The read-through's compare-and-set, run on the key's partition: stores {@code value} for
-   * {@code ttlMillis} if the entry is absent or still the mark with {@code expectedNonce}; answers whether it
-   * did. See the class comment for why this keeps stale reads out.
+   * {@code ttlMillis} if the entry is absent or still the mark with {@code expectedNonce}, and only until
+   * {@code notAfter} (epoch ms on the partition owner's clock); answers whether it did. See the class
+   * comment for why this keeps stale reads out.
    */
-  record Populate(Long expectedNonce, Object value, long ttlMillis)
+  record Populate(Long expectedNonce, Object value, long ttlMillis, long notAfter)
       implements EntryProcessor<String, Object, Boolean> {
 
     @Override
     public Boolean process(Map.Entry<String, Object> entry) {
+      if (System.currentTimeMillis() > notAfter) {
+        return false; // arrived too late: a fence may have come and gone meanwhile
+      }
       Object current = entry.getValue();
       boolean expected = current == null
           || expectedNonce != null && current instanceof Mark m && m.nonce() == expectedNonce;
@@ -334,7 +343,7 @@ public final class HazelcastAuthState implements AuthState {
     GroupList groups = new GroupList(List.of("g"));
     Mark mark = new Mark(false, 0, 0);
     for (Object o : List.of(sa, cred, key, user, org, project, role, bindings, groups, mark, new Event("x", "x", 0),
-        new Populate(0L, mark, 1))) {
+        new Populate(0L, mark, 1, 0))) {
       ss.toData(o);
     }
   }
@@ -437,24 +446,31 @@ public final class HazelcastAuthState implements AuthState {
     Long expectedNonce = seen instanceof Mark m ? m.nonce() : null;
     return storeGet(kind, id).compose(found -> {
       T answer = type.cast(found);
-      if (System.nanoTime() - started >= options.changeFence().toNanos() / 2) {
+      long margin = options.changeFence().toMillis() / 2 - (System.nanoTime() - started) / 1_000_000;
+      if (margin <= 0) {
         return Future.succeededFuture(answer); // too late to cache safely: a fence may have come and gone
       }
       long ttl = found != null ? options.entryTtl().toMillis() : options.absentTtl().toMillis();
       Object entry = found != null ? found : new Mark(false, System.currentTimeMillis() + ttl, nonce());
-      Future<Boolean> populated;
+      // The store answered: that is the answer. It waits for the cache fill (normally well under a
+      // millisecond, so that the caller's next lookup is a hit) at most POPULATE_WAIT: a slow or failed
+      // fill (a busy partition owner, a migration) never delays the answer further nor turns it into a 503.
+      Promise<T> answered = Promise.promise();
       try {
-        populated = onContext(maps.get(kind).submitToKey(id, new Populate(expectedNonce, entry, ttl)));
+        Populate populate = new Populate(expectedNonce, entry, ttl, System.currentTimeMillis() + margin);
+        long timer = vertx.setTimer(POPULATE_WAIT_MILLIS, t -> answered.tryComplete(answer));
+        onContext(maps.get(kind).submitToKey(id, populate)).onComplete(ar -> {
+          vertx.cancelTimer(timer);
+          if (ar.failed()) {
+            LOG.debug("caching {} {} failed: {}", kind, id, ar.cause().toString());
+          }
+          answered.tryComplete(answer);
+        });
       } catch (RuntimeException e) {
-        populated = Future.failedFuture(e);
+        LOG.debug("caching {} {} failed: {}", kind, id, e.toString());
+        answered.tryComplete(answer);
       }
-      // The store answered: a failure to cache is logged, not turned into a refusal.
-      return populated.transform(ar -> {
-        if (ar.failed()) {
-          LOG.debug("caching {} {} failed: {}", kind, id, ar.cause().toString());
-        }
-        return Future.succeededFuture(answer);
-      });
+      return answered.future();
     });
   }
 

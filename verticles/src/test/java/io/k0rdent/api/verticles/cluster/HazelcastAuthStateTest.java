@@ -589,8 +589,8 @@ class HazelcastAuthStateTest {
         new HazelcastAuthState.GroupList(List.of()),
         new HazelcastAuthState.Mark(true, 123, -5),
         new HazelcastAuthState.Event("REVOKED", "jti", 42),
-        new HazelcastAuthState.Populate(null, new HazelcastAuthState.Mark(false, 1, 2), 1000),
-        new HazelcastAuthState.Populate(9L, apiKey("k2"), 1000));
+        new HazelcastAuthState.Populate(null, new HazelcastAuthState.Mark(false, 1, 2), 1000, 77),
+        new HazelcastAuthState.Populate(9L, apiKey("k2"), 1000, Long.MAX_VALUE));
     for (Object value : values) {
       Data data = mine.toData(value);
       assertThat(data.isCompact()).as("%s is Compact", value.getClass().getSimpleName()).isTrue();

@@ -159,15 +159,17 @@ class GrantPropagationHttpTest {
     for (int i = 0; i < TRIALS; i++) {
       String policy = bind();
       long bound = System.nanoTime();
-      // The node that took the change grants as soon as it answered.
-      assertThat(readProject(a.arc)).as("node A right after its create: %s", lastBody).isEqualTo(200);
-      grant.add(until(b.arc, s -> s == 200, bound));
-      // Node B answers from what it has cached: compiled grants, near-cached bindings.
-      for (int k = 0; k < 3; k++) {
-        assertThat(readProject(b.arc)).isEqualTo(200);
+      try {
+        // The node that took the change grants as soon as it answered.
+        assertThat(readProject(a.arc)).as("node A right after its create: %s", lastBody).isEqualTo(200);
+        grant.add(until(b.arc, s -> s == 200, bound));
+        // Node B answers from what it has cached: compiled grants, near-cached bindings.
+        for (int k = 0; k < 3; k++) {
+          assertThat(readProject(b.arc)).isEqualTo(200);
+        }
+      } finally {
+        unbind(policy); // also when the trial failed: the next test starts from no binding
       }
-
-      unbind(policy);
       long deleted = System.nanoTime();
       // Node A never grants again once it has acknowledged the DELETE.
       assertThat(readProject(a.arc)).as("node A right after its DELETE: %s", lastBody).isEqualTo(404);

@@ -25,12 +25,40 @@ public record TwoNodes(PgTestDatabase db, TestNode a, TestNode b) implements Aut
     CompletableFuture<TestNode> fa = CompletableFuture.supplyAsync(() -> TestNode.start(overrides(db, cluster, pa, pb)));
     CompletableFuture<TestNode> fb = CompletableFuture.supplyAsync(() -> TestNode.start(overrides(db, cluster, pb, pa)));
     try {
-      return new TwoNodes(db, fa.join(), fb.join());
-    } catch (RuntimeException e) {
+      TwoNodes nodes = new TwoNodes(db, fa.join(), fb.join());
+      nodes.awaitClusterSafe();
+      return nodes;
+    } catch (RuntimeException | AssertionError e) {
       fa.thenAccept(TestNode::close);
       fb.thenAccept(TestNode::close);
       db.drop();
       throw e;
+    }
+  }
+
+  /**
+   * Waits (up to 60 s) until each member sees both and the cluster is safe: every partition has its
+   * owner and its backup in sync, so no migration is still moving the maps the tests read while they
+   * measure. Fails when the two never formed one cluster.
+   */
+  void awaitClusterSafe() {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      int sizeA = a.node().hazelcast().getCluster().getMembers().size();
+      int sizeB = b.node().hazelcast().getCluster().getMembers().size();
+      if (sizeA == 2 && sizeB == 2 && a.node().hazelcast().getPartitionService().isClusterSafe()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("the two members did not form one safe cluster within 60 s (members seen: "
+            + sizeA + " and " + sizeB + ")");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted", e);
+      }
     }
   }
 
