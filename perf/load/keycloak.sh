@@ -32,7 +32,8 @@ case "${1:-}" in
 esac
 source perf/load/lib.sh
 require_jars
-require_tools psql
+require_tools
+command -v psql >/dev/null || { echo "psql (PostgreSQL's client) is needed: Keycloak and the product use a fresh database each" >&2; exit 2; }
 
 KC_VERSION=${KC_VERSION:-26.7.3}
 KC_JAVA_HOME=${KC_JAVA_HOME:-}
