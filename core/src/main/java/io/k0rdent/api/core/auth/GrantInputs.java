@@ -46,14 +46,46 @@ public final class GrantInputs {
     if (path == null) {
       return null;
     }
-    String p = path.replaceFirst("^/v1/regions/[^/]+/", "");
-    while (p.startsWith("/")) {
-      p = p.substring(1);
+    String p = trimSlashes(withoutRegion(path));
+    // organizations/<org>/projects/<p>... → projects/<p>...
+    if (p.startsWith(ORGANIZATIONS)) {
+      int orgEnd = p.indexOf('/', ORGANIZATIONS.length());
+      if (orgEnd > ORGANIZATIONS.length() && p.startsWith(PROJECTS, orgEnd + 1)) {
+        int id = orgEnd + 1 + PROJECTS.length();
+        if (id < p.length() && p.charAt(id) != '/') {
+          return p.substring(orgEnd + 1);
+        }
+      }
     }
-    while (p.endsWith("/")) {
-      p = p.substring(0, p.length() - 1);
+    return p;
+  }
+
+  private static final String REGIONS = "/v1/regions/";
+  private static final String ORGANIZATIONS = "organizations/";
+  private static final String PROJECTS = "projects/";
+
+  /** {@code path} without a leading {@code /v1/regions/<region>/} (a non-empty region), else as it is. */
+  public static String withoutRegion(String path) {
+    if (path.startsWith(REGIONS)) {
+      int end = path.indexOf('/', REGIONS.length());
+      if (end > REGIONS.length()) {
+        return path.substring(end + 1);
+      }
     }
-    return p.replaceFirst("^organizations/[^/]+/(projects/[^/]+)", "$1");
+    return path;
+  }
+
+  /** {@code s} without leading and trailing slashes. */
+  public static String trimSlashes(String s) {
+    int from = 0;
+    int to = s.length();
+    while (from < to && s.charAt(from) == '/') {
+      from++;
+    }
+    while (to > from && s.charAt(to - 1) == '/') {
+      to--;
+    }
+    return from == 0 && to == s.length() ? s : s.substring(from, to);
   }
 
   /** The engine's form of a custom role. */

@@ -37,7 +37,7 @@ public final class Targets {
     }
     String path = GrantInputs.resourceKey(resource);
     // organizations/<org>/projects/<p>/...: the same target as projects/<p>/..., if <p> is <org>'s
-    String[] given = resource.replaceFirst("^/v1/regions/[^/]+/", "").replaceAll("^/+|/+$", "").split("/", -1);
+    String[] given = GrantInputs.trimSlashes(GrantInputs.withoutRegion(resource)).split("/", -1);
     String claimedOrg = given.length >= 4 && given[0].equals("organizations") && given[2].equals("projects")
         ? given[1] : null;
     String[] parts = path.split("/", -1);

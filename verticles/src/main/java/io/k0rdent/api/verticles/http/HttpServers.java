@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -78,10 +79,9 @@ public final class HttpServers {
     if (!hostIsValid(req)) {
       return ApiException.badRequest("INVALID_HOST", "the Host header is missing, repeated or malformed");
     }
-    for (String name : SINGLE_VALUED) {
-      if (req.headers().getAll(name).size() > 1) {
-        return ApiException.badRequest("REPEATED_HEADER", "send one " + name + " header, not several");
-      }
+    String repeated = repeatedSingleValued(req);
+    if (repeated != null) {
+      return ApiException.badRequest("REPEATED_HEADER", "send one " + repeated + " header, not several");
     }
     String te = req.getHeader("Transfer-Encoding");
     if (te != null && (!te.trim().equalsIgnoreCase("chunked") || req.getHeader("Content-Length") != null)) {
@@ -119,6 +119,26 @@ public final class HttpServers {
     }
   }
 
+  /** The first of {@link #SINGLE_VALUED} that {@code req} repeats, or null: one pass over the headers. */
+  private static String repeatedSingleValued(HttpServerRequest req) {
+    int seen = 0; // bit i: SINGLE_VALUED.get(i) seen once
+    for (Map.Entry<String, String> h : req.headers()) {
+      String name = h.getKey();
+      for (int i = 0; i < SINGLE_VALUED.size(); i++) {
+        if (SINGLE_VALUED.get(i).equalsIgnoreCase(name)) {
+          if ((seen & (1 << i)) != 0) {
+            return SINGLE_VALUED.get(i);
+          }
+          seen |= 1 << i;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The last Host value each thread found valid: nearly every request repeats it, so the pattern runs once. */
+  private static final ThreadLocal<String> LAST_VALID_HOST = new ThreadLocal<>();
+
   static boolean hostIsValid(HttpServerRequest req) {
     if (req.version() == HttpVersion.HTTP_2) {
       return true;
@@ -130,8 +150,16 @@ public final class HttpServers {
     if (hosts.isEmpty()) {
       return true;
     }
-    Matcher m = HOST.matcher(hosts.get(0));
-    return m.matches() && (m.group(1) == null || Integer.parseInt(m.group(1)) <= 65535);
+    String host = hosts.get(0);
+    if (host.equals(LAST_VALID_HOST.get())) {
+      return true;
+    }
+    Matcher m = HOST.matcher(host);
+    boolean valid = m.matches() && (m.group(1) == null || Integer.parseInt(m.group(1)) <= 65535);
+    if (valid) {
+      LAST_VALID_HOST.set(host);
+    }
+    return valid;
   }
 
   private static void invalid(HttpServerRequest req) {
