@@ -43,8 +43,6 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -142,7 +140,7 @@ public final class Node {
   /** Starts a node; the future fails (and everything started is released) when any step fails. */
   public static Future<Node> start(Settings settings, Mode mode) {
     Settings.Http http = settings.http();
-    int[] ports = resolvePorts(http.arcPort(), http.atlasPort(), http.managementPort());
+    int[] ports = FreePorts.resolve(http.arcPort(), http.atlasPort(), http.managementPort());
     int arcPort = ports[0];
     int atlasPort = ports[1];
     int managementPort = ports[2];
@@ -196,42 +194,6 @@ public final class Node {
           });
     });
     return Future.fromCompletionStage(result);
-  }
-
-  /**
-   * The ports, each 0 replaced by a free one. The probe sockets stay open until all are chosen, so two
-   * faces never get the same port (the OS may hand out a port again once its probe closed; two faces on
-   * one port would share it, Vert.x balancing requests between them).
-   */
-  /** Ports {@link #resolvePorts} chose in this process (for nodes started in one JVM, as tests do). */
-  private static final java.util.Set<Integer> GIVEN_PORTS = java.util.concurrent.ConcurrentHashMap.newKeySet();
-
-  private static int[] resolvePorts(int... ports) {
-    int[] out = ports.clone();
-    java.util.List<ServerSocket> probes = new java.util.ArrayList<>();
-    try {
-      for (int i = 0; i < out.length; i++) {
-        while (out[i] == 0) {
-          ServerSocket s = new ServerSocket(0);
-          probes.add(s);
-          // never one this process handed out already: nodes starting together would race for it
-          if (GIVEN_PORTS.add(s.getLocalPort())) {
-            out[i] = s.getLocalPort();
-          }
-        }
-      }
-      return out;
-    } catch (IOException e) {
-      throw new IllegalStateException("no free port", e);
-    } finally {
-      for (ServerSocket s : probes) {
-        try {
-          s.close();
-        } catch (IOException ignored) {
-          // a probe that does not close cleanly still frees its port
-        }
-      }
-    }
   }
 
   private static Future<Store> openStore(Vertx vertx, Settings.Database db) {

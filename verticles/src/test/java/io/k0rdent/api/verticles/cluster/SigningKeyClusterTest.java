@@ -12,7 +12,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -39,10 +38,7 @@ class SigningKeyClusterTest {
 
   @Test
   void aRotationOnOneNodeReachesTheOtherWithinASecond() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = io.k0rdent.api.verticles.FreePorts.one();
     String cluster = "keys-" + UUID.randomUUID();
     Vertx one = member(cluster, port);
     Vertx two = member(cluster, port);

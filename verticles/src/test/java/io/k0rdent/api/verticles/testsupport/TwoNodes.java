@@ -1,8 +1,5 @@
 package io.k0rdent.api.verticles.testsupport;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -19,7 +16,7 @@ public record TwoNodes(PgTestDatabase db, TestNode a, TestNode b) implements Aut
   public static TwoNodes start(String prefix) {
     PgTestDatabase db = PgTestDatabase.create();
     String cluster = prefix + "-" + UUID.randomUUID();
-    int[] ports = freePorts(2);
+    int[] ports = io.k0rdent.api.verticles.FreePorts.of(2);
     int pa = ports[0];
     int pb = ports[1];
     CompletableFuture<TestNode> fa = CompletableFuture.supplyAsync(() -> TestNode.start(overrides(db, cluster, pa, pb)));
@@ -58,31 +55,6 @@ public record TwoNodes(PgTestDatabase db, TestNode a, TestNode b) implements Aut
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new AssertionError("interrupted", e);
-      }
-    }
-  }
-
-  /** {@code n} distinct free ports: the probes stay open until all are chosen. */
-  private static int[] freePorts(int n) {
-    ServerSocket[] probes = new ServerSocket[n];
-    try {
-      int[] out = new int[n];
-      for (int i = 0; i < n; i++) {
-        probes[i] = new ServerSocket(0);
-        out[i] = probes[i].getLocalPort();
-      }
-      return out;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      for (ServerSocket s : probes) {
-        if (s != null) {
-          try {
-            s.close();
-          } catch (IOException ignored) {
-            // closed enough
-          }
-        }
       }
     }
   }
