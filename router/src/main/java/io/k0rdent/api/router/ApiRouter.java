@@ -132,7 +132,11 @@ public final class ApiRouter {
         continue;
       }
       String regex = regexOf(op.path());
-      var route = router.routeWithRegex(HttpMethod.valueOf(op.method()), regex);
+      // A literal path routes by string comparison (vertx-web's exact path: a trailing slash is accepted,
+      // as the regex accepts it); a templated one, or one with ':' (a vertx-web parameter), by its regex.
+      boolean literal = op.path().indexOf('{') < 0 && op.path().indexOf(':') < 0;
+      var route = literal ? router.route(HttpMethod.valueOf(op.method()), op.path())
+          : router.routeWithRegex(HttpMethod.valueOf(op.method()), regex);
       var methods = allowed.computeIfAbsent(regex, x -> new java.util.TreeSet<>());
       methods.add(op.method());
       if (op.method().equals("GET")) {

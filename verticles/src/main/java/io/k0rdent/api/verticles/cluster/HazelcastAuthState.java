@@ -1,6 +1,7 @@
 package io.k0rdent.api.verticles.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.internal.nearcache.NearCache;
 import com.hazelcast.map.EntryProcessor;
 import com.hazelcast.map.ExtendedMapEntry;
 import com.hazelcast.map.IMap;
@@ -266,6 +267,8 @@ public final class HazelcastAuthState implements AuthState {
   private final Store store;
   private final Options options;
   private final Map<Kind, IMap<String, Object>> maps = new EnumMap<>(Kind.class);
+  /** Each map's near cache (internal Hazelcast API), read directly on lookups; absent for maps without one. */
+  private final Map<Kind, NearCache<Object, Object>> nearCaches = new EnumMap<>(Kind.class);
   private final IMap<String, Long> revokedMap;
   private final ITopic<Event> events;
   private final UUID listenerId;
@@ -284,7 +287,11 @@ public final class HazelcastAuthState implements AuthState {
     this.options = options;
     this.usage = new UsageBatcher(store);
     for (Kind kind : Kind.values()) {
-      maps.put(kind, hz.getMap(mapName(kind)));
+      IMap<String, Object> map = hz.getMap(mapName(kind));
+      maps.put(kind, map);
+      if (map instanceof NearCachedMapProxyImpl<String, Object> p) {
+        nearCaches.put(kind, p.getNearCache());
+      }
     }
     revokedMap = hz.getMap(REVOKED);
     events = hz.getReliableTopic(EVENTS);
@@ -406,6 +413,18 @@ public final class HazelcastAuthState implements AuthState {
   private <T> Future<T> lookup(Kind kind, String id, Class<T> type) {
     if (id == null || id.isEmpty()) {
       return Future.succeededFuture();
+    }
+    // The near cache first, directly: the common case, without getAsync's future (~7 % of an /auth/check).
+    NearCache<Object, Object> near = nearCaches.get(kind);
+    if (near != null) {
+      Object local = near.get(id);
+      if (local != null && local != NearCache.NOT_CACHED && local != NearCache.CACHED_AS_NULL
+          && !(local instanceof com.hazelcast.internal.serialization.Data)) {
+        Future<T> hit = hit(local, type);
+        if (hit != null) {
+          return hit;
+        }
+      }
     }
     long started = System.nanoTime();
     CompletableFuture<Object> cached;
