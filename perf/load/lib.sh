@@ -16,12 +16,16 @@ require_jars() {
   done
 }
 
-require_tools() { # wrk, jq, curl (+ any extra packages named), installed with apt-get when missing
+require_tools() { # the commands named (default: wrk jq curl), installed with apt-get when missing
   local need=() t
-  for t in wrk jq curl "$@"; do command -v "$t" >/dev/null || need+=("$t"); done
+  (( $# )) || set -- wrk jq curl
+  for t in "$@"; do command -v "$t" >/dev/null || need+=("$t"); done
   if (( ${#need[@]} )); then
     echo "installing ${need[*]} (apt-get)" >&2
-    if [[ $(id -u) -eq 0 ]]; then apt-get install -y "${need[@]}" >/dev/null; else sudo apt-get install -y "${need[@]}" >/dev/null; fi
+    local sudo=(); [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+    # On a machine whose package lists were never fetched, install fails until apt-get update ran.
+    "${sudo[@]}" apt-get install -y "${need[@]}" >/dev/null 2>&1 \
+      || { "${sudo[@]}" apt-get update >/dev/null && "${sudo[@]}" apt-get install -y "${need[@]}" >/dev/null; }
   fi
 }
 
@@ -155,7 +159,8 @@ drive() {
 conditions() {
   local commit dirty=""
   commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-  [[ -n $(git status --porcelain 2>/dev/null) ]] && dirty=" (with uncommitted changes)"
+  # perf/RESULTS.md does not count: an earlier script of the same run may just have appended to it.
+  [[ -n $(git status --porcelain -- . ':!perf/RESULTS.md' 2>/dev/null) ]] && dirty=" (with uncommitted changes)"
   echo "Commit \`$commit\`$dirty. JVM: $(java -version 2>&1 | tr '\n' ' ' | sed 's/ *$//'); no VM options."
   echo "Cores (\`nproc\`): $(nproc) ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1))."
   echo "Load average (1/5/15 min) before the first wrk phase: $LOAD_BEFORE; after the last: $LOAD_AFTER."
