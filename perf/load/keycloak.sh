@@ -9,7 +9,7 @@
 # Needs the project's jars (./mvnw -q -DskipTests package) and the Keycloak distribution
 # org.keycloak:keycloak-quarkus-dist:$KC_VERSION (tar.gz) from Maven Central, which it fetches into the
 # local Maven repository with ./mvnw dependency:get when missing, unpacks into perf/target/keycloak and
-# configures once (kc.sh build --db=postgres). Keycloak runs with `kc.sh start --optimized` (production
+# configures once (kc.sh build --db=postgres --cache=local). Keycloak runs with `kc.sh start --optimized` (production
 # mode) over plain HTTP on loopback, against a fresh PostgreSQL database (127.0.0.1:5432, dropped at
 # the end); realm perf, confidential client perf-client with service accounts and an audience mapper, so
 # its access tokens introspect as active.
@@ -55,14 +55,15 @@ if [[ ! -f $TGZ ]]; then
 fi
 KC_PARENT=perf/target/keycloak
 KC_HOME="$KC_PARENT/keycloak-$KC_VERSION"
-if [[ ! -f "$KC_HOME/.configured-postgres" ]]; then
-  echo "unpacking and configuring Keycloak $KC_VERSION (kc.sh build --db=postgres)" >&2
+if [[ ! -f "$KC_HOME/.configured-postgres-local" ]]; then
+  echo "unpacking and configuring Keycloak $KC_VERSION (kc.sh build --db=postgres --cache=local)" >&2
   rm -rf "$KC_HOME"
   mkdir -p "$KC_PARENT"
   tar xzf "$TGZ" -C "$KC_PARENT"
-  JAVA_HOME=${KC_JAVA_HOME:-${JAVA_HOME:-}} "$KC_HOME/bin/kc.sh" build --db=postgres --health-enabled=true \
+  # --cache=local: one node, no JGroups cluster ports (two runs at once would otherwise find each other).
+  JAVA_HOME=${KC_JAVA_HOME:-${JAVA_HOME:-}} "$KC_HOME/bin/kc.sh" build --db=postgres --cache=local --health-enabled=true \
     >"$WORK/keycloak-build.log" 2>&1 || { tail -20 "$WORK/keycloak-build.log" >&2; exit 1; }
-  touch "$KC_HOME/.configured-postgres"
+  touch "$KC_HOME/.configured-postgres-local"
 fi
 
 # --- 2. Keycloak, production mode, its own database ------------------------------------------------
@@ -146,7 +147,7 @@ KC_JVM=$("${KC_JAVA_HOME:-${JAVA_HOME:-/usr}}/bin/java" -version 2>&1 | head -1)
   echo "Product: \`dev --pg-url\` (PostgreSQL on this machine, like Keycloak), rate limits off, service account"
   echo "loadsa@perf.iam (client_secret_basic)."
   echo "Keycloak $KC_VERSION (keycloak-quarkus-dist from Maven Central), \`kc.sh start --optimized\` (production"
-  echo "mode; JVM: $KC_JVM), HTTP on loopback, PostgreSQL on this machine, default cache (local Infinispan);"
+  echo "mode; JVM: $KC_JVM), HTTP on loopback, PostgreSQL on this machine, \`--cache=local\` (one node);"
   echo "realm perf, confidential client perf-client (client_credentials, audience mapper). Same wrk settings;"
   echo "both servers run during the whole run, one driven at a time. Token: form grant_type=client_credentials"
   echo "with Basic; introspect: form token=<a valid access token> with Basic; revoke: form token=<one of 512"
