@@ -65,9 +65,10 @@ rows() {
   echo "Default JDK: $(vm_of default)$([[ -n $SECOND ]] && echo "; second: $(vm_of jdk25)")."
   echo "Each benchmark's own settings (forks, iterations, mode: see its class), one thread, \`-prof gc\`; B/op ="
   echo "gc.alloc.rate.norm. Ratio = JDK 25 score / default-JDK score (for times, below 1 means JDK 25 is faster)."
+  echo "Each benchmark class carries its own baseline (HashMap.get, parseOnly, HS256, oneField): compare within a class."
   echo
   if [[ -n $SECOND ]]; then
-    echo "| benchmark | JDK 17 | ± | B/op | JDK 25 | ± | B/op | ratio |"
+    echo "| benchmark | default JDK | ± | B/op | JDK 25 | ± | B/op | ratio |"
     echo "|---|---:|---:|---:|---:|---:|---:|---:|"
     join -t $'\t' <(rows "$OUT/default.json" | sort -t $'\t' -k1,1) <(rows "$SECOND" | sort -t $'\t' -k1,1) |
       awk -F'\t' '{ printf "| %s | %.3f %s | %.3f | %.0f | %.3f | %.3f | %.0f | %.2f |\n", $1, $2, $4, $3, $5, $6, $7, $9, ($2 > 0 ? $6 / $2 : 0) }'

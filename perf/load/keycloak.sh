@@ -44,7 +44,10 @@ MGMT_PORT=$((PORT + 2))
 KC_PORT=$((PORT + 3))
 KC_MGMT_PORT=$((PORT + 4))
 KC="http://127.0.0.1:$KC_PORT"
+# The databases are created through PG_URL; Keycloak and the product connect to 127.0.0.1:5432 as postgres
+# without a password (this machine's trust authentication), so PG_URL must name that same server.
 PG_URL=${PG_URL:-postgresql://postgres@127.0.0.1:5432}
+require_free_ports "$ARC_PORT" "$ATLAS_PORT" "$MGMT_PORT" "$KC_PORT" "$KC_MGMT_PORT"
 
 # --- 1. Keycloak: fetch, unpack, configure once ---------------------------------------------------
 M2=${MAVEN_REPO:-$HOME/.m2/repository}
@@ -77,7 +80,8 @@ JAVA_HOME=${KC_JAVA_HOME:-${JAVA_HOME:-}} \
   --db-url="jdbc:postgresql://127.0.0.1:5432/$KC_DB" --db-username=postgres --db-password=unused \
   --http-enabled=true --http-host=127.0.0.1 --http-port="$KC_PORT" --http-management-port="$KC_MGMT_PORT" \
   --hostname-strict=false --log-level=WARN >"$WORK/keycloak.log" 2>&1 &
-PIDS+=("$!")
+KC_PID=$!
+PIDS+=("$KC_PID")
 
 # --- 3. the product (dev mode on PostgreSQL, as Keycloak), started while Keycloak boots -------------
 API_DB="k0rdent_perf_api_$$"
@@ -87,6 +91,7 @@ start_product "$ARC_PORT" "$ATLAS_PORT" "$MGMT_PORT" --pg-url "$PG_URL/$API_DB"
 setup_tenant
 
 for _ in $(seq 1 300); do
+  kill -0 "$KC_PID" 2>/dev/null || { echo "Keycloak exited; log:" >&2; tail -30 "$WORK/keycloak.log" >&2; exit 1; }
   curl -sf "http://127.0.0.1:$KC_MGMT_PORT/health/ready" >/dev/null && break
   sleep 0.5
 done
@@ -138,6 +143,11 @@ LOAD_BASIC=$KC_BASIC LOAD_SUBJECTS_FILE="$WORK/kc-revoke.txt" drive "Keycloak re
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- 5. report ---------------------------------------------------------------------------------------
+# A target without a RESULT line leaves NAMES short: the pairs below would be shifted (or unbound).
+if (( FAILED )); then
+  echo "FAILED: some target answered non-2xx, had socket errors or printed no RESULT; nothing written to perf/RESULTS.md" >&2
+  exit 1
+fi
 KC_JVM=$("${KC_JAVA_HOME:-${JAVA_HOME:-/usr}}/bin/java" -version 2>&1 | head -1)
 {
   echo
@@ -150,7 +160,7 @@ KC_JVM=$("${KC_JAVA_HOME:-${JAVA_HOME:-/usr}}/bin/java" -version 2>&1 | head -1)
   echo "mode; JVM: $KC_JVM), HTTP on loopback, PostgreSQL on this machine, \`--cache=local\` (one node);"
   echo "realm perf, confidential client perf-client (client_credentials, audience mapper). Same wrk settings;"
   echo "both servers run during the whole run, one driven at a time. Token: form grant_type=client_credentials"
-  echo "with Basic; introspect: form token=<a valid access token> with Basic; revoke: form token=<one of 512"
+  echo "with Basic; introspect: form token=<a valid access token> with Basic; revoke: form token=<one of $REVOKE_POOL"
   echo "access tokens of the client, cycled: revoked on the first pass, already revoked after> with Basic."
   echo "Ratio = k0rdent requests/s / Keycloak requests/s."
   echo
@@ -165,10 +175,6 @@ KC_JVM=$("${KC_JAVA_HOME:-${JAVA_HOME:-/usr}}/bin/java" -version 2>&1 | head -1)
 } >"$WORK/table.md"
 
 cat "$WORK/table.md"
-if (( FAILED )); then
-  echo "FAILED: some target answered non-2xx (or had socket errors); nothing written to perf/RESULTS.md" >&2
-  exit 1
-fi
 if [[ $MODE == smoke ]]; then
   echo "smoke run: nothing written to perf/RESULTS.md" >&2
 else

@@ -16,6 +16,16 @@ require_jars() {
   done
 }
 
+require_free_ports() { # port...: exit 2 if anything already listens on one (it would answer in our place)
+  local p
+  for p in "$@"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      echo "port $p (127.0.0.1) is already in use; set LOAD_PORT to move this script's ports" >&2
+      exit 2
+    fi
+  done
+}
+
 require_tools() { # the commands named (default: wrk jq curl), installed with apt-get when missing
   local need=() t
   (( $# )) || set -- wrk jq curl
@@ -37,19 +47,27 @@ cleanup() {
   local rc=$? pid cmd
   for pid in "${PIDS[@]}"; do
     if kill -0 "$pid" 2>/dev/null; then
+      pkill -TERM -P "$pid" 2>/dev/null || true # children first: kc.sh runs Keycloak's JVM as its child
       kill "$pid" 2>/dev/null || true
       for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
       kill -9 "$pid" 2>/dev/null || true
     fi
   done
   for cmd in "${ON_EXIT[@]}"; do eval "$cmd" || true; done
-  if [[ $rc -ne 0 ]]; then echo "failed (exit $rc); logs kept in $WORK" >&2; else rm -rf "$WORK"; fi
+  if [[ $rc -ne 0 ]] && rmdir "$WORK" 2>/dev/null; then echo "failed (exit $rc)" >&2
+  elif [[ $rc -ne 0 ]]; then echo "failed (exit $rc); logs kept in $WORK" >&2
+  else rm -rf "$WORK"; fi
   exit $rc
 }
 trap cleanup EXIT
+# Without these, an interrupted run reaches cleanup with $? = 0: its logs are deleted, no "failed" line.
+trap 'exit 130' INT; trap 'exit 143' TERM; trap 'exit 129' HUP
 
-wait_http() { # url log [tries of 0.2 s]
+wait_http() { # url log [tries of 0.2 s] [pid that must stay alive]
   for _ in $(seq 1 "${3:-150}"); do
+    if [[ -n ${4:-} ]] && ! kill -0 "$4" 2>/dev/null; then
+      echo "the process serving $1 exited; log:" >&2; tail -20 "$2" >&2; return 1
+    fi
     curl -s -o /dev/null "$1" && return 0
     sleep 0.2
   done
@@ -136,7 +154,8 @@ drive() {
   local out line phase secs non2xx sock
   for phase in warmup measure; do
     secs=$DURATION; [[ $phase == warmup ]] && secs=$WARMUP
-    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --latency -s "perf/load/$script" "$url" 2>&1)
+    # wrk exits non-zero when it cannot connect: keep its output instead of dying silently under set -e.
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${secs}s" --latency -s "perf/load/$script" "$url" 2>&1) || true
     echo "$out" >"$WORK/wrk-${name//[^A-Za-z0-9]/_}-$phase.txt"
     line=$(grep '^RESULT ' <<<"$out" || true)
     [[ -n $line ]] || { echo "$name ($phase): no RESULT line:" >&2; echo "$out" >&2; FAILED=1; return; }

@@ -10,7 +10,7 @@
 # Open loop (io.k0rdent.api.perf.OpenLoopRun): baseline, /auth/check and /auth/introspect at a fixed
 # 5,000 requests/s (OPEN_RATE), 5 s warm-up + 30 s, latency from each request's scheduled send time.
 # Then the server's own decision timers (k0rdent_authz_*_seconds quantiles) are read from /metrics.
-# --smoke: every phase 2 s (warm-up 1 s), printed only, nothing appended to perf/RESULTS.md.
+# --smoke: wrk 2 s warm-up + 2 s, open loop 1 s + 2 s; printed only, nothing appended to perf/RESULTS.md.
 # Ports: LOAD_PORT (default 29500) for the baseline, +1 Arc, +2 Atlas, +3 management; loopback only.
 # Any non-2xx answer (or socket error) in any phase fails the run (exit 1).
 set -euo pipefail
@@ -39,14 +39,22 @@ ARC_PORT=$((PORT + 1))
 ATLAS_PORT=$((PORT + 2))
 MGMT_PORT=$((PORT + 3))
 BASE_URL="http://127.0.0.1:$BASE_PORT"
+require_free_ports "$BASE_PORT" "$ARC_PORT" "$ATLAS_PORT" "$MGMT_PORT"
 
 # --- 1. baseline -------------------------------------------------------------------------------
 java -cp "$PERF_JAR" io.k0rdent.api.perf.BaselineServer "$BASE_PORT" >"$WORK/baseline.log" 2>&1 &
-PIDS+=("$!")
+BASE_PID=$!
+PIDS+=("$BASE_PID")
 
 # --- 2. the product, dev mode, rate limits off; its load-test tenant ---------------------------
 start_product "$ARC_PORT" "$ATLAS_PORT" "$MGMT_PORT"
-wait_http "$BASE_URL/" "$WORK/baseline.log"
+# Something else on the port would answer too: wait for our own server's line, not for any answer.
+for _ in $(seq 1 150); do
+  grep -q '^baseline listening' "$WORK/baseline.log" && break
+  kill -0 "$BASE_PID" 2>/dev/null || { echo "the baseline exited; log:" >&2; tail -5 "$WORK/baseline.log" >&2; exit 1; }
+  sleep 0.2
+done
+wait_http "$BASE_URL/" "$WORK/baseline.log" 150 "$BASE_PID"
 setup_tenant
 export LOAD_TOKEN="$SA_TOKEN"
 LOAD_BASIC=$(printf '%s:%s' "$SA_ID" "$SA_SECRET" | base64 -w0)
@@ -134,7 +142,7 @@ BASE_RPS=${RPS[0]}
   echo "${OPEN_WARMUP} s unrecorded then ${OPEN_DURATION} s; latency from each request's scheduled send time to the end of"
   echo "its answer (no coordinated omission), 64 keep-alive connections, same machine. Ratio = p99 / baseline p99."
   echo
-  echo "| target | sent | non-2xx + errors | p50 ms | p99 ms | p99.9 ms | max ms | p99 ratio to baseline |"
+  echo "| target | sent | non-2xx + errors + unanswered | p50 ms | p99 ms | p99.9 ms | max ms | p99 ratio to baseline |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"
   local_base_p99=""
   for i in "${!ONAMES[@]}"; do
@@ -147,7 +155,7 @@ BASE_RPS=${RPS[0]}
   done
   echo
   echo "The server's own timers (Micrometer histograms read from /metrics after the run, over every request"
-  echo "of the run; each figure is the upper bound of the bucket holding the percentile, buckets ~25 % apart):"
+  echo "of the run; each figure is the upper bound of the bucket holding the percentile, buckets 2-33 % apart):"
   echo
   echo "| timer | p50 µs | p99 µs | p99.9 µs |"
   echo "|---|---:|---:|---:|"

@@ -82,11 +82,22 @@ public final class OpenLoopRun implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (rate < 1 || duration < 1 || warmup < 0 || connections < 1) {
-      throw new CommandLine.ParameterException(new CommandLine(this), "rate, duration, connections must be positive");
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "rate, duration and connections must be positive, warmup zero or more");
+    }
+    if (!"http".equals(url.getScheme()) || url.getHost() == null || url.getPort() < 0) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "the URL must be http://host:port/... (plain HTTP, explicit port): " + url);
+    }
+    if (bodyFile != null && !Files.isReadable(bodyFile)) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "cannot read --body-file " + bodyFile);
+    }
+    if (!method.matches("[A-Z]+")) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "not an HTTP method: " + method);
     }
     Buffer body = bodyFile == null ? null : Buffer.buffer(Files.readAllBytes(bodyFile));
     RequestOptions template = new RequestOptions().setMethod(HttpMethod.valueOf(method))
-        .setHost(url.getHost()).setPort(url.getPort() < 0 ? 80 : url.getPort())
+        .setHost(url.getHost()).setPort(url.getPort())
         .setURI(url.getRawPath() + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery()))
         .setTimeout(10_000);
     for (String h : headers) {
@@ -147,17 +158,20 @@ public final class OpenLoopRun implements Callable<Integer> {
     boolean finished = done.await(30, TimeUnit.SECONDS);
     Histogram h = recorder.getIntervalHistogram();
     long sent = total - firstRecorded;
-    long lost = finished ? 0 : outstanding.get();
+    // Snapshot the counters once: callbacks still running after a timed-out await would otherwise be
+    // counted both as unanswered and as ok/non2xx/errors (sent = ok + non2xx + errors + unanswered).
+    long okCount = ok.get(), non2xxCount = non2xx.get(), errorCount = errors.get();
+    long lost = finished ? 0 : sent - okCount - non2xxCount - errorCount;
     System.out.printf("RESULT rate=%d seconds=%d sent=%d ok=%d non2xx=%d errors=%d unanswered=%d p50_us=%d p99_us=%d "
-            + "p999_us=%d max_us=%d pacing_max_lag_us=%d%n", rate, duration, sent, ok.get(), non2xx.get(),
-        errors.get(), lost, h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
+            + "p999_us=%d max_us=%d pacing_max_lag_us=%d%n", rate, duration, sent, okCount, non2xxCount,
+        errorCount, lost, h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
         h.getMaxValue(), TimeUnit.NANOSECONDS.toMicros(maxLagNanos));
     if (firstFailure.get() != null) {
       System.err.println("first failure: " + firstFailure.get());
     }
     client.close();
     vertx.close();
-    return non2xx.get() == 0 && errors.get() == 0 && lost == 0 ? 0 : 1;
+    return non2xxCount == 0 && errorCount == 0 && lost == 0 ? 0 : 1;
   }
 
   public static void main(String[] args) {
