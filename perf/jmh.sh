@@ -78,15 +78,9 @@ rows() {
     rows "$OUT/default.json" | sort -t $'\t' -k1,1 | awk -F'\t' '{ printf "| %s | %.3f %s | %.3f | %.0f |\n", $1, $2, $4, $3, $5 }'
   fi
 } >"$OUT/table.md"
-cat "$OUT/table.md"
+publish_table # (lib.sh: skipped in smoke mode)
 if [[ $MODE == full ]]; then
-  cat "$OUT/table.md" >>perf/RESULTS.md
   mkdir -p perf/target/jmh
   cp "$OUT"/*.json "$OUT"/*.txt perf/target/jmh/
-  echo "appended to perf/RESULTS.md; raw JMH output in perf/target/jmh" >&2
-elif [[ $MODE == report ]]; then
-  cat "$OUT/table.md" >>perf/RESULTS.md
-  echo "appended to perf/RESULTS.md" >&2
-else
-  echo "smoke run: nothing written to perf/RESULTS.md" >&2
+  echo "raw JMH output in perf/target/jmh" >&2
 fi

@@ -174,10 +174,4 @@ KC_JVM=$("${KC_JAVA_HOME:-${JAVA_HOME:-/usr}}/bin/java" -version 2>&1 | head -1)
   done
 } >"$WORK/table.md"
 
-cat "$WORK/table.md"
-if [[ $MODE == smoke ]]; then
-  echo "smoke run: nothing written to perf/RESULTS.md" >&2
-else
-  cat "$WORK/table.md" >>perf/RESULTS.md
-  echo "appended to perf/RESULTS.md" >&2
-fi
+publish_table

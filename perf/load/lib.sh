@@ -174,6 +174,17 @@ drive() {
   echo "  $name: ${RPS[-1]} req/s, p50 ${P50[-1]} us, p99 ${P99[-1]} us" >&2
 }
 
+# publish_table: prints $WORK/table.md and appends it to perf/RESULTS.md, unless MODE is smoke.
+publish_table() {
+  cat "$WORK/table.md"
+  if [[ $MODE == smoke ]]; then
+    echo "smoke run: nothing written to perf/RESULTS.md" >&2
+  else
+    cat "$WORK/table.md" >>perf/RESULTS.md
+    echo "appended to perf/RESULTS.md" >&2
+  fi
+}
+
 # The run conditions, as lines for perf/RESULTS.md.
 conditions() {
   local commit dirty=""

@@ -144,13 +144,13 @@ BASE_RPS=${RPS[0]}
   echo
   echo "| target | sent | non-2xx + errors + unanswered | p50 ms | p99 ms | p99.9 ms | max ms | p99 ratio to baseline |"
   echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-  local_base_p99=""
+  base_p99=""
+  v() { sed -E "s/.* $1=([0-9]+).*/\1/" <<<"$l"; } # field $1 of the RESULT line in $l
   for i in "${!ONAMES[@]}"; do
     l=${ORESULT[$i]}
-    v() { sed -E "s/.* $1=([0-9]+).*/\1/" <<<"$l"; }
-    [[ -z $local_base_p99 ]] && local_base_p99=$(v p99_us)
+    [[ -z $base_p99 ]] && base_p99=$(v p99_us)
     awk -v n="${ONAMES[$i]}" -v s="$(v sent)" -v bad="$(( $(v non2xx) + $(v errors) + $(v unanswered) ))" \
-      -v a="$(v p50_us)" -v b="$(v p99_us)" -v c="$(v p999_us)" -v m="$(v max_us)" -v base="$local_base_p99" \
+      -v a="$(v p50_us)" -v b="$(v p99_us)" -v c="$(v p999_us)" -v m="$(v max_us)" -v base="$base_p99" \
       'BEGIN { printf "| %s | %d | %d | %.3f | %.3f | %.3f | %.3f | %.2f |\n", n, s, bad, a / 1000, b / 1000, c / 1000, m / 1000, b / base }'
   done
   echo
@@ -169,10 +169,4 @@ if (( FAILED )); then
   echo "FAILED: some target answered non-2xx (or had socket errors); nothing written to perf/RESULTS.md" >&2
   exit 1
 fi
-cat "$WORK/table.md"
-if [[ $MODE == smoke ]]; then
-  echo "smoke run: nothing written to perf/RESULTS.md" >&2
-else
-  cat "$WORK/table.md" >>perf/RESULTS.md
-  echo "appended to perf/RESULTS.md" >&2
-fi
+publish_table

@@ -21,6 +21,7 @@ import io.k0rdent.api.router.Call;
 import io.k0rdent.api.router.DecisionTimers;
 import io.k0rdent.api.router.OperationHandler;
 import io.k0rdent.api.router.Reply;
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code POST /v1/regions/global/auth/check} (upstream operationId {@code checkPermissions}), Arc and
@@ -75,7 +77,7 @@ public final class CheckApi {
   private final CredentialChecks checks;
   private final PermissionCatalog catalog;
   private final Targets targets;
-  private final io.micrometer.core.instrument.Timer decisions;
+  private final Timer decisions;
 
   public CheckApi(ApiServices services) {
     this.grants = services.grants();
@@ -113,7 +115,7 @@ public final class CheckApi {
           ScopeChain chain = chains.get(key(c));
           results.add(new JsonObject().put("allowed", Grants.allowed(snapshot, c.action(), chain)));
         }
-        decisions.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+        decisions.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         return Reply.ok(new JsonObject().put("results", results));
       });
     });

@@ -202,14 +202,7 @@ class AuthorizationBreak2HttpTest extends TwoTenantsHttpTest {
     try {
       Map<String, Object> pg = Map.of("database.url", db.url(), "database.schema", db.schema());
       try (TestNode first = TestNode.start(pg)) {
-        String admin = first.token();
-        assertThat(first.atlas.post(ORGS, admin, new JsonObject().put("id", "tenant")).status()).isEqualTo(201);
-        Res sa = first.arc.post(SAS, admin, new JsonObject().put("id", "tenant-admin").put("displayName", "admin")
-            .put("scope", "organization").put("scopeId", "tenant").put("roles", new JsonArray().add("org-admin")));
-        assertThat(sa.status()).as(sa.body()).isEqualTo(201);
-        Res cred = first.arc.post(SAS + "/tenant-admin/credentials", admin, new JsonObject());
-        String tenant = first.arc.clientCredentialsToken(sa.json().getString("clientId"),
-            cred.json().getString("clientSecret"));
+        String tenant = tenantAdminToken(first);
         for (String id : new String[] {"seed-ops-org-viewer", hashedSeedId("ops", "org-viewer")}) {
           Res taken = first.arc.post(POLICIES, tenant, new JsonObject().put("id", id).put("role", "org-viewer")
               .put("principal", new JsonObject().put("type", "serviceAccount").put("id", "tenant-admin"))

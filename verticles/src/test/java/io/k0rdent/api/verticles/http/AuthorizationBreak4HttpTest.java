@@ -46,14 +46,7 @@ class AuthorizationBreak4HttpTest extends TwoTenantsHttpTest {
     try {
       Map<String, Object> pg = Map.of("database.url", db.url(), "database.schema", db.schema());
       try (TestNode first = TestNode.start(pg)) {
-        String admin = first.token();
-        assertThat(first.atlas.post(ORGS, admin, new JsonObject().put("id", "tenant")).status()).isEqualTo(201);
-        Res sa = first.arc.post(SAS, admin, new JsonObject().put("id", "tenant-admin").put("displayName", "admin")
-            .put("scope", "organization").put("scopeId", "tenant").put("roles", new JsonArray().add("org-admin")));
-        assertThat(sa.status()).as(sa.body()).isEqualTo(201);
-        Res cred = first.arc.post(SAS + "/tenant-admin/credentials", admin, new JsonObject());
-        String tenant = first.arc.clientCredentialsToken(sa.json().getString("clientId"),
-            cred.json().getString("clientSecret"));
+        String tenant = tenantAdminToken(first);
         Res taken = first.atlas.post(USERS, tenant, new JsonObject().put("id", "ops").put("organizationId", "tenant")
             .put("email", "ops@example.com").put("displayName", "squat"));
         assertThat(taken.status()).as(taken.body()).isEqualTo(201);

@@ -31,6 +31,21 @@ abstract class TwoTenantsHttpTest extends NodeHttpTest {
         .put("principal", new JsonObject().put("type", "serviceAccount").put("id", sa)).put("scope", scope));
   }
 
+  /**
+   * On {@code node} (a node of its own, as the seed tests start): organization {@code tenant} and its
+   * administrator, service account {@code tenant-admin} holding {@code org-admin}; that account's token.
+   */
+  static String tenantAdminToken(io.k0rdent.api.verticles.testsupport.TestNode node) {
+    String admin = node.token();
+    assertThat(node.atlas.post(ORGS, admin, new JsonObject().put("id", "tenant")).status()).isEqualTo(201);
+    Res sa = node.arc.post(SAS, admin, new JsonObject().put("id", "tenant-admin").put("displayName", "admin")
+        .put("scope", "organization").put("scopeId", "tenant").put("roles", new JsonArray().add("org-admin")));
+    assertThat(sa.status()).as(sa.body()).isEqualTo(201);
+    Res cred = node.arc.post(SAS + "/tenant-admin/credentials", admin, new JsonObject());
+    assertThat(cred.status()).as(cred.body()).isEqualTo(201);
+    return node.arc.clientCredentialsToken(sa.json().getString("clientId"), cred.json().getString("clientSecret"));
+  }
+
   /** The organization scope of a binding (its organization filled in from {@code orgId}). */
   static JsonObject orgScope() {
     return new JsonObject().put("type", "org");
