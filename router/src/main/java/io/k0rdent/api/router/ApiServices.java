@@ -26,11 +26,13 @@ import java.time.Duration;
  * @param idempotencyTtl   how long an {@code Idempotency-Key} replays its first answer
  * @param version          the product version, shown in our OpenAPI documents
  * @param iam              credentials, revocations and limits of the auth service
+ * @param ipam             the regions served here and what networks may be
  */
 public record ApiServices(Store store, Grants grants, ClientRegistry clients, SigningKeyRing keyRing,
                           PageTokens pageTokens, MeterRegistry meters, String providerOrganizationId,
                           String issuer, String audience,
-                          Duration tokenTtl, long bodyLimitBytes, Duration idempotencyTtl, String version, Iam iam) {
+                          Duration tokenTtl, long bodyLimitBytes, Duration idempotencyTtl, String version, Iam iam,
+                          Ipam ipam) {
 
   /**
    * The auth service's shared parts.
@@ -46,6 +48,25 @@ public record ApiServices(Store store, Grants grants, ClientRegistry clients, Si
                     Duration credentialMaxLifetime, Duration apiKeyMaxLifetime) {
     /** 365 days. */
     public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofDays(365);
+  }
+
+  /**
+   * IP address management.
+   *
+   * @param regions   the regions this deployment serves (configuration {@code regions}); a path naming any
+   *                  other answers 404
+   * @param cidrRules what a network's or pool's CIDR block may be
+   */
+  public record Ipam(java.util.Set<String> regions, io.k0rdent.api.core.ipam.CidrRules cidrRules) {
+
+    public Ipam {
+      regions = java.util.Set.copyOf(regions);
+    }
+
+    /** Whether {@code region} is served here. */
+    public boolean serves(String region) {
+      return region != null && regions.contains(region);
+    }
   }
 
   /**

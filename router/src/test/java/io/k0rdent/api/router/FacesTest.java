@@ -72,7 +72,8 @@ class FacesTest {
     ApiServices services = new ApiServices(store, new Grants(state, clients), clients, SigningKeyRing.fixed(keys), new PageTokens(Secrets.randomBytes()),
         new SimpleMeterRegistry(), "provider", "http://test", "k0rdent-api", Duration.ofMinutes(15), 1 << 20,
         Duration.ofHours(1), "test", new ApiServices.Iam(state, new CredentialChecks(state, clients, hasher), hasher,
-            RateLimits.defaults(), Duration.ofDays(365), Duration.ofDays(365)));
+            RateLimits.defaults(), Duration.ofDays(365), Duration.ofDays(365)),
+        new ApiServices.Ipam(java.util.Set.of("local-1"), io.k0rdent.api.core.ipam.CidrRules.defaults()));
     token = new AccessTokenIssuer(keys, "http://test", "k0rdent-api", Duration.ofMinutes(15))
         .issue(new AccessTokenIssuer.Claims("admin@test", PrincipalType.SERVICE_ACCOUNT, "admin@test", "provider",
             "organization", "provider", "cred-admin", null), Instant.now()).token();

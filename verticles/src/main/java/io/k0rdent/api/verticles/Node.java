@@ -232,6 +232,7 @@ public final class Node {
       ClientRegistry clients = new ClientRegistry();
       return bootstrapCredential(store, settings.bootstrap(), mode, hasher).compose(cred ->
           seedProvider(store, settings.bootstrap().organizationId())
+              .compose(v -> AddressPoolSeeds.seed(store, settings.region()))
               .compose(v -> BootstrapUsers.seed(store, settings.bootstrap().users())).compose(seeded -> {
             String providerOrg = settings.bootstrap().organizationId();
             clients.register(new ClientRegistry.Client(cred.clientId(), cred.hash(), cred.clientId(),
@@ -254,7 +255,9 @@ public final class Node {
             ApiServices services = new ApiServices(store, grants, clients, keys, pageTokens, registry, providerOrg,
                 issuer,
                 settings.auth().audience(), Duration.ofSeconds(settings.auth().tokenTtlSeconds()),
-                settings.http().bodyLimitBytes(), ApiServices.DEFAULT_IDEMPOTENCY_TTL, OpenApiUi.productVersion(), iam);
+                settings.http().bodyLimitBytes(), ApiServices.DEFAULT_IDEMPOTENCY_TTL, OpenApiUi.productVersion(), iam,
+                new ApiServices.Ipam(java.util.Set.of(settings.region().name()),
+                    io.k0rdent.api.core.ipam.CidrRules.of(settings.ipam().networkRanges())));
             ApiDocument doc = routes.doc();
             Map<String, BodyValidator> validators = routes.validators();
             int instances = settings.http().instances() > 0 ? settings.http().instances()

@@ -70,6 +70,13 @@ public interface Store {
 
   SettingsStore settings();
 
+  /**
+   * Networks, subnets, addresses and address pools ({@link IpamStore}). A network's or address's project must
+   * exist (404 otherwise), and a project with networks or addresses cannot be deleted (409
+   * {@code FAILED_PRECONDITION}).
+   */
+  IpamStore ipam();
+
   /** Succeeds when the backend answers a trivial query; used by {@code /readyz}. */
   Future<Void> ping();
 

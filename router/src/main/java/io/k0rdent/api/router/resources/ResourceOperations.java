@@ -138,14 +138,31 @@ public final class ResourceOperations<T extends Resource> {
   /** updateX of resource {@code id} (for paths that do not name it, such as a caller's own profile). */
   public Future<Reply> update(Call call, String id, Function<T, T> patch) {
     List<String> ifMatch = ifMatch(call);
-    return updateAttempt(call.ctx().vertx(), id, ifMatch, patch, 1).map(r -> withEtag(200, r));
+    return compareAndSet(call.ctx().vertx(), kind, id, ifMatch, () -> store.get(id), patch, store::update)
+        .map(r -> withEtag(200, r));
   }
 
-  private Future<T> updateAttempt(Vertx vertx, String id, List<String> ifMatch, Function<T, T> patch, int attempt) {
-    return store.get(id).compose(current -> {
+  /**
+   * The read-modify-write of every update: {@code load}, check {@code If-Match}, apply {@code patch} (returning
+   * the same object means no change, answered without a write), {@code save} (a compare-and-set that fails 412
+   * when another change came first). With {@code If-Match} a lost race is the client's 412; without, it is
+   * retried after a short random back-off, and {@code kind} {@code id} that keeps losing answers 409
+   * {@code ABORTED}.
+   */
+  public static <R extends Resource> Future<R> compareAndSet(Vertx vertx, String kind, String id, List<String> ifMatch,
+                                                            java.util.function.Supplier<Future<R>> load,
+                                                            Function<R, R> patch, Function<R, Future<R>> save) {
+    return casAttempt(vertx, kind, id, ifMatch, load, patch, save, 1);
+  }
+
+  private static <R extends Resource> Future<R> casAttempt(Vertx vertx, String kind, String id, List<String> ifMatch,
+                                                          java.util.function.Supplier<Future<R>> load,
+                                                          Function<R, R> patch, Function<R, Future<R>> save,
+                                                          int attempt) {
+    return load.get().compose(current -> {
       checkIfMatch(ifMatch, current);
-      T updated = patch.apply(current);
-      return updated == current ? Future.succeededFuture(current) : store.update(updated);
+      R updated = patch.apply(current);
+      return updated == current ? Future.succeededFuture(current) : save.apply(updated);
     }).recover(err -> {
       if (ifMatch == null && err instanceof ApiException a && a.status() == 412) {
         if (attempt >= MAX_PATCH_ATTEMPTS) {
@@ -154,7 +171,7 @@ public final class ResourceOperations<T extends Resource> {
         }
         long delayMs = 1 + ThreadLocalRandom.current().nextLong(2L * attempt);
         return vertx.timer(delayMs, TimeUnit.MILLISECONDS)
-            .compose(t -> updateAttempt(vertx, id, null, patch, attempt + 1));
+            .compose(t -> casAttempt(vertx, kind, id, null, load, patch, save, attempt + 1));
       }
       return Future.failedFuture(err);
     });
@@ -193,23 +210,37 @@ public final class ResourceOperations<T extends Resource> {
         f.put(k, v);
       }
     });
-    String scope = listField + "?" + f;
+    return page(call, pageTokens, listField + "?" + f, listField, (after, size) -> store.list(new ListQuery(f, after, size)),
+        items -> {
+          JsonArray out = new JsonArray();
+          items.forEach(r -> {
+            if (keep == null || keep.test(r)) {
+              out.add(json(r));
+            }
+          });
+          return Future.succeededFuture(out);
+        });
+  }
+
+  /**
+   * One page of any list: reads {@code pageSize} (400 when not 1..{@value #MAX_PAGE_SIZE}) and {@code pageToken}
+   * (400 unless one of ours, issued under the same {@code scope}: the list and its filters), loads the page
+   * after the token's cursor, renders its items, and answers {@code {listField: [...], "nextPageToken"}}
+   * (absent on the last page).
+   */
+  public static <R> Future<Reply> page(Call call, PageTokens pageTokens, String scope, String listField,
+                                       java.util.function.BiFunction<PageCursor, Integer, Future<io.k0rdent.api.core.store.Page<R>>> load,
+                                       Function<List<R>, Future<JsonArray>> render) {
     int size = pageSize(call.query("pageSize"));
     String token = call.query("pageToken");
     PageCursor after = token == null || token.isEmpty() ? null : pageTokens.decode(token, scope);
-    return store.list(new ListQuery(f, after, size)).map(page -> {
-      JsonArray items = new JsonArray();
-      page.items().forEach(r -> {
-        if (keep == null || keep.test(r)) {
-          items.add(json(r));
-        }
-      });
+    return load.apply(after, size).compose(page -> render.apply(page.items()).map(items -> {
       JsonObject body = new JsonObject().put(listField, items);
       if (page.next() != null) {
         body.put("nextPageToken", pageTokens.encode(page.next(), scope));
       }
       return Reply.ok(body);
-    });
+    }));
   }
 
   /**

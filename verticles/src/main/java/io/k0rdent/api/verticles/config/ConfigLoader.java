@@ -121,10 +121,43 @@ public final class ConfigLoader {
     check(s.bootstrap().clientSecret() == null || CLIENT_SECRET.matcher(s.bootstrap().clientSecret()).matches(),
         "bootstrap.clientSecret must be 32 to 512 characters of A-Z a-z 0-9 . _ ~ - (URL-safe, so HTTP Basic "
             + "and form bodies need no escaping); generate one with: openssl rand -base64 48 | tr '+/' '-_' | tr -d =");
+    check(io.k0rdent.api.core.resource.Slugs.isValid(s.region().name()),
+        "region.name must be a slug (lowercase letters, digits and hyphens, e.g. us-texas-1)");
+    check(!"global".equals(s.region().name()), "region.name cannot be 'global' (/v1/regions/global is the "
+        + "global API)");
     Settings.Bootstrap b = s.bootstrap();
     return new Settings(s.http(), s.database(), s.auth(),
         new Settings.Bootstrap(b.organizationId(), b.clientId(), b.clientSecret(), users(usersNode, b.organizationId())),
-        s.region(), s.hazelcast());
+        new Settings.Region(s.region().name(), pools(s.region().addressPools())), ipam(s.ipam()), s.hazelcast());
+  }
+
+  /** {@code ipam}: every network range a canonical CIDR block, at least one. */
+  private static Settings.Ipam ipam(Settings.Ipam ipam) {
+    check(!ipam.networkRanges().isEmpty(), "ipam.networkRanges must list at least one CIDR block");
+    try {
+      io.k0rdent.api.core.ipam.CidrRules.of(ipam.networkRanges());
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+    return ipam;
+  }
+
+  /** {@code region.addressPools}: ids slugs and unique, blocks as {@code createAddressPool} accepts them. */
+  private static List<Settings.AddressPool> pools(List<Settings.AddressPool> pools) {
+    java.util.Set<String> ids = new java.util.HashSet<>();
+    for (int i = 0; i < pools.size(); i++) {
+      Settings.AddressPool p = pools.get(i);
+      String at = "region.addressPools[" + i + "]";
+      check(p != null, at + " must be a mapping {id, cidr, displayName}");
+      check(io.k0rdent.api.core.resource.Slugs.isValid(p.id()), at + ".id must be a slug");
+      check(ids.add(p.id()), at + ".id: pool '" + p.id() + "' is listed twice");
+      try {
+        io.k0rdent.api.core.ipam.CidrRules.defaults().pool("cidr", p.cidr());
+      } catch (io.k0rdent.api.core.error.ApiException e) {
+        throw new ConfigException(at + ".cidr: " + e.getMessage());
+      }
+    }
+    return pools;
   }
 
   /** The keys of a {@code bootstrap.users} entry. */

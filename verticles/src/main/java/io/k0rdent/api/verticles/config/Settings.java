@@ -6,7 +6,7 @@ package io.k0rdent.api.verticles.config;
  * and command-line flags over them.
  */
 public record Settings(Http http, Database database, Auth auth, Bootstrap bootstrap, Region region,
-                       Hazelcast hazelcast) {
+                       Ipam ipam, Hazelcast hazelcast) {
 
   /** Listeners. Ports 0..65535 (0 = pick a free one). */
   public record Http(String host, int arcPort, int atlasPort, int managementPort, int instances,
@@ -47,7 +47,27 @@ public record Settings(Http http, Database database, Auth auth, Bootstrap bootst
     }
   }
 
-  public record Region(String name) {}
+  /**
+   * The region this process serves, and the external address pools seeded in it at start
+   * ({@code addressPools} never null; each entry checked by {@link ConfigLoader}).
+   */
+  public record Region(String name, java.util.List<AddressPool> addressPools) {
+
+    public Region {
+      addressPools = addressPools == null ? java.util.List.of() : java.util.List.copyOf(addressPools);
+    }
+  }
+
+  /** An address pool created at start when absent ({@code region.addressPools[i]}); {@code cidr} canonical. */
+  public record AddressPool(String id, String cidr, String displayName) {}
+
+  /** IP address management: the blocks tenants' networks must lie within (canonical CIDR texts). */
+  public record Ipam(java.util.List<String> networkRanges) {
+
+    public Ipam {
+      networkRanges = networkRanges == null ? java.util.List.of() : java.util.List.copyOf(networkRanges);
+    }
+  }
 
   /** The embedded Hazelcast member. */
   public record Hazelcast(String clusterName, int port, String members, String bindAddress) {

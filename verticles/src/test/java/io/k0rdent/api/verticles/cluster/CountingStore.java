@@ -182,6 +182,11 @@ final class CountingStore implements Store {
   }
 
   @Override
+  public io.k0rdent.api.core.store.IpamStore ipam() {
+    return delegate.ipam();
+  }
+
+  @Override
   public Future<Void> ping() {
     return delegate.ping();
   }

@@ -214,4 +214,40 @@ class ConfigLoaderTest {
         + ", {id: bob, email: ann@example.com, displayName: Bob, organizationId: other}]\n");
     assertThat(ConfigLoader.load(f, Map.of(), Map.of()).bootstrap().users()).hasSize(2);
   }
+
+  @Test
+  void regionPoolsAndNetworkRangesAreCheckedAtLoad(@TempDir Path dir) throws Exception {
+    Settings defaults = ConfigLoader.load(null, Map.of(), Map.of());
+    assertThat(defaults.region().addressPools()).isEmpty();
+    assertThat(defaults.ipam().networkRanges()).contains("10.0.0.0/8", "fc00::/7");
+
+    Path f = dir.resolve("k.yaml");
+    Files.writeString(f, "region:\n  name: us-texas-1\n  addressPools:\n    - id: fip\n      cidr: 198.51.100.0/24\n"
+        + "ipam:\n  networkRanges: [10.0.0.0/8, 203.0.113.0/24]\n");
+    Settings s = ConfigLoader.load(f, Map.of(), Map.of());
+    assertThat(s.region().name()).isEqualTo("us-texas-1");
+    assertThat(s.region().addressPools()).containsExactly(new Settings.AddressPool("fip", "198.51.100.0/24", null));
+    assertThat(s.ipam().networkRanges()).containsExactly("10.0.0.0/8", "203.0.113.0/24");
+
+    Settings fromEnv = ConfigLoader.load(null, Map.of("K0RDENT_REGION_ADDRESS_POOLS", "[{id: v6, cidr: '2001:db8:1::/48'}]"),
+        Map.of());
+    assertThat(fromEnv.region().addressPools()).containsExactly(new Settings.AddressPool("v6", "2001:db8:1::/48", null));
+
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_REGION_ADDRESS_POOLS", "[{id: a, cidr: 10.0.0.5/24}]"),
+        Map.of())).isInstanceOf(ConfigLoader.ConfigException.class)
+        .hasMessageContaining("region.addressPools[0].cidr").hasMessageContaining("10.0.0.0/24");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_REGION_ADDRESS_POOLS",
+        "[{id: a, cidr: 198.51.100.0/24}, {id: a, cidr: 192.0.2.0/24}]"), Map.of()))
+        .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("listed twice");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_REGION_ADDRESS_POOLS", "[{id: Bad, cidr: 198.51.100.0/24}]"),
+        Map.of())).isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("region.addressPools[0].id");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_IPAM_NETWORK_RANGES", "[10.0.0.1/8]"), Map.of()))
+        .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("ipam.networkRanges");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_IPAM_NETWORK_RANGES", "[]"), Map.of()))
+        .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("at least one");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_REGION_NAME", "global"), Map.of()))
+        .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("region.name");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_REGION_NAME", "US East"), Map.of()))
+        .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("region.name");
+  }
 }

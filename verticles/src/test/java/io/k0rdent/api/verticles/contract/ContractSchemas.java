@@ -189,6 +189,9 @@ public final class ContractSchemas {
      *       (RFC 7662); what we always send of them and of {@code ServiceAccountCredential};</li>
      *   <li>users and groups: {@code User} and {@code Group} gain {@code organizationId} and {@code etag};
      *       what we always send of them (a group's {@code memberCount} too) and of {@code GroupMember};</li>
+     *   <li>IPAM: {@code Network} and {@code Subnet} gain {@code etag}, {@code Address} {@code updatedAt},
+     *       {@code etag} and {@code addressPool}; what we always send of them; 404 (unknown region or project),
+     *       409 (overlap, in use, exhausted, dependants), 412 and 422 where the operations can answer them;</li>
      *   <li>extra error statuses (docs/spec-deviations.md): 409 (duplicate id, or an organization with
      *       projects), 413, 415 and 422 (Idempotency-Key reused) on the creates, 412 ({@code If-Match}
      *       mismatch) on updates and deletes, 400 (bad {@code pageSize} or {@code pageToken}) on lists.</li>
@@ -206,6 +209,9 @@ public final class ContractSchemas {
       ext.put("Policy", ordered("organizationId", STRING, "effect", "{\"type\":\"string\",\"enum\":[\"allow\",\"deny\"]}",
           "etag", STRING));
       ext.put("ActiveIntrospectionResponse", ordered("client_id", STRING, "token_type", STRING));
+      ext.put("Network", ordered("etag", STRING));
+      ext.put("Subnet", ordered("etag", STRING));
+      ext.put("Address", ordered("updatedAt", DATE_TIME, "etag", STRING, "addressPool", STRING));
       Map<String, List<String>> always = new LinkedHashMap<>();
       always.put("Organization", List.of("selfLink", "uid", "id", "createdAt", "updatedAt", "etag"));
       always.put("Project", List.of("selfLink", "uid", "id", "organizationId", "createdAt", "updatedAt", "etag"));
@@ -234,6 +240,13 @@ public final class ContractSchemas {
       always.put("Error/error", List.of("code", "message", "details"));
       always.put("listOrganizations:200", List.of("organizations"));
       always.put("listProjects:200", List.of("projects"));
+      always.put("Network", List.of("selfLink", "uid", "id", "cidr", "subnets", "createdAt", "updatedAt", "etag"));
+      always.put("Subnet", List.of("selfLink", "uid", "id", "network", "createdAt", "updatedAt", "etag"));
+      always.put("Address", List.of("selfLink", "uid", "id", "ipAddress", "ipVersion", "addressType", "status",
+          "createdAt", "updatedAt", "etag"));
+      always.put("listNetworks:200", List.of("networks"));
+      always.put("listSubnets:200", List.of("subnets"));
+      always.put("listAddresses:200", List.of("addresses"));
       Map<String, Set<Integer>> statuses = new LinkedHashMap<>();
       statuses.put("listOrganizations", Set.of(400));
       statuses.put("createOrganization", Set.of(409, 413, 415, 422));
@@ -270,6 +283,14 @@ public final class ContractSchemas {
       statuses.put("listPolicies", Set.of(400));
       statuses.put("createPolicy", Set.of(409, 413, 415, 422));
       statuses.put("deletePolicy", Set.of(412));
+      statuses.put("listNetworks", Set.of(400, 404));
+      statuses.put("createNetwork", Set.of(404, 409, 413, 415, 422));
+      statuses.put("updateNetwork", Set.of(409, 412, 413, 415));
+      statuses.put("deleteNetwork", Set.of(409, 412));
+      statuses.put("listSubnets", Set.of(400));
+      statuses.put("listAddresses", Set.of(400, 404));
+      statuses.put("allocateAddress", Set.of(404, 409, 413, 415, 422));
+      statuses.put("releaseAddress", Set.of(409, 412));
       return new Rules(ext, always, statuses);
     }
 

@@ -80,11 +80,30 @@ class DevProcessIT {
       assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
       assertThat(new JsonObject(created.body()).getString("id")).isEqualTo("acme");
 
+      // dev defines region local-1 with its seeded external pools: an EXTERNAL address comes from them
+      assertThat(post(http, arc + "/v1/regions/global/projects", token, "{\"id\":\"p\",\"organizationId\":\"acme\"}")
+          .statusCode()).isEqualTo(201);
+      HttpResponse<String> address = post(http, arc + "/v1/regions/local-1/projects/p/compute/addresses", token, "{}");
+      assertThat(address.statusCode()).as(address.body()).isEqualTo(201);
+      assertThat(new JsonObject(address.body()).getString("ipAddress")).startsWith("203.0.113.");
+      HttpResponse<String> v6 = post(http, arc + "/v1/regions/local-1/projects/p/compute/addresses", token,
+          "{\"ipVersion\":\"IPV6\"}");
+      assertThat(v6.statusCode()).as(v6.body()).isEqualTo(201);
+      assertThat(new JsonObject(v6.body()).getString("ipAddress")).startsWith("2001:db8:1:");
+      assertThat(post(http, arc + "/v1/regions/us-east-1/projects/p/compute/addresses", token, "{}").statusCode())
+          .isEqualTo(404);
+
       p.destroy();
       assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
       assertThat(p.exitValue()).isIn(0, 143);
     } finally {
       p.destroyForcibly();
     }
+  }
+
+  private static HttpResponse<String> post(HttpClient http, String url, String token, String json) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token)
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+        HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -26,7 +26,8 @@ public final class PgTestDatabase {
   /** Every table of the migrations except Flyway's history. */
   private static final List<String> TABLES = List.of("organizations", "projects", "service_accounts",
       "service_account_credentials", "api_keys", "revoked_tokens", "role_sets", "idempotency_keys", "settings",
-      "users", "groups", "group_members", "roles", "policies");
+      "users", "groups", "group_members", "roles", "policies", "networks", "subnets", "address_pools", "addresses",
+      "address_releases");
 
   private final PgSettings settings;
 
@@ -49,6 +50,7 @@ public final class PgTestDatabase {
     byte[] b = new byte[6];
     RANDOM.nextBytes(b);
     PgSettings settings = new PgSettings(serverUrl(), "t_" + HexFormat.of().formatHex(b), POOL_SIZE);
+    new PgTestDatabase(settings).installBtreeGist();
     Migrations.migrate(settings);
     return new PgTestDatabase(settings);
   }
@@ -71,6 +73,20 @@ public final class PgTestDatabase {
   /** Empties every table of the schema (keeps Flyway's history). */
   public void truncate() {
     exec("TRUNCATE " + String.join(", ", TABLES.stream().map(t -> settings.schema() + "." + t).toList()));
+  }
+
+  /**
+   * Installs btree_gist (V4's exclusion constraints) in {@code public} unless the database has it, so that the
+   * migration finds it there: installed into a test schema, it would go when that schema is dropped, taking
+   * the constraints of every other test schema (a concurrent build's) with it.
+   */
+  private void installBtreeGist() {
+    try {
+      exec("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public");
+    } catch (IllegalStateException e) {
+      // a concurrent build created it meanwhile (a unique violation in the catalog): now it is skipped
+      exec("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public");
+    }
   }
 
   /** Drops the schema and everything in it. */

@@ -116,6 +116,11 @@ public final class Permissions {
   public static final String ADDRESSES_GET = "compute.addresses.get";
   public static final String ADDRESSES_LIST = "compute.addresses.list";
   public static final String ADDRESSES_DELETE = "compute.addresses.delete";
+  /** The regions' external address pools (our extension; provider operators, decided at platform scope). */
+  public static final String ADDRESS_POOLS_CREATE = "compute.addressPools.create";
+  public static final String ADDRESS_POOLS_GET = "compute.addressPools.get";
+  public static final String ADDRESS_POOLS_LIST = "compute.addressPools.list";
+  public static final String ADDRESS_POOLS_DELETE = "compute.addressPools.delete";
 
   // infrastructure: bare-metal servers
   /** Register servers (one, or {@code :batchCreate}). */
@@ -151,6 +156,7 @@ public final class Permissions {
       NETWORKS_CREATE, NETWORKS_GET, NETWORKS_LIST, NETWORKS_UPDATE, NETWORKS_DELETE,
       SUBNETS_GET, SUBNETS_LIST,
       ADDRESSES_CREATE, ADDRESSES_GET, ADDRESSES_LIST, ADDRESSES_DELETE,
+      ADDRESS_POOLS_CREATE, ADDRESS_POOLS_GET, ADDRESS_POOLS_LIST, ADDRESS_POOLS_DELETE,
       SERVERS_CREATE, SERVERS_GET, SERVERS_LIST, SERVERS_UPDATE, SERVERS_DELETE, SERVERS_PROVISION,
       SERVERS_VALIDATE, SERVERS_TRANSITION, SERVERS_READ_LOGS);
 

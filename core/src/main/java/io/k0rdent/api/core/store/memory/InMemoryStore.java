@@ -64,8 +64,10 @@ public final class InMemoryStore implements Store {
   private final RoleSets roleSets = new RoleSets();
   private final Idempotency idempotency = new Idempotency();
   private final Settings settings = new Settings();
+  private final InMemoryIpamStore ipam;
 
   public InMemoryStore() {
+    ipam = new InMemoryIpamStore(lock, this::projectExists);
     projects = new InMemoryResourceStore<>(lock, "project",
         Map.of("organizationId", Project::organizationId),
         new InMemoryResourceStore.Rules<>() {
@@ -82,6 +84,10 @@ public final class InMemoryStore implements Store {
             if (serviceAccounts.anyMatch("projectId", id) || apiKeyRows.anyMatch("projectId", id)) {
               throw ApiException.conflict("FAILED_PRECONDITION",
                   "project '" + id + "' still has service accounts or API keys; delete them first");
+            }
+            if (ipam.hasProjectResources(id)) {
+              throw ApiException.conflict("FAILED_PRECONDITION",
+                  "project '" + id + "' still has networks or addresses; delete them first");
             }
           }
 
@@ -473,6 +479,16 @@ public final class InMemoryStore implements Store {
   @Override
   public SettingsStore settings() {
     return settings;
+  }
+
+  /** Caller holds the lock. */
+  private boolean projectExists(String id) {
+    return projects.exists(id);
+  }
+
+  @Override
+  public io.k0rdent.api.core.store.IpamStore ipam() {
+    return ipam;
   }
 
   @Override

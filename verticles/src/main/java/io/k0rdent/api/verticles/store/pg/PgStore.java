@@ -15,6 +15,7 @@ import io.k0rdent.api.core.store.CredentialStore;
 import io.k0rdent.api.core.store.GroupMemberStore;
 import io.k0rdent.api.core.store.IamErrors;
 import io.k0rdent.api.core.store.IdempotencyStore;
+import io.k0rdent.api.core.store.IpamStore;
 import io.k0rdent.api.core.store.PolicyStore;
 import io.k0rdent.api.core.store.ResourceStore;
 import io.k0rdent.api.core.store.RevocationStore;
@@ -63,6 +64,7 @@ public final class PgStore implements Store {
   private final PgRoleSetStore roleSets;
   private final PgIdempotencyStore idempotency;
   private final PgSettingsStore settings;
+  private final PgIpamStore ipam;
 
   private PgStore(Pool pool) {
     this.pool = pool;
@@ -77,8 +79,7 @@ public final class PgStore implements Store {
         Map.of("organizationId", "organization_id"), PgStore::project,
         (p, constraint) -> ApiException.invalidField("organizationId",
             "organization '" + p.organizationId() + "' does not exist"),
-        (id, constraint) -> ApiException.conflict("FAILED_PRECONDITION",
-            "project '" + id + "' still has service accounts or API keys; delete them first")));
+        PgStore::projectStillHas));
     this.serviceAccounts = new PgResourceStore<>(pool, new PgResourceStore.Table<>(
         "service account", "service_accounts",
         List.of(fixed("organization_id", ServiceAccount::organizationId),
@@ -119,6 +120,17 @@ public final class PgStore implements Store {
     this.roleSets = new PgRoleSetStore(pool);
     this.idempotency = new PgIdempotencyStore(pool);
     this.settings = new PgSettingsStore(pool);
+    this.ipam = new PgIpamStore(pool);
+  }
+
+  /** The delete error of a project that a row still points at, by the foreign key that stopped it. */
+  private static ApiException projectStillHas(String id, String constraint) {
+    if ("networks_project_fkey".equals(constraint) || "addresses_project_fkey".equals(constraint)) {
+      return ApiException.conflict("FAILED_PRECONDITION",
+          "project '" + id + "' still has networks or addresses; delete them first");
+    }
+    return ApiException.conflict("FAILED_PRECONDITION",
+        "project '" + id + "' still has service accounts or API keys; delete them first");
   }
 
   /**
@@ -290,6 +302,12 @@ public final class PgStore implements Store {
   @Override
   public SettingsStore settings() {
     return settings;
+  }
+
+  /** Networks, subnets, addresses and address pools in the tables of {@code V4__ipam.sql}. */
+  @Override
+  public IpamStore ipam() {
+    return ipam;
   }
 
   /** Runs {@code SELECT 1}; fails 503 when the database does not answer. */

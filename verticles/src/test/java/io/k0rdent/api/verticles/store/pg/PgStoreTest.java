@@ -117,10 +117,12 @@ class PgStoreTest extends StoreContract {
         }
       }
     }
-    assertThat(found).containsExactly("api_keys.id=C", "api_keys.organization_id=C",
+    assertThat(found).containsExactly("address_pools.id=C", "address_releases.id=C",
+        "address_releases.project_id=C", "addresses.id=C", "addresses.network_id=C", "addresses.pool_id=C",
+        "addresses.project_id=C", "addresses.subnet_id=C", "api_keys.id=C", "api_keys.organization_id=C",
         "api_keys.project_id=C", "api_keys.scope_id=C", "group_members.group_id=C", "group_members.id=C",
         "group_members.organization_id=C", "group_members.user_id=C", "groups.id=C", "groups.organization_id=C",
-        "idempotency_keys.key=C", "idempotency_keys.principal=C",
+        "idempotency_keys.key=C", "idempotency_keys.principal=C", "networks.id=C", "networks.project_id=C",
         "organizations.id=C", "policies.id=C", "policies.organization_id=C", "policies.principal_group_id=C",
         "policies.principal_id=C", "policies.principal_service_account_id=C", "policies.principal_user_id=C",
         "projects.id=C", "projects.organization_id=C", "revoked_tokens.jti=C", "role_sets.id=C",
@@ -128,6 +130,7 @@ class PgStoreTest extends StoreContract {
         "service_account_credentials.id=C", "service_account_credentials.service_account_id=C",
         "service_accounts.client_id=C", "service_accounts.id=C", "service_accounts.organization_id=C",
         "service_accounts.project_id=C", "service_accounts.scope_id=C", "settings.name=C",
+        "subnets.id=C", "subnets.network_id=C", "subnets.project_id=C",
         "users.id=C", "users.organization_id=C");
   }
 

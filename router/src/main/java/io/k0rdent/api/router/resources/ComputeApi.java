@@ -1,0 +1,473 @@
+package io.k0rdent.api.router.resources;
+
+import inet.ipaddr.IPAddress;
+import io.k0rdent.api.core.auth.policy.Permissions;
+import io.k0rdent.api.core.auth.policy.ScopeChain;
+import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.ipam.AddressRange;
+import io.k0rdent.api.core.ipam.IpText;
+import io.k0rdent.api.core.ipam.IpamErrors;
+import io.k0rdent.api.core.resource.Address;
+import io.k0rdent.api.core.resource.Clock;
+import io.k0rdent.api.core.resource.Network;
+import io.k0rdent.api.core.resource.Resource;
+import io.k0rdent.api.core.resource.Slugs;
+import io.k0rdent.api.core.resource.Subnet;
+import io.k0rdent.api.core.store.IpamStore;
+import io.k0rdent.api.core.store.IpamStore.Place;
+import io.k0rdent.api.core.store.Page;
+import io.k0rdent.api.core.store.PageCursor;
+import io.k0rdent.api.router.ApiServices;
+import io.k0rdent.api.router.Call;
+import io.k0rdent.api.router.OperationHandler;
+import io.k0rdent.api.router.Reply;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * Handlers of a project's networks, subnets and addresses in a region (upstream operationIds
+ * {@code createNetwork}, {@code listNetworks}, {@code getNetwork}, {@code updateNetwork}, {@code deleteNetwork},
+ * {@code listSubnets}, {@code getSubnet}, {@code allocateAddress}, {@code listAddresses}, {@code getAddress},
+ * {@code releaseAddress}) under {@code /v1/regions/{region}/projects/{project}/compute/}.
+ *
+ * <p>The region must be one this deployment serves and the project must exist, else 404. A project the caller
+ * may not know of answers exactly like a missing one (404 naming the project), whatever is asked of it. Actions
+ * on the collection are decided at the project; actions on one resource at its path
+ * ({@code projects/<p>/compute/networks/<id>}), so resource bindings reach them.
+ */
+public final class ComputeApi {
+
+  private final ApiServices services;
+  private final IpamStore store;
+
+  public ComputeApi(ApiServices services) {
+    this.services = services;
+    this.store = services.store().ipam();
+  }
+
+  /** operationId → handler. */
+  public Map<String, OperationHandler> handlers() {
+    return Map.ofEntries(
+        Map.entry("createNetwork", this::createNetwork),
+        Map.entry("listNetworks", call -> list(call, Permissions.NETWORKS_LIST, Permissions.NETWORKS_GET, "networks",
+            "networks", (t, after, n) -> store.listNetworks(t.place(), after, n), this::networksJson)),
+        Map.entry("getNetwork", call -> one(call, Permissions.NETWORKS_GET, "network", "networks",
+            (t, id) -> store.getNetwork(t.place(), id)).compose(o -> withSubnets(o.target(), o.item())
+            .map(json -> withEtag(200, json, o.item())))),
+        Map.entry("updateNetwork", this::updateNetwork),
+        Map.entry("deleteNetwork", call -> one(call, Permissions.NETWORKS_DELETE, "network", "networks",
+            (t, id) -> store.getNetwork(t.place(), id))
+            .compose(o -> store.deleteNetwork(o.target().place(), o.item().id(), expected(call, o.item())))
+            .map(v -> Reply.noContent())),
+        Map.entry("listSubnets", call -> list(call, Permissions.SUBNETS_LIST, Permissions.SUBNETS_GET, "subnets",
+            "subnets", (t, after, n) -> store.listSubnets(t.place(), after, n),
+            items -> Future.succeededFuture(json(items, ComputeApi::subnetJson)))),
+        Map.entry("getSubnet", call -> one(call, Permissions.SUBNETS_GET, "subnet", "subnets",
+            (t, id) -> store.getSubnet(t.place(), id)).map(o -> withEtag(200, subnetJson(o.item()), o.item()))),
+        Map.entry("allocateAddress", this::allocate),
+        Map.entry("listAddresses", call -> list(call, Permissions.ADDRESSES_LIST, Permissions.ADDRESSES_GET,
+            "addresses", "addresses", (t, after, n) -> store.listAddresses(t.place(), after, n),
+            items -> Future.succeededFuture(json(items, ComputeApi::addressJson)))),
+        Map.entry("getAddress", call -> one(call, Permissions.ADDRESSES_GET, "address", "addresses",
+            (t, id) -> store.getAddress(t.place(), id)).map(o -> withEtag(200, addressJson(o.item()), o.item()))),
+        Map.entry("releaseAddress", this::release));
+  }
+
+  /** The project of the path, in a region served here: its place and organization. */
+  record Target(Place place, String organizationId, boolean known) {
+
+    ScopeChain projectChain() {
+      return ScopeChain.project(organizationId, place.project());
+    }
+
+    /** The chain of resource {@code collection/id} of the project. */
+    ScopeChain chain(String collection, String id) {
+      return ScopeChain.resource(organizationId, place.project(),
+          "projects/" + place.project() + "/compute/" + collection + "/" + id);
+    }
+  }
+
+  /** A resource of the path and the project it was found in. */
+  record Found<R>(Target target, R item) {}
+
+  /**
+   * The path's region and project: 404 for a region not served here, for a project id that is not a slug or
+   * names no project; {@code known} says whether the caller may know the project exists.
+   */
+  private Future<Target> target(Call call) {
+    String region = call.ctx().pathParam("region");
+    if (!services.ipam().serves(region)) {
+      throw ApiException.notFound("region", region == null ? "" : region);
+    }
+    String project = call.pathId("project", "project");
+    return services.store().projects().get(project).map(p -> new Target(new Place(region, project),
+        p.organizationId(), Scopes.knowsProject(call, p.organizationId(), project)));
+  }
+
+  /**
+   * An action on the whole collection: passes when the caller may {@code permission} in the project; else 403
+   * when it knows the project, and the project's 404 when it does not.
+   */
+  private static void requireInProject(Call call, Target t, String permission) {
+    if (call.allowed(permission, t.projectChain())) {
+      return;
+    }
+    if (t.known()) {
+      throw ApiException.permissionDenied("the caller may not " + permission + " in project '"
+          + t.place().project() + "'");
+    }
+    throw ApiException.notFound("project", t.place().project());
+  }
+
+  /**
+   * The resource of the path after the caller was found allowed to {@code permission} it (its own chain): a
+   * missing one is a 404, or the project's 404 when the caller may not know the project; a resource the caller
+   * may read but not act on is a 403.
+   */
+  private <R> Future<Found<R>> one(Call call, String permission, String kind, String collection,
+                                   java.util.function.BiFunction<Target, String, Future<R>> load) {
+    return target(call).compose(t -> {
+      String id = call.pathId(kind);
+      ScopeChain chain = t.chain(collection, id);
+      boolean allowed = call.allowed(permission, chain);
+      boolean reads = allowed || call.grants() != null && call.grants().allowed(Call.readOf(permission), chain);
+      if (!t.known() && !reads) {
+        throw ApiException.notFound("project", t.place().project());
+      }
+      return load.apply(t, id).map(item -> {
+        if (!allowed) {
+          throw reads ? ApiException.permissionDenied("the caller may not " + permission + " on " + kind + " '"
+              + id + "'") : ApiException.notFound(kind, id);
+        }
+        return new Found<>(t, item);
+      }).recover(err -> Future.failedFuture(err instanceof ApiException a && a.status() == 404 && !t.known()
+          ? ApiException.notFound("project", t.place().project()) : err));
+    });
+  }
+
+  /** Loads one page. */
+  @FunctionalInterface
+  private interface Lister<R> {
+    Future<Page<R>> page(Target t, PageCursor after, int limit);
+  }
+
+  /**
+   * listX: the project's items when the caller may {@code listPermission} there; otherwise, when it knows the
+   * project, the items it may {@code getPermission} one by one (a page may then be short); otherwise the
+   * project's 404.
+   */
+  private <R extends Resource> Future<Reply> list(Call call, String listPermission, String getPermission,
+                                                 String collection, String listField, Lister<R> lister,
+                                                 Function<List<R>, Future<JsonArray>> toJson) {
+    return target(call).compose(t -> {
+      boolean whole = call.allowed(listPermission, t.projectChain());
+      if (!whole && !t.known()) {
+        throw ApiException.notFound("project", t.place().project());
+      }
+      String scope = listField + "?region=" + t.place().region() + "&project=" + t.place().project();
+      return ResourceOperations.<R>page(call, services.pageTokens(), scope, listField,
+          (after, size) -> lister.page(t, after, size),
+          items -> toJson.apply(whole ? items : items.stream()
+              .filter(r -> call.grants().allowed(getPermission, t.chain(collection, r.id()))).toList()));
+    });
+  }
+
+  private static <R> JsonArray json(List<R> items, Function<R, JsonObject> toJson) {
+    JsonArray a = new JsonArray();
+    items.forEach(i -> a.add(toJson.apply(i)));
+    return a;
+  }
+
+  private static Reply withEtag(int status, JsonObject body, Resource r) {
+    return new Reply(status, body, Map.of("ETag", r.etag()));
+  }
+
+  /** The version an {@code If-Match} names when it matches (412 otherwise); null without {@code If-Match}. */
+  private static Long expected(Call call, Resource current) {
+    List<String> ifMatch = ResourceOperations.ifMatch(call);
+    ResourceOperations.checkIfMatch(ifMatch, current);
+    return ifMatch == null ? null : current.version();
+  }
+
+  // ---------------------------------------------------------------- networks
+
+  private Future<Reply> createNetwork(Call call) {
+    return target(call).compose(t -> {
+      requireInProject(call, t, Permissions.NETWORKS_CREATE);
+      IPAddress block = services.ipam().cidrRules().network("cidr", call.text("cidr"));
+      String id = call.text("id") == null ? Slugs.generate("network") : call.text("id");
+      Instant now = Clock.now();
+      Network n = new Network(t.place().region(), t.place().project(), id, UUID.randomUUID(),
+          call.text("displayName"), call.text("description"), IpText.canonical(block), now, now, 1);
+      Subnet s = new Subnet(n.region(), n.projectId(), id, UUID.randomUUID(), id,
+          IpText.canonical(defaultSubnet(block)), now, now, 1);
+      return store.createNetwork(n, s).map(stored -> {
+        JsonObject body = networkJson(stored, List.of(s));
+        return withEtag(201, body, stored).withHeader("Location", body.getString("selfLink"));
+      });
+    });
+  }
+
+  /** A network's default subnet: the whole IPv4 block, or the first /64 of an IPv6 one. */
+  static IPAddress defaultSubnet(IPAddress block) {
+    return block.isIPv4() || block.getNetworkPrefixLength() == 64 ? block
+        : block.getLower().setPrefixLength(64, false).toPrefixBlock();
+  }
+
+  private Future<Reply> updateNetwork(Call call) {
+    return one(call, Permissions.NETWORKS_UPDATE, "network", "networks",
+        (t, id) -> store.getNetwork(t.place(), id)).compose(o -> {
+          Place place = o.target().place();
+          String id = o.item().id();
+          return ResourceOperations.compareAndSet(call.ctx().vertx(), "network", id, ResourceOperations.ifMatch(call),
+              () -> store.getNetwork(place, id),
+              current -> ResourceOperations.mergeNames(call.body(), current, current.displayName(),
+                  current.description(), (d, text) -> current.withChanges(d, text, Clock.now())),
+              store::updateNetwork)
+              .compose(n -> withSubnets(o.target(), n).map(json -> withEtag(200, json, n)));
+        });
+  }
+
+  private Future<JsonObject> withSubnets(Target t, Network n) {
+    return store.subnetsOf(t.place(), n.id()).map(subnets -> networkJson(n, subnets));
+  }
+
+  private Future<JsonArray> networksJson(List<Network> networks) {
+    List<Future<List<Subnet>>> subnets = new ArrayList<>();
+    networks.forEach(n -> subnets.add(store.subnetsOf(new Place(n.region(), n.projectId()), n.id())));
+    return Future.all(subnets).map(all -> {
+      JsonArray a = new JsonArray();
+      for (int i = 0; i < networks.size(); i++) {
+        a.add(networkJson(networks.get(i), all.resultAt(i)));
+      }
+      return a;
+    });
+  }
+
+  /** The contract's {@code Network}, with its subnets. */
+  static JsonObject networkJson(Network n, List<Subnet> subnets) {
+    JsonObject o = new JsonObject()
+        .put("selfLink", IpamErrors.networkLink(n.region(), n.projectId(), n.id()))
+        .put("uid", n.uid().toString()).put("id", n.id());
+    ResourceOperations.names(o, n.displayName(), n.description());
+    return stamps(o.put("cidr", n.cidr()).put("subnets", json(subnets, ComputeApi::subnetJson)), n);
+  }
+
+  /** The contract's {@code Subnet}. */
+  static JsonObject subnetJson(Subnet s) {
+    JsonObject o = new JsonObject()
+        .put("selfLink", IpamErrors.subnetLink(s.region(), s.projectId(), s.id()))
+        .put("uid", s.uid().toString()).put("id", s.id())
+        .put("network", IpamErrors.networkLink(s.region(), s.projectId(), s.networkId()))
+        .put(s.cidr().indexOf(':') < 0 ? "ipv4Cidr" : "ipv6Cidr", s.cidr());
+    return stamps(o, s);
+  }
+
+  private static JsonObject stamps(JsonObject o, Resource r) {
+    return o.put("createdAt", DateTimeFormatter.ISO_INSTANT.format(r.createdAt()))
+        .put("updatedAt", DateTimeFormatter.ISO_INSTANT.format(r.updatedAt()))
+        .put("etag", r.etag());
+  }
+
+  // ---------------------------------------------------------------- addresses
+
+  /** The contract's {@code Address} ({@code addressPool} is our extension). */
+  static JsonObject addressJson(Address a) {
+    JsonObject o = new JsonObject()
+        .put("selfLink", IpamErrors.addressLink(a.region(), a.projectId(), a.id()))
+        .put("uid", a.uid().toString()).put("id", a.id());
+    ResourceOperations.names(o, a.displayName(), a.description());
+    o.put("ipAddress", a.ipAddress()).put("ipVersion", a.ipVersion()).put("addressType", a.addressType());
+    if (a.networkId() != null) {
+      o.put("network", IpamErrors.networkLink(a.region(), a.projectId(), a.networkId()));
+      o.put("subnetwork", IpamErrors.subnetLink(a.region(), a.projectId(), a.subnetId()));
+    }
+    if (a.poolId() != null) {
+      o.put("addressPool", IpamErrors.poolLink(a.region(), a.poolId()));
+    }
+    return stamps(o.put("status", a.status()), a);
+  }
+
+  private Future<Reply> allocate(Call call) {
+    return target(call).compose(t -> {
+      requireInProject(call, t, Permissions.ADDRESSES_CREATE);
+      String type = call.text("addressType") == null ? Address.EXTERNAL : call.text("addressType");
+      String id = call.text("id") == null ? Slugs.generate("address") : call.text("id");
+      Instant now = Clock.now();
+      Address template = new Address(t.place().region(), t.place().project(), id, UUID.randomUUID(),
+          call.text("displayName"), call.text("description"), null, null, type, null, null, null,
+          Address.RESERVED, now, now, 1);
+      Future<Address> stored = Address.INTERNAL.equals(type) ? internal(call, t, template) : external(call, t, template);
+      return stored.map(a -> {
+        JsonObject body = addressJson(a);
+        return withEtag(201, body, a).withHeader("Location", body.getString("selfLink"));
+      });
+    });
+  }
+
+  private Future<Address> internal(Call call, Target t, Address template) {
+    String networkRef = call.text("network");
+    String subnetRef = call.text("subnetwork");
+    if (networkRef == null && subnetRef == null) {
+      throw ApiException.invalidField("network", "an INTERNAL address needs network or subnetwork (a selfLink or an id)");
+    }
+    String networkId = networkRef == null ? null : reference(t, "network", "networks", networkRef);
+    String subnetId = subnetRef == null ? null : reference(t, "subnetwork", "subnets", subnetRef);
+    IPAddress requested = call.text("ipAddress") == null ? null : IpText.address("ipAddress", call.text("ipAddress"));
+    String version = call.text("ipVersion");
+    Future<Subnet> subnet;
+    if (subnetId != null) {
+      subnet = existing(store.getSubnet(t.place(), subnetId), "subnetwork", "subnetwork '" + subnetId
+          + "' does not exist in this project and region").map(s -> {
+            if (networkId != null && !networkId.equals(s.networkId())) {
+              throw ApiException.invalidField("subnetwork", "subnetwork '" + subnetId + "' belongs to network '"
+                  + s.networkId() + "', not to network '" + networkId + "'");
+            }
+            return s;
+          });
+    } else {
+      subnet = existing(store.getNetwork(t.place(), networkId), "network", "network '" + networkId
+          + "' does not exist in this project and region")
+          .compose(n -> store.subnetsOf(t.place(), n.id()))
+          .map(subnets -> subnets.stream().filter(s -> requested == null
+              || AddressRange.of(s.cidr()).contains(requested)).findFirst().orElseThrow(() -> ApiException.invalidField(
+                  "ipAddress", requested.toCanonicalString() + " is not in any subnet of network '" + networkId + "'")));
+    }
+    return subnet.compose(s -> {
+      if (!call.allowed(Permissions.NETWORKS_GET, t.chain("networks", s.networkId()))) {
+        throw ApiException.invalidField(networkId != null ? "network" : "subnetwork", (networkId != null
+            ? "network '" + networkId : "subnetwork '" + subnetId) + "' does not exist in this project and region");
+      }
+      AddressRange range = AddressRange.of(s.cidr());
+      if (version != null && !version.equals(range.ipVersion())) {
+        throw ApiException.invalidField("ipVersion", "subnet '" + s.id() + "' (" + s.cidr() + ") is "
+            + range.ipVersion() + ", not " + version);
+      }
+      String ip = null;
+      if (requested != null) {
+        if (!range.contains(requested)) {
+          throw ApiException.invalidField("ipAddress", requested.toCanonicalString() + " is not in subnet '"
+              + s.id() + "' (" + s.cidr() + ")");
+        }
+        String reserved = range.reservedReason(requested);
+        if (reserved != null) {
+          throw ApiException.invalidField("ipAddress", requested.toCanonicalString() + " is " + reserved + " of subnet '"
+              + s.id() + "' (" + s.cidr() + ") and cannot be allocated");
+        }
+        ip = IpText.canonical(requested);
+      }
+      Address a = new Address(template.region(), template.projectId(), template.id(), template.uid(),
+          template.displayName(), template.description(), ip, range.ipVersion(), Address.INTERNAL, s.networkId(),
+          s.id(), null, template.status(), template.createdAt(), template.updatedAt(), 1);
+      return store.allocate(new IpamStore.Allocation(a, range));
+    });
+  }
+
+  /** A 404 from {@code lookup} as a 400 on {@code field} (a reference in the body, not the path). */
+  private static <R> Future<R> existing(Future<R> lookup, String field, String message) {
+    return lookup.recover(err -> Future.failedFuture(err instanceof ApiException a && a.status() == 404
+        ? ApiException.invalidField(field, message) : err));
+  }
+
+  /**
+   * The id a body reference names: a bare id, or the selfLink of a resource of the path's project and region
+   * ({@code /v1/regions/r/projects/p/compute/<collection>/<id>}, optionally as an absolute http(s) URL).
+   */
+  static String reference(Target t, String field, String collection, String ref) {
+    String path = ref;
+    if (path.startsWith("https://") || path.startsWith("http://")) {
+      int slash = path.indexOf('/', path.indexOf("//") + 2);
+      path = slash < 0 ? "" : path.substring(slash);
+    }
+    if (Slugs.isValid(path)) {
+      return path;
+    }
+    String prefix = IpamErrors.computePath(t.place().region(), t.place().project()) + collection + "/";
+    if (path.startsWith(prefix) && Slugs.isValid(path.substring(prefix.length()))) {
+      return path.substring(prefix.length());
+    }
+    throw ApiException.invalidField(field, field + " must be an id or the selfLink of a " + field + " of this project "
+        + "and region (" + prefix + "<id>)");
+  }
+
+  private Future<Address> external(Call call, Target t, Address template) {
+    List<ApiException.FieldViolation> wrong = new ArrayList<>();
+    for (String f : List.of("network", "subnetwork", "ipAddress")) {
+      if (call.text(f) != null) {
+        wrong.add(new ApiException.FieldViolation(f, f + " can only be given for an INTERNAL address"));
+      }
+    }
+    if (!wrong.isEmpty()) {
+      throw ApiException.invalidArgument(wrong.get(0).description(), wrong);
+    }
+    String version = call.text("ipVersion") == null ? "IPV4" : call.text("ipVersion");
+    return allPools(t.place().region(), null, new ArrayList<>()).compose(pools -> {
+      List<io.k0rdent.api.core.resource.AddressPool> usable = new ArrayList<>(pools.stream()
+          .filter(p -> AddressRange.of(p.cidr()).ipVersion().equals(version)).toList());
+      if (usable.isEmpty()) {
+        throw IpamErrors.poolExhausted("region '" + t.place().region() + "' has no " + version
+            + " external address pool");
+      }
+      java.util.Collections.shuffle(usable);
+      return fromPools(template, usable, 0, version, t.place().region());
+    });
+  }
+
+  private Future<List<io.k0rdent.api.core.resource.AddressPool>> allPools(
+      String region, PageCursor after, List<io.k0rdent.api.core.resource.AddressPool> into) {
+    return store.listPools(region, after, 500).compose(page -> {
+      into.addAll(page.items());
+      return page.next() == null ? Future.succeededFuture(into) : allPools(region, page.next(), into);
+    });
+  }
+
+  private Future<Address> fromPools(Address template, List<io.k0rdent.api.core.resource.AddressPool> pools, int i,
+                                    String version, String region) {
+    if (i == pools.size()) {
+      return Future.failedFuture(IpamErrors.poolExhausted("every " + version + " external address pool of region '"
+          + region + "' is full"));
+    }
+    var pool = pools.get(i);
+    AddressRange range = AddressRange.of(pool.cidr());
+    Address a = new Address(template.region(), template.projectId(), template.id(), template.uid(),
+        template.displayName(), template.description(), null, range.ipVersion(), Address.EXTERNAL, null, null,
+        pool.id(), template.status(), template.createdAt(), template.updatedAt(), 1);
+    return store.allocate(new IpamStore.Allocation(a, range)).recover(err ->
+        err instanceof ApiException x && "POOL_EXHAUSTED".equals(x.reason()) || err instanceof ApiException y
+            && y.status() == 404 && pools.size() > i + 1
+            ? fromPools(template, pools, i + 1, version, region) : Future.failedFuture(err));
+  }
+
+  private Future<Reply> release(Call call) {
+    return target(call).compose(t -> {
+      String id = call.pathId("address");
+      ScopeChain chain = t.chain("addresses", id);
+      boolean allowed = call.allowed(Permissions.ADDRESSES_DELETE, chain);
+      boolean reads = allowed || call.grants() != null && call.grants().allowed(Permissions.ADDRESSES_GET, chain);
+      if (!t.known() && !reads) {
+        throw ApiException.notFound("project", t.place().project());
+      }
+      if (!allowed) {
+        // the same answer whether it exists or not would hide nothing here: the caller may read it
+        throw reads ? ApiException.permissionDenied("the caller may not " + Permissions.ADDRESSES_DELETE
+            + " on address '" + id + "'") : ApiException.notFound("address", id);
+      }
+      List<String> ifMatch = ResourceOperations.ifMatch(call);
+      Future<Long> version = ifMatch == null ? Future.succeededFuture(null)
+          : store.getAddress(t.place(), id).map(current -> {
+            ResourceOperations.checkIfMatch(ifMatch, current);
+            return current.version();
+          });
+      return version.compose(v -> store.releaseAddress(t.place(), id, v)).map(r -> Reply.noContent());
+    });
+  }
+
+}
