@@ -440,9 +440,9 @@ public final class ComputeApi {
     Address a = new Address(template.region(), template.projectId(), template.id(), template.uid(),
         template.displayName(), template.description(), null, range.ipVersion(), Address.EXTERNAL, null, null,
         pool.id(), template.status(), template.createdAt(), template.updatedAt(), 1);
+    // a full pool, or one deleted meanwhile: try the next
     return store.allocate(new IpamStore.Allocation(a, range)).recover(err ->
-        err instanceof ApiException x && "POOL_EXHAUSTED".equals(x.reason()) || err instanceof ApiException y
-            && y.status() == 404 && pools.size() > i + 1
+        err instanceof ApiException x && ("POOL_EXHAUSTED".equals(x.reason()) || x.status() == 404)
             ? fromPools(template, pools, i + 1, version, region) : Future.failedFuture(err));
   }
 

@@ -502,7 +502,13 @@ abstract class IpamHttpContract extends NodeHttpTest {
       assertThat(theirs.json().getJsonObject("error").getString("message").replace(project, "P"))
           .isEqualTo(none.json().getJsonObject("error").getString("message").replace("no-such-project-x", "P"));
     }
-    assertThat(node.atlas.send("GET", ours + "subnets", null, "Authorization", "Bearer " + rival).status()).isEqualTo(404);
+    for (String subnets : List.of("subnets", "subnets/" + n.getString("id"))) {
+      Res theirs = node.atlas.send("GET", ours + subnets, null, "Authorization", "Bearer " + rival);
+      Res none = node.atlas.send("GET", missing + subnets, null, "Authorization", "Bearer " + rival);
+      assertThat(theirs.status()).as(subnets).isEqualTo(404);
+      assertThat(theirs.json().getJsonObject("error").getString("message").replace(project, "P"))
+          .isEqualTo(none.json().getJsonObject("error").getString("message").replace("no-such-project-x", "P"));
+    }
     // nothing changed
     assertThat(api.get(n.getString("selfLink"), token).json().containsKey("displayName")).isFalse();
     assertThat(api.get(a.json().getString("selfLink"), token).status()).isEqualTo(200);
