@@ -108,13 +108,14 @@ CREATE INDEX addresses_network ON addresses (region, project_id, network_id, sor
   WHERE network_id IS NOT NULL;
 CREATE INDEX addresses_pool ON addresses (region, pool_id, sort_key, id) WHERE pool_id IS NOT NULL;
 
--- Releases remembered for a day, so that releasing again answers ALREADY_RELEASED (not 404). No foreign key:
--- a tombstone must not keep its project from being deleted.
+-- Releases remembered for a day, so that releasing again answers ALREADY_RELEASED (not 404). They go with
+-- their project: a tombstone never keeps a project from being deleted, nor reaches the next project of that id.
 CREATE TABLE address_releases (
   region      text COLLATE "C" NOT NULL,
   project_id  text COLLATE "C" NOT NULL,
   id          text COLLATE "C" NOT NULL,
   released_at timestamptz NOT NULL,
-  CONSTRAINT address_releases_pkey PRIMARY KEY (region, project_id, id)
+  CONSTRAINT address_releases_pkey PRIMARY KEY (region, project_id, id),
+  CONSTRAINT address_releases_project_fkey FOREIGN KEY (project_id) REFERENCES projects (id) ON DELETE CASCADE
 );
 CREATE INDEX address_releases_released_at ON address_releases (released_at);

@@ -141,11 +141,63 @@ public final class ApiDocument {
       }
     });
     paths.remove(emptyPaths);
+    pruneUnreferenced(doc);
     stripExtensions(doc);
     try {
       return JSON.writeValueAsBytes(doc);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  /**
+   * Drops the components and tags no remaining operation uses (directly or through other components), so a
+   * face's document says nothing of the operations it does not serve.
+   */
+  private static void pruneUnreferenced(ObjectNode doc) {
+    ObjectNode components = (ObjectNode) doc.get("components");
+    java.util.Set<String> used = new java.util.HashSet<>();
+    java.util.Deque<JsonNode> todo = new java.util.ArrayDeque<>();
+    todo.add(doc.get("paths"));
+    if (doc.has("security")) {
+      todo.add(doc.get("security"));
+    }
+    while (!todo.isEmpty()) {
+      JsonNode n = todo.pop();
+      if (n.isObject()) {
+        JsonNode ref = n.get("$ref");
+        if (ref != null && ref.isTextual() && ref.asText().startsWith("#/components/") && used.add(ref.asText())) {
+          String[] parts = ref.asText().substring("#/components/".length()).split("/", 2);
+          JsonNode target = components == null ? null : components.path(parts[0]).get(parts[1]);
+          if (target != null) {
+            todo.add(target);
+          }
+        }
+      }
+      n.elements().forEachRemaining(todo::add);
+    }
+    if (components != null) {
+      components.fields().forEachRemaining(kind -> {
+        if (kind.getKey().equals("securitySchemes") || !kind.getValue().isObject()) {
+          return;
+        }
+        List<String> drop = new ArrayList<>();
+        kind.getValue().fieldNames().forEachRemaining(name -> {
+          if (!used.contains("#/components/" + kind.getKey() + "/" + name)) {
+            drop.add(name);
+          }
+        });
+        ((ObjectNode) kind.getValue()).remove(drop);
+      });
+    }
+    java.util.Set<String> tags = new java.util.HashSet<>();
+    doc.path("paths").forEach(item -> item.forEach(op -> op.path("tags").forEach(t -> tags.add(t.asText()))));
+    if (doc.get("tags") instanceof ArrayNode all) {
+      for (int i = all.size() - 1; i >= 0; i--) {
+        if (!tags.contains(all.get(i).path("name").asText())) {
+          all.remove(i);
+        }
+      }
     }
   }
 

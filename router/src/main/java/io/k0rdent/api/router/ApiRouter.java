@@ -108,7 +108,8 @@ public final class ApiRouter {
     Map<String, OperationHandler> handlers = new HashMap<>();
     handlers.putAll(new OrganizationsApi(services.store(), services.pageTokens(),
         services.providerOrganizationId(), services.iam().state()).handlers());
-    handlers.putAll(new ProjectsApi(services.store(), services.pageTokens(), services.iam().state()).handlers());
+    handlers.putAll(new ProjectsApi(services.store(), services.pageTokens(), services.iam().state(),
+        services.ipam().regions()).handlers());
     handlers.putAll(new ServiceAccountsApi(services).handlers());
     handlers.putAll(new io.k0rdent.api.router.resources.UsersGroupsApi(services).handlers());
     handlers.putAll(new ApiKeysApi(services).handlers());

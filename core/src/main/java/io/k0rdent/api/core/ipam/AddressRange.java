@@ -10,7 +10,7 @@ import java.util.Random;
 
 /**
  * The addresses of one subnet or address pool that can be allocated, as integers (the address's value).
- * Reserved, never handed out: in IPv4 the network address, the gateway (network + 1), the second-to-last
+ * Reserved in a subnet ({@link #of}), never handed out: in IPv4 the network address, the gateway (network + 1), the second-to-last
  * and the broadcast address; in IPv6 the first address (the subnet-router anycast address, RFC 4291
  * §2.6.1). What remains is one contiguous run {@link #lo()}..{@link #hi()}, so a random usable address is
  * one random number, and a full block is known from a count. Immutable.
@@ -23,12 +23,27 @@ public final class AddressRange {
   private final BigInteger lo;
   private final BigInteger hi;
 
-  private AddressRange(IPAddress block) {
+  private final boolean reserves;
+
+  private AddressRange(IPAddress block, boolean reserves) {
     this.block = block;
+    this.reserves = reserves;
     this.first = block.getLower().getValue();
     this.last = block.getUpper().getValue();
-    this.lo = block.isIPv4() ? first.add(BigInteger.TWO) : first.add(BigInteger.ONE);
-    this.hi = block.isIPv4() ? last.subtract(BigInteger.TWO) : last;
+    this.lo = !reserves ? first : block.isIPv4() ? first.add(BigInteger.TWO) : first.add(BigInteger.ONE);
+    this.hi = reserves && block.isIPv4() ? last.subtract(BigInteger.TWO) : last;
+  }
+
+  /**
+   * The range of an external address pool's block: every address of it, none reserved (its addresses are
+   * routed one by one, as floating addresses; the pool is no subnet with a gateway and a broadcast address).
+   */
+  public static AddressRange pool(String cidr) {
+    IPAddress block = new IPAddressString(cidr).getAddress();
+    if (block == null || !block.isPrefixBlock()) {
+      throw new IllegalArgumentException("not a CIDR block: " + cidr);
+    }
+    return new AddressRange(block, false);
   }
 
   /** The range of a canonical CIDR block, e.g. {@code 10.0.0.0/24}: usable 10.0.0.2 .. 10.0.0.253. */
@@ -41,7 +56,7 @@ public final class AddressRange {
     if (block == null || !block.isPrefixBlock()) {
       throw new IllegalArgumentException("not a CIDR block: " + block);
     }
-    AddressRange r = new AddressRange(block);
+    AddressRange r = new AddressRange(block, true);
     if (r.hi.compareTo(r.lo) < 0) {
       throw new IllegalArgumentException(block.toCanonicalString() + " has no usable address (IPv4 /30 and longer, "
           + "IPv6 /128)");
@@ -85,6 +100,9 @@ public final class AddressRange {
 
   /** Why {@code a} (in the block) cannot be allocated, or null when it can. */
   public String reservedReason(IPAddress a) {
+    if (!reserves) {
+      return null;
+    }
     BigInteger v = a.getValue();
     if (v.equals(first)) {
       return block.isIPv4() ? "the network address" : "the subnet-router anycast address";

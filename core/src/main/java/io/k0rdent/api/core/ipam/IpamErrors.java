@@ -89,6 +89,21 @@ public final class IpamErrors {
         List.of(Map.of("@type", "PreconditionFailure", "violations", violations)));
   }
 
+  /**
+   * 409 {@code FAILED_PRECONDITION}: project {@code project} still has networks or addresses, their selfLinks
+   * {@code subjects} listed in a {@code PreconditionFailure} detail ({@code type RESOURCE_IN_PROJECT}).
+   */
+  public static ApiException projectStillHas(String project, List<String> subjects) {
+    List<Map<String, Object>> violations = new ArrayList<>();
+    for (String subject : subjects) {
+      violations.add(Map.of("type", "RESOURCE_IN_PROJECT", "subject", subject,
+          "description", "delete or release it first"));
+    }
+    return new ApiException(409, "FAILED_PRECONDITION", "project '" + project
+        + "' still has networks or addresses; delete them first",
+        List.of(Map.of("@type", "PreconditionFailure", "violations", violations)));
+  }
+
   /** 409 {@code FAILED_PRECONDITION}: an address something uses. */
   public static ApiException addressInUse(String id) {
     return ApiException.conflict("FAILED_PRECONDITION", "address '" + id + "' is in use; unbind it first");

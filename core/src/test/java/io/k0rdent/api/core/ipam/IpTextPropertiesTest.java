@@ -1,6 +1,7 @@
 package io.k0rdent.api.core.ipam;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import inet.ipaddr.IPAddress;
@@ -113,7 +114,10 @@ class IpTextPropertiesTest {
     });
     outcome(() -> rules.pool(CIDR, s), CIDR, null).ifPresent(a -> {
       assertThat(IpText.canonical(a)).isEqualTo(s);
-      assertWithinRuleBounds(a);
+      assertThat(a.getNetworkPrefixLength()).isBetween(a.isIPv4() ? CidrRules.IPV4_MIN_PREFIX : CidrRules.IPV6_MIN_PREFIX,
+          a.isIPv4() ? CidrRules.POOL_IPV4_MAX_PREFIX : CidrRules.POOL_IPV6_MAX_PREFIX);
+      assertThat(CidrRules.DEFAULT_NETWORK_RANGES.stream().map(r -> IpText.cidr("r", r)))
+          .noneMatch(r -> r.getIPVersion() == a.getIPVersion() && (r.contains(a) || a.contains(r)));
     });
     return new Outcome(cidr.isPresent(), address.isPresent());
   }
@@ -633,7 +637,9 @@ class IpTextPropertiesTest {
   @Property
   void blocksInsidePrivateRangesAreAcceptedByTheDefaultRules(@ForAll("ruleBlocks") Block b) {
     assertThat(IpText.canonical(CidrRules.defaults().network(CIDR, b.canonical()))).isEqualTo(b.canonical());
-    assertThat(IpText.canonical(CidrRules.defaults().pool(CIDR, b.canonical()))).isEqualTo(b.canonical());
+    // the same blocks are tenants' space, never an external pool
+    assertThatThrownBy(() -> CidrRules.defaults().pool(CIDR, b.canonical())).isInstanceOf(ApiException.class)
+        .hasMessageContaining("ipam.networkRanges");
   }
 
   @Provide

@@ -100,7 +100,7 @@ public final class AddressPoolsApi {
     JsonObject o = new JsonObject().put("selfLink", IpamErrors.poolLink(p.region(), p.id()))
         .put("uid", p.uid().toString()).put("id", p.id());
     ResourceOperations.names(o, p.displayName(), p.description());
-    return o.put("cidr", p.cidr()).put("ipVersion", AddressRange.of(p.cidr()).ipVersion())
+    return o.put("cidr", p.cidr()).put("ipVersion", AddressRange.pool(p.cidr()).ipVersion())
         .put("createdAt", DateTimeFormatter.ISO_INSTANT.format(p.createdAt()))
         .put("updatedAt", DateTimeFormatter.ISO_INSTANT.format(p.updatedAt()))
         .put("etag", p.etag());

@@ -59,25 +59,33 @@ public final class ComputeApi {
         Map.entry("createNetwork", this::createNetwork),
         Map.entry("listNetworks", call -> list(call, Permissions.NETWORKS_LIST, Permissions.NETWORKS_GET, "networks",
             "networks", (t, after, n) -> store.listNetworks(t.place(), after, n), this::networksJson)),
-        Map.entry("getNetwork", call -> one(call, Permissions.NETWORKS_GET, "network", "networks",
-            (t, id) -> store.getNetwork(t.place(), id)).compose(o -> withSubnets(o.target(), o.item())
-            .map(json -> withEtag(200, json, o.item())))),
+        Map.entry("getNetwork", call -> one(call, Permissions.NETWORKS_GET, Permissions.NETWORKS_LIST, "network",
+            "networks", (t, id) -> store.getNetwork(t.place(), id)).compose(o -> {
+              ResourceOperations.checkIfMatch(ResourceOperations.ifMatch(call), o.item());
+              return withSubnets(o.target(), o.item()).map(json -> withEtag(200, json, o.item()));
+            })),
         Map.entry("updateNetwork", this::updateNetwork),
-        Map.entry("deleteNetwork", call -> one(call, Permissions.NETWORKS_DELETE, "network", "networks",
-            (t, id) -> store.getNetwork(t.place(), id))
+        Map.entry("deleteNetwork", call -> one(call, Permissions.NETWORKS_DELETE, Permissions.NETWORKS_LIST, "network",
+            "networks", (t, id) -> store.getNetwork(t.place(), id))
             .compose(o -> store.deleteNetwork(o.target().place(), o.item().id(), expected(call, o.item())))
             .map(v -> Reply.noContent())),
         Map.entry("listSubnets", call -> list(call, Permissions.SUBNETS_LIST, Permissions.SUBNETS_GET, "subnets",
             "subnets", (t, after, n) -> store.listSubnets(t.place(), after, n),
             items -> Future.succeededFuture(json(items, ComputeApi::subnetJson)))),
-        Map.entry("getSubnet", call -> one(call, Permissions.SUBNETS_GET, "subnet", "subnets",
-            (t, id) -> store.getSubnet(t.place(), id)).map(o -> withEtag(200, subnetJson(o.item()), o.item()))),
+        Map.entry("getSubnet", call -> one(call, Permissions.SUBNETS_GET, Permissions.SUBNETS_LIST, "subnet",
+            "subnets", (t, id) -> store.getSubnet(t.place(), id)).map(o -> {
+              ResourceOperations.checkIfMatch(ResourceOperations.ifMatch(call), o.item());
+              return withEtag(200, subnetJson(o.item()), o.item());
+            })),
         Map.entry("allocateAddress", this::allocate),
         Map.entry("listAddresses", call -> list(call, Permissions.ADDRESSES_LIST, Permissions.ADDRESSES_GET,
             "addresses", "addresses", (t, after, n) -> store.listAddresses(t.place(), after, n),
             items -> Future.succeededFuture(json(items, ComputeApi::addressJson)))),
-        Map.entry("getAddress", call -> one(call, Permissions.ADDRESSES_GET, "address", "addresses",
-            (t, id) -> store.getAddress(t.place(), id)).map(o -> withEtag(200, addressJson(o.item()), o.item()))),
+        Map.entry("getAddress", call -> one(call, Permissions.ADDRESSES_GET, Permissions.ADDRESSES_LIST, "address",
+            "addresses", (t, id) -> store.getAddress(t.place(), id)).map(o -> {
+              ResourceOperations.checkIfMatch(ResourceOperations.ifMatch(call), o.item());
+              return withEtag(200, addressJson(o.item()), o.item());
+            })),
         Map.entry("releaseAddress", this::release));
   }
 
@@ -100,16 +108,18 @@ public final class ComputeApi {
 
   /**
    * The path's region and project: 404 for a region not served here, for a project id that is not a slug or
-   * names no project; {@code known} says whether the caller may know the project exists.
+   * names no project. {@code known} says whether the caller may know the project exists: it may read the
+   * project, or list {@code listPermission}'s collection in it.
    */
-  private Future<Target> target(Call call) {
+  private Future<Target> target(Call call, String listPermission) {
     String region = call.ctx().pathParam("region");
     if (!services.ipam().serves(region)) {
       throw ApiException.notFound("region", region == null ? "" : region);
     }
     String project = call.pathId("project", "project");
     return services.store().projects().get(project).map(p -> new Target(new Place(region, project),
-        p.organizationId(), Scopes.knowsProject(call, p.organizationId(), project)));
+        p.organizationId(), Scopes.knowsProject(call, p.organizationId(), project) || call.grants() != null
+            && call.grants().allowed(listPermission, ScopeChain.project(p.organizationId(), project))));
   }
 
   /**
@@ -128,28 +138,30 @@ public final class ComputeApi {
   }
 
   /**
-   * The resource of the path after the caller was found allowed to {@code permission} it (its own chain): a
-   * missing one is a 404, or the project's 404 when the caller may not know the project; a resource the caller
-   * may read but not act on is a 403.
+   * The resource of the path after the caller was found allowed to {@code permission} it (on its own chain).
+   * Acting on a resource needs reading it too: one the caller may not read answers 404 (the project's when
+   * the caller may not know the project, else the resource's), whether it exists or not, without being
+   * loaded; a missing one is the same 404; one the caller may read but not act on is a 403.
    */
-  private <R> Future<Found<R>> one(Call call, String permission, String kind, String collection,
-                                   java.util.function.BiFunction<Target, String, Future<R>> load) {
-    return target(call).compose(t -> {
+  private <R> Future<Found<R>> one(Call call, String permission, String listPermission, String kind,
+                                   String collection, java.util.function.BiFunction<Target, String, Future<R>> load) {
+    return target(call, listPermission).compose(t -> {
       String id = call.pathId(kind);
       ScopeChain chain = t.chain(collection, id);
       boolean allowed = call.allowed(permission, chain);
-      boolean reads = allowed || call.grants() != null && call.grants().allowed(Call.readOf(permission), chain);
-      if (!t.known() && !reads) {
-        throw ApiException.notFound("project", t.place().project());
+      boolean reads = call.grants() != null && call.grants().allowed(Call.readOf(permission), chain);
+      ApiException missing = t.known() ? ApiException.notFound(kind, id) : ApiException.notFound("project",
+          t.place().project());
+      if (!reads) {
+        throw missing;
       }
-      return load.apply(t, id).map(item -> {
-        if (!allowed) {
-          throw reads ? ApiException.permissionDenied("the caller may not " + permission + " on " + kind + " '"
-              + id + "'") : ApiException.notFound(kind, id);
-        }
-        return new Found<>(t, item);
-      }).recover(err -> Future.failedFuture(err instanceof ApiException a && a.status() == 404 && !t.known()
-          ? ApiException.notFound("project", t.place().project()) : err));
+      return load.apply(t, id).recover(err -> Future.failedFuture(err instanceof ApiException a && a.status() == 404
+          ? missing : err)).map(item -> {
+            if (!allowed) {
+              throw ApiException.permissionDenied("the caller may not " + permission + " on " + kind + " '" + id + "'");
+            }
+            return new Found<>(t, item);
+          });
     });
   }
 
@@ -160,23 +172,25 @@ public final class ComputeApi {
   }
 
   /**
-   * listX: the project's items when the caller may {@code listPermission} there; otherwise, when it knows the
-   * project, the items it may {@code getPermission} one by one (a page may then be short); otherwise the
-   * project's 404.
+   * listX: the items of the project the caller may read ({@code getPermission}) or list ({@code listPermission})
+   * on their own chain, so a resource-level deny hides an item and a resource-level grant shows one; the
+   * project's 404 when the caller may not know the project.
    */
   private <R extends Resource> Future<Reply> list(Call call, String listPermission, String getPermission,
                                                  String collection, String listField, Lister<R> lister,
                                                  Function<List<R>, Future<JsonArray>> toJson) {
-    return target(call).compose(t -> {
-      boolean whole = call.allowed(listPermission, t.projectChain());
-      if (!whole && !t.known()) {
+    return target(call, listPermission).compose(t -> {
+      call.allowed(listPermission, t.projectChain());
+      if (!t.known()) {
         throw ApiException.notFound("project", t.place().project());
       }
       String scope = listField + "?region=" + t.place().region() + "&project=" + t.place().project();
       return ResourceOperations.<R>page(call, services.pageTokens(), scope, listField,
           (after, size) -> lister.page(t, after, size),
-          items -> toJson.apply(whole ? items : items.stream()
-              .filter(r -> call.grants().allowed(getPermission, t.chain(collection, r.id()))).toList()));
+          items -> toJson.apply(items.stream().filter(r -> {
+            ScopeChain chain = t.chain(collection, r.id());
+            return call.grants().allowed(getPermission, chain) || call.grants().allowed(listPermission, chain);
+          }).toList()));
     });
   }
 
@@ -200,7 +214,7 @@ public final class ComputeApi {
   // ---------------------------------------------------------------- networks
 
   private Future<Reply> createNetwork(Call call) {
-    return target(call).compose(t -> {
+    return target(call, Permissions.NETWORKS_LIST).compose(t -> {
       requireInProject(call, t, Permissions.NETWORKS_CREATE);
       IPAddress block = services.ipam().cidrRules().network("cidr", call.text("cidr"));
       String id = call.text("id") == null ? Slugs.generate("network") : call.text("id");
@@ -223,14 +237,22 @@ public final class ComputeApi {
   }
 
   private Future<Reply> updateNetwork(Call call) {
-    return one(call, Permissions.NETWORKS_UPDATE, "network", "networks",
+    return one(call, Permissions.NETWORKS_UPDATE, Permissions.NETWORKS_LIST, "network", "networks",
         (t, id) -> store.getNetwork(t.place(), id)).compose(o -> {
           Place place = o.target().place();
           String id = o.item().id();
+          String cidr = call.text("cidr");
           return ResourceOperations.compareAndSet(call.ctx().vertx(), "network", id, ResourceOperations.ifMatch(call),
               () -> store.getNetwork(place, id),
-              current -> ResourceOperations.mergeNames(call.body(), current, current.displayName(),
-                  current.description(), (d, text) -> current.withChanges(d, text, Clock.now())),
+              current -> {
+                // a full-object PATCH may repeat the block; changing it is refused
+                if (cidr != null && !cidr.equals(current.cidr())) {
+                  throw ApiException.invalidField("cidr", "cidr cannot change (it is " + current.cidr()
+                      + "); create another network for another block");
+                }
+                return ResourceOperations.mergeNames(call.body(), current, current.displayName(),
+                    current.description(), (d, text) -> current.withChanges(d, text, Clock.now()));
+              },
               store::updateNetwork)
               .compose(n -> withSubnets(o.target(), n).map(json -> withEtag(200, json, n)));
         });
@@ -297,7 +319,7 @@ public final class ComputeApi {
   }
 
   private Future<Reply> allocate(Call call) {
-    return target(call).compose(t -> {
+    return target(call, Permissions.ADDRESSES_LIST).compose(t -> {
       requireInProject(call, t, Permissions.ADDRESSES_CREATE);
       String type = call.text("addressType") == null ? Address.EXTERNAL : call.text("addressType");
       String id = call.text("id") == null ? Slugs.generate("address") : call.text("id");
@@ -323,29 +345,43 @@ public final class ComputeApi {
     String subnetId = subnetRef == null ? null : reference(t, "subnetwork", "subnets", subnetRef);
     IPAddress requested = call.text("ipAddress") == null ? null : IpText.address("ipAddress", call.text("ipAddress"));
     String version = call.text("ipVersion");
+    // a network the caller may not read is answered exactly as a missing one, before anything about it is said
+    ApiException noNetwork = ApiException.invalidField("network", "network '" + networkId
+        + "' does not exist in this project and region");
+    ApiException noSubnet = ApiException.invalidField("subnetwork", "subnetwork '" + subnetId
+        + "' does not exist in this project and region");
+    java.util.function.Predicate<String> readable = network -> call.grants() != null
+        && call.grants().allowed(Permissions.NETWORKS_GET, t.chain("networks", network));
+    call.allowed(Permissions.NETWORKS_GET, t.projectChain());
+    if (networkId != null && !readable.test(networkId)) {
+      throw noNetwork;
+    }
     Future<Subnet> subnet;
     if (subnetId != null) {
-      subnet = existing(store.getSubnet(t.place(), subnetId), "subnetwork", "subnetwork '" + subnetId
-          + "' does not exist in this project and region").map(s -> {
-            if (networkId != null && !networkId.equals(s.networkId())) {
-              throw ApiException.invalidField("subnetwork", "subnetwork '" + subnetId + "' belongs to network '"
-                  + s.networkId() + "', not to network '" + networkId + "'");
-            }
-            return s;
-          });
+      subnet = existing(store.getSubnet(t.place(), subnetId), noSubnet).map(s -> {
+        if (!readable.test(s.networkId())) {
+          throw noSubnet;
+        }
+        if (networkId != null && !networkId.equals(s.networkId())) {
+          throw ApiException.invalidField("subnetwork", "subnetwork '" + subnetId + "' belongs to network '"
+              + s.networkId() + "', not to network '" + networkId + "'");
+        }
+        return s;
+      });
     } else {
-      subnet = existing(store.getNetwork(t.place(), networkId), "network", "network '" + networkId
-          + "' does not exist in this project and region")
+      subnet = existing(store.getNetwork(t.place(), networkId), noNetwork)
           .compose(n -> store.subnetsOf(t.place(), n.id()))
-          .map(subnets -> subnets.stream().filter(s -> requested == null
-              || AddressRange.of(s.cidr()).contains(requested)).findFirst().orElseThrow(() -> ApiException.invalidField(
-                  "ipAddress", requested.toCanonicalString() + " is not in any subnet of network '" + networkId + "'")));
+          .map(subnets -> {
+            if (subnets.isEmpty()) {
+              throw noNetwork; // deleted meanwhile
+            }
+            return subnets.stream().filter(s -> requested == null || AddressRange.of(s.cidr()).contains(requested))
+                .findFirst().orElseThrow(() -> ApiException.invalidField("ipAddress", requested.toCanonicalString()
+                    + " is not in any subnet of network '" + networkId + "' (" + String.join(", ",
+                    subnets.stream().map(Subnet::cidr).toList()) + ")"));
+          });
     }
     return subnet.compose(s -> {
-      if (!call.allowed(Permissions.NETWORKS_GET, t.chain("networks", s.networkId()))) {
-        throw ApiException.invalidField(networkId != null ? "network" : "subnetwork", (networkId != null
-            ? "network '" + networkId : "subnetwork '" + subnetId) + "' does not exist in this project and region");
-      }
       AddressRange range = AddressRange.of(s.cidr());
       if (version != null && !version.equals(range.ipVersion())) {
         throw ApiException.invalidField("ipVersion", "subnet '" + s.id() + "' (" + s.cidr() + ") is "
@@ -367,32 +403,28 @@ public final class ComputeApi {
       Address a = new Address(template.region(), template.projectId(), template.id(), template.uid(),
           template.displayName(), template.description(), ip, range.ipVersion(), Address.INTERNAL, s.networkId(),
           s.id(), null, template.status(), template.createdAt(), template.updatedAt(), 1);
-      return store.allocate(new IpamStore.Allocation(a, range));
+      // the network or subnet deleted meanwhile: as if it had never been there
+      return existing(store.allocate(new IpamStore.Allocation(a, range)), subnetId != null ? noSubnet : noNetwork);
     });
   }
 
-  /** A 404 from {@code lookup} as a 400 on {@code field} (a reference in the body, not the path). */
-  private static <R> Future<R> existing(Future<R> lookup, String field, String message) {
+  /** A 404 from {@code lookup} as {@code instead} (a reference in the body is a 400, not the path's 404). */
+  private static <R> Future<R> existing(Future<R> lookup, ApiException instead) {
     return lookup.recover(err -> Future.failedFuture(err instanceof ApiException a && a.status() == 404
-        ? ApiException.invalidField(field, message) : err));
+        ? instead : err));
   }
 
   /**
    * The id a body reference names: a bare id, or the selfLink of a resource of the path's project and region
-   * ({@code /v1/regions/r/projects/p/compute/<collection>/<id>}, optionally as an absolute http(s) URL).
+   * ({@code /v1/regions/r/projects/p/compute/<collection>/<id>}, as the API returns it).
    */
   static String reference(Target t, String field, String collection, String ref) {
-    String path = ref;
-    if (path.startsWith("https://") || path.startsWith("http://")) {
-      int slash = path.indexOf('/', path.indexOf("//") + 2);
-      path = slash < 0 ? "" : path.substring(slash);
-    }
-    if (Slugs.isValid(path)) {
-      return path;
+    if (Slugs.isValid(ref)) {
+      return ref;
     }
     String prefix = IpamErrors.computePath(t.place().region(), t.place().project()) + collection + "/";
-    if (path.startsWith(prefix) && Slugs.isValid(path.substring(prefix.length()))) {
-      return path.substring(prefix.length());
+    if (ref.startsWith(prefix) && Slugs.isValid(ref.substring(prefix.length()))) {
+      return ref.substring(prefix.length());
     }
     throw ApiException.invalidField(field, field + " must be an id or the selfLink of a " + field + " of this project "
         + "and region (" + prefix + "<id>)");
@@ -402,7 +434,8 @@ public final class ComputeApi {
     List<ApiException.FieldViolation> wrong = new ArrayList<>();
     for (String f : List.of("network", "subnetwork", "ipAddress")) {
       if (call.text(f) != null) {
-        wrong.add(new ApiException.FieldViolation(f, f + " can only be given for an INTERNAL address"));
+        wrong.add(new ApiException.FieldViolation(f, f + " can only be given for an INTERNAL address (addressType "
+            + "defaults to EXTERNAL: send \"addressType\": \"INTERNAL\")"));
       }
     }
     if (!wrong.isEmpty()) {
@@ -411,7 +444,7 @@ public final class ComputeApi {
     String version = call.text("ipVersion") == null ? "IPV4" : call.text("ipVersion");
     return allPools(t.place().region(), null, new ArrayList<>()).compose(pools -> {
       List<io.k0rdent.api.core.resource.AddressPool> usable = new ArrayList<>(pools.stream()
-          .filter(p -> AddressRange.of(p.cidr()).ipVersion().equals(version)).toList());
+          .filter(p -> AddressRange.pool(p.cidr()).ipVersion().equals(version)).toList());
       if (usable.isEmpty()) {
         throw IpamErrors.poolExhausted("region '" + t.place().region() + "' has no " + version
             + " external address pool");
@@ -436,7 +469,7 @@ public final class ComputeApi {
           + region + "' is full"));
     }
     var pool = pools.get(i);
-    AddressRange range = AddressRange.of(pool.cidr());
+    AddressRange range = AddressRange.pool(pool.cidr());
     Address a = new Address(template.region(), template.projectId(), template.id(), template.uid(),
         template.displayName(), template.description(), null, range.ipVersion(), Address.EXTERNAL, null, null,
         pool.id(), template.status(), template.createdAt(), template.updatedAt(), 1);
@@ -446,28 +479,38 @@ public final class ComputeApi {
             ? fromPools(template, pools, i + 1, version, region) : Future.failedFuture(err));
   }
 
+  /**
+   * releaseAddress: as {@link #one} decides (the caller must be able to read the address), then released; with
+   * {@code If-Match} only at that version. Releasing again answers 204 as the first time did, with or without
+   * {@code If-Match} (a retried DELETE whose first answer was lost).
+   */
   private Future<Reply> release(Call call) {
-    return target(call).compose(t -> {
+    return target(call, Permissions.ADDRESSES_LIST).compose(t -> {
       String id = call.pathId("address");
       ScopeChain chain = t.chain("addresses", id);
       boolean allowed = call.allowed(Permissions.ADDRESSES_DELETE, chain);
-      boolean reads = allowed || call.grants() != null && call.grants().allowed(Permissions.ADDRESSES_GET, chain);
-      if (!t.known() && !reads) {
-        throw ApiException.notFound("project", t.place().project());
+      boolean reads = call.grants() != null && call.grants().allowed(Permissions.ADDRESSES_GET, chain);
+      if (!reads) {
+        throw t.known() ? ApiException.notFound("address", id) : ApiException.notFound("project", t.place().project());
       }
       if (!allowed) {
-        // the same answer whether it exists or not would hide nothing here: the caller may read it
-        throw reads ? ApiException.permissionDenied("the caller may not " + Permissions.ADDRESSES_DELETE
-            + " on address '" + id + "'") : ApiException.notFound("address", id);
+        throw ApiException.permissionDenied("the caller may not " + Permissions.ADDRESSES_DELETE + " on address '"
+            + id + "'");
       }
       List<String> ifMatch = ResourceOperations.ifMatch(call);
       Future<Long> version = ifMatch == null ? Future.succeededFuture(null)
           : store.getAddress(t.place(), id).map(current -> {
             ResourceOperations.checkIfMatch(ifMatch, current);
-            return current.version();
-          });
-      return version.compose(v -> store.releaseAddress(t.place(), id, v)).map(r -> Reply.noContent());
+            return (Long) current.version();
+          }).recover(err -> err instanceof ApiException a && a.status() == 404
+              ? Future.succeededFuture(null) // gone: released before (204 again) or never there (404)
+              : Future.failedFuture(err));
+      return version.compose(v -> store.releaseAddress(t.place(), id, v))
+          .recover(err -> Future.failedFuture(err instanceof ApiException a && a.status() == 404 && !t.known()
+              ? ApiException.notFound("project", t.place().project()) : err))
+          .map(r -> Reply.noContent());
     });
   }
+
 
 }

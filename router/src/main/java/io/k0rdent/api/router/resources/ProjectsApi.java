@@ -15,7 +15,9 @@ import io.k0rdent.api.router.Reply;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
+import io.k0rdent.api.core.ipam.IpamErrors;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -32,10 +34,16 @@ public final class ProjectsApi {
   private final AuthState state;
   private final Store store;
 
-  /** @param state told of every created or deleted project ({@link AuthState.Kind#PROJECT}) */
-  public ProjectsApi(Store store, PageTokens pageTokens, AuthState state) {
+  private final java.util.Set<String> regions;
+
+  /**
+   * @param state   told of every created or deleted project ({@link AuthState.Kind#PROJECT})
+   * @param regions the regions whose networks and addresses keep a project from being deleted
+   */
+  public ProjectsApi(Store store, PageTokens pageTokens, AuthState state, java.util.Set<String> regions) {
     this.store = store;
     this.state = state;
+    this.regions = regions;
     this.ops = new ResourceOperations<>("project", COLLECTION, "projects", store.projects(), pageTokens,
         p -> ResourceOperations.names(new JsonObject().put("organizationId", p.organizationId()), p.displayName(),
             p.description()));
@@ -52,6 +60,7 @@ public final class ProjectsApi {
                 current.displayName(), current.description(), (d, text) -> current.withChanges(d, text, Clock.now())))),
         "deleteProject", call -> ops.guarded(call, p -> guard(call, Permissions.PROJECTS_DELETE, p))
             .compose(p -> refuseWhileBound(p))
+            .compose(this::refuseWhileItHoldsAddresses)
             .compose(p -> ops.delete(call))
             .compose(r -> state.changed(AuthState.Kind.PROJECT, call.pathId("project")).map(r)));
   }
@@ -76,6 +85,32 @@ public final class ProjectsApi {
         }
         return p;
       });
+    });
+  }
+
+  /**
+   * 409 {@code FAILED_PRECONDITION} while the project has networks or addresses in a region served here, with a
+   * {@code PreconditionFailure} detail naming them (up to 50 of each). The store refuses the delete atomically
+   * anyway; this says what is in the way.
+   */
+  private Future<Project> refuseWhileItHoldsAddresses(Project p) {
+    List<Future<List<String>>> found = new java.util.ArrayList<>();
+    for (String region : regions) {
+      io.k0rdent.api.core.store.IpamStore.Place place = new io.k0rdent.api.core.store.IpamStore.Place(region, p.id());
+      found.add(store.ipam().listNetworks(place, null, IpamErrors.MAX_BLOCKERS).map(page -> page.items().stream()
+          .map(n -> IpamErrors.networkLink(region, p.id(), n.id())).toList()));
+      found.add(store.ipam().listAddresses(place, null, IpamErrors.MAX_BLOCKERS).map(page -> page.items().stream()
+          .map(a -> IpamErrors.addressLink(region, p.id(), a.id())).toList()));
+    }
+    return Future.all(found).map(all -> {
+      List<String> subjects = new java.util.ArrayList<>();
+      for (int i = 0; i < found.size(); i++) {
+        subjects.addAll(all.<List<String>>resultAt(i));
+      }
+      if (!subjects.isEmpty()) {
+        throw IpamErrors.projectStillHas(p.id(), subjects);
+      }
+      return p;
     });
   }
 

@@ -128,22 +128,26 @@ public final class ConfigLoader {
     Settings.Bootstrap b = s.bootstrap();
     return new Settings(s.http(), s.database(), s.auth(),
         new Settings.Bootstrap(b.organizationId(), b.clientId(), b.clientSecret(), users(usersNode, b.organizationId())),
-        new Settings.Region(s.region().name(), pools(s.region().addressPools())), ipam(s.ipam()), s.hazelcast());
+        new Settings.Region(s.region().name(), pools(s.region().addressPools(), rules(s.ipam()))), s.ipam(),
+        s.hazelcast());
   }
 
-  /** {@code ipam}: every network range a canonical CIDR block, at least one. */
-  private static Settings.Ipam ipam(Settings.Ipam ipam) {
+  /** The rules of {@code ipam}: every network range a canonical CIDR block, at least one. */
+  private static io.k0rdent.api.core.ipam.CidrRules rules(Settings.Ipam ipam) {
     check(!ipam.networkRanges().isEmpty(), "ipam.networkRanges must list at least one CIDR block");
     try {
-      io.k0rdent.api.core.ipam.CidrRules.of(ipam.networkRanges());
+      return io.k0rdent.api.core.ipam.CidrRules.of(ipam.networkRanges());
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
     }
-    return ipam;
   }
 
-  /** {@code region.addressPools}: ids slugs and unique, blocks as {@code createAddressPool} accepts them. */
-  private static List<Settings.AddressPool> pools(List<Settings.AddressPool> pools) {
+  /**
+   * {@code region.addressPools}: ids slugs and unique, blocks as {@code createAddressPool} accepts them under
+   * {@code rules} (never inside the tenants' network ranges).
+   */
+  private static List<Settings.AddressPool> pools(List<Settings.AddressPool> pools,
+                                                  io.k0rdent.api.core.ipam.CidrRules rules) {
     java.util.Set<String> ids = new java.util.HashSet<>();
     for (int i = 0; i < pools.size(); i++) {
       Settings.AddressPool p = pools.get(i);
@@ -152,7 +156,7 @@ public final class ConfigLoader {
       check(io.k0rdent.api.core.resource.Slugs.isValid(p.id()), at + ".id must be a slug");
       check(ids.add(p.id()), at + ".id: pool '" + p.id() + "' is listed twice");
       try {
-        io.k0rdent.api.core.ipam.CidrRules.defaults().pool("cidr", p.cidr());
+        rules.pool("cidr", p.cidr());
       } catch (io.k0rdent.api.core.error.ApiException e) {
         throw new ConfigException(at + ".cidr: " + e.getMessage());
       }

@@ -129,6 +129,10 @@ abstract class IpamHttpContract extends NodeHttpTest {
         "If-Match", n.getString("etag"))).status()).isEqualTo(412);
     Res cidrChange = checked("updateNetwork", api.patch(self, token, new JsonObject().put("cidr", "10.21.0.0/16")));
     assertThat(cidrChange.status()).isEqualTo(400);
+    assertThat(violation(cidrChange)).startsWith("cidr: ").contains("cannot change");
+    Res sameCidr = checked("updateNetwork", api.patch(self, token, new JsonObject().put("cidr", "10.20.0.0/16")
+        .put("displayName", "Training VPC")));
+    assertThat(sameCidr.status()).as("a full-object PATCH repeating the block").isEqualTo(200);
     assertThat(checked("getNetwork", api.get(self, token)).json().getString("cidr")).isEqualTo("10.20.0.0/16");
 
     assertThat(checked("deleteNetwork", api.delete(self, token)).status()).isEqualTo(204);
@@ -294,6 +298,8 @@ abstract class IpamHttpContract extends NodeHttpTest {
     assertThat(violation(noSuchNetwork)).startsWith("network: ");
     Res foreignLink = allocate(internal(compute(REGION, "elsewhere") + "networks/" + id));
     assertThat(foreignLink.status()).isEqualTo(400);
+    Res absolute = allocate(internal("https://evil.example" + self));
+    assertThat(absolute.status()).as("only the selfLink as returned, or the id").isEqualTo(400);
     JsonObject other = network("10.60.0.0/24");
     Res mismatch = allocate(new JsonObject().put("addressType", "INTERNAL").put("network", other.getString("id"))
         .put("subnetwork", id));
@@ -301,7 +307,7 @@ abstract class IpamHttpContract extends NodeHttpTest {
     assertThat(violation(mismatch)).startsWith("subnetwork: ").contains("belongs to network");
     Res externalWithNetwork = allocate(new JsonObject().put("network", id));
     assertThat(externalWithNetwork.status()).isEqualTo(400);
-    assertThat(violation(externalWithNetwork)).contains("INTERNAL");
+    assertThat(violation(externalWithNetwork)).contains("defaults to EXTERNAL").contains("\"addressType\": \"INTERNAL\"");
   }
 
   @Test
@@ -438,8 +444,17 @@ abstract class IpamHttpContract extends NodeHttpTest {
     assertThat(api.get(POOLS, token).status()).isEqualTo(404);
     assertThat(api.post(POOLS, token, new JsonObject().put("cidr", "198.51.100.0/24")).status()).isEqualTo(404);
 
+    Res tenantSpace = ours("createAddressPool", atlas.post(POOLS, token, new JsonObject().put("cidr", "10.200.0.0/24")));
+    assertThat(tenantSpace.status()).isEqualTo(400);
+    assertThat(violation(tenantSpace)).contains("ipam.networkRanges");
+    Res single = ours("createAddressPool", atlas.post(POOLS, token, new JsonObject().put("cidr", "192.0.2.9/32")));
+    assertThat(single.status()).as("one floating address is a pool").isEqualTo(201);
+    assertThat(atlas.delete(single.json().getString("selfLink"), token).status()).isEqualTo(204);
+
+    // a pool reserves nothing: all 8 addresses of the /29
     List<String> selfLinks = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
+    Set<String> ips = new HashSet<>();
+    for (int i = 0; i < 8; i++) {
       Res a = allocate(new JsonObject());
       assertThat(a.status()).as(a.body()).isEqualTo(201);
       assertThat(a.json().getString("addressType")).isEqualTo("EXTERNAL");
@@ -447,7 +462,9 @@ abstract class IpamHttpContract extends NodeHttpTest {
       assertThat(a.json().getString("ipAddress")).startsWith("198.51.100.");
       assertThat(a.json().containsKey("network")).isFalse();
       selfLinks.add(a.json().getString("selfLink"));
+      ips.add(a.json().getString("ipAddress"));
     }
+    assertThat(ips).hasSize(8).contains("198.51.100.0", "198.51.100.7");
     Res exhausted = allocate(new JsonObject().put("addressType", "EXTERNAL"));
     assertThat(exhausted.status()).isEqualTo(409);
     assertThat(exhausted.reason()).isEqualTo("POOL_EXHAUSTED");

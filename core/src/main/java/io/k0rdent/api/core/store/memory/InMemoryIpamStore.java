@@ -83,6 +83,11 @@ final class InMemoryIpamStore implements IpamStore {
         || addresses.values().stream().anyMatch(a -> a.projectId().equals(project));
   }
 
+  /** Forgets the releases of a project being deleted (caller holds the lock). */
+  void forgetReleases(String project) {
+    released.keySet().removeIf(k -> k.split("\u0000", 3)[1].equals(project));
+  }
+
   @Override
   public Future<Network> createNetwork(Network network, Subnet subnet) {
     return run(() -> {

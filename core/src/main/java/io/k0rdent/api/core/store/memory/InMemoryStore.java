@@ -89,6 +89,7 @@ public final class InMemoryStore implements Store {
               throw ApiException.conflict("FAILED_PRECONDITION",
                   "project '" + id + "' still has networks or addresses; delete them first");
             }
+            ipam.forgetReleases(id);
           }
 
           @Override
