@@ -5,7 +5,6 @@ import inet.ipaddr.IPAddressString;
 import inet.ipaddr.ipv4.IPv4Address;
 import inet.ipaddr.ipv6.IPv6Address;
 import java.math.BigInteger;
-import java.util.List;
 import java.util.Random;
 
 /**
@@ -149,9 +148,10 @@ public final class AddressRange {
    * The first value at or after {@code from} that {@code takenAscending} does not hold, assuming it holds
    * every taken value from {@code from} up to its last element (a batch read in order); a result past that
    * last element is only a candidate when the batch was cut short. Used by every store to find the next
-   * free address after a random start without walking the address space, only the taken ones.
+   * free address after a random start without walking the address space, only the taken ones; it reads
+   * {@code takenAscending} only up to the first gap (a lazy view costs the run of taken addresses, not the set).
    */
-  public static BigInteger firstGap(BigInteger from, List<BigInteger> takenAscending) {
+  public static BigInteger firstGap(BigInteger from, Iterable<BigInteger> takenAscending) {
     BigInteger expected = from;
     for (BigInteger t : takenAscending) {
       int c = t.compareTo(expected);

@@ -277,11 +277,11 @@ final class InMemoryIpamStore implements IpamStore {
       return null;
     }
     BigInteger start = range.random(random);
-    BigInteger v = AddressRange.firstGap(start, new ArrayList<>(used.subSet(start, true, range.hi(), true)));
+    BigInteger v = AddressRange.firstGap(start, used.subSet(start, true, range.hi(), true));
     if (v.compareTo(range.hi()) <= 0) {
       return v;
     }
-    v = AddressRange.firstGap(range.lo(), new ArrayList<>(used.subSet(range.lo(), true, start, false)));
+    v = AddressRange.firstGap(range.lo(), used.subSet(range.lo(), true, start, false));
     return v.compareTo(start) < 0 ? v : null;
   }
 
