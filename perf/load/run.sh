@@ -70,6 +70,14 @@ drive "POST /auth/introspect (Bearer, JSON)" introspect.lua "$G/auth/introspect"
 drive "POST /auth/token (client_credentials, Basic)" token.lua "$G/auth/token"
 drive "GET /organizations/perf" get.lua "$G/organizations/perf"
 drive "GET /projects?organizationId=perf&pageSize=50 (50 items)" get.lua "$G/projects?organizationId=perf&pageSize=50"
+# IPAM, as the administrator (the load caller only views): a read of a network, then automatic allocations
+# from it (each request takes one more address of the /8).
+NET="http://127.0.0.1:$ARC_PORT/v1/regions/local-1/projects/perf-p01/compute"
+call POST "$NET/networks" -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' \
+  -d '{"id":"load","cidr":"10.0.0.0/8"}' >/dev/null
+LOAD_TOKEN="$ADMIN" drive "GET /compute/networks/load" get.lua "$NET/networks/load"
+LOAD_TOKEN="$ADMIN" LOAD_NETWORK=load drive "POST /compute/addresses (INTERNAL, server's choice)" allocate.lua \
+  "$NET/addresses"
 
 # --- 3b. open loop: fixed arrival rate, latency from the scheduled send time ---------------------
 declare -a ONAMES ORESULT
