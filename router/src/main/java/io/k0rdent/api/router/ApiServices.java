@@ -56,8 +56,10 @@ public record ApiServices(Store store, Grants grants, ClientRegistry clients, Si
    * @param regions   the regions this deployment serves (configuration {@code regions}); a path naming any
    *                  other answers 404
    * @param cidrRules what a network's or pool's CIDR block may be
+   * @param externalAddressesPerProject how many EXTERNAL addresses a project may hold per region (0: no limit)
    */
-  public record Ipam(java.util.Set<String> regions, io.k0rdent.api.core.ipam.CidrRules cidrRules) {
+  public record Ipam(java.util.Set<String> regions, io.k0rdent.api.core.ipam.CidrRules cidrRules,
+                     int externalAddressesPerProject) {
 
     public Ipam {
       regions = java.util.Set.copyOf(regions);

@@ -257,7 +257,8 @@ public final class Node {
                 settings.auth().audience(), Duration.ofSeconds(settings.auth().tokenTtlSeconds()),
                 settings.http().bodyLimitBytes(), ApiServices.DEFAULT_IDEMPOTENCY_TTL, OpenApiUi.productVersion(), iam,
                 new ApiServices.Ipam(java.util.Set.of(settings.region().name()),
-                    io.k0rdent.api.core.ipam.CidrRules.of(settings.ipam().networkRanges())));
+                    io.k0rdent.api.core.ipam.CidrRules.of(settings.ipam().networkRanges()),
+                    settings.ipam().externalAddressesPerProject()));
             ApiDocument doc = routes.doc();
             Map<String, BodyValidator> validators = routes.validators();
             int instances = settings.http().instances() > 0 ? settings.http().instances()

@@ -67,6 +67,13 @@ public final class IpamErrors {
         + ") is allocated; release one or use another network");
   }
 
+  /** 409 {@code QUOTA_EXCEEDED}: the project holds its most EXTERNAL addresses in the region. */
+  public static ApiException quotaExceeded(String project, String region, int limit) {
+    return ApiException.conflict("QUOTA_EXCEEDED", "project '" + project + "' already holds " + limit
+        + " EXTERNAL addresses in region '" + region + "', its quota (ipam.externalAddressesPerProject); release one "
+        + "first");
+  }
+
   /** 409 {@code POOL_EXHAUSTED}. */
   public static ApiException poolExhausted(String what) {
     return ApiException.conflict("POOL_EXHAUSTED", what);

@@ -60,8 +60,17 @@ public interface IpamStore {
   /**
    * What to allocate: {@code address} (its {@code ipAddress} null for an automatic choice) from
    * {@code range}, the block of subnet {@code address.subnetId()} or of pool {@code address.poolId()}.
+   *
+   * @param externalLimit for an {@code EXTERNAL} address, how many the project may hold in the region at most
+   *                      (0: no limit); checked atomically with the insert
    */
-  record Allocation(Address address, AddressRange range) {}
+  record Allocation(Address address, AddressRange range, int externalLimit) {
+
+    /** Without a limit. */
+    public Allocation(Address address, AddressRange range) {
+      this(address, range, 0);
+    }
+  }
 
   /**
    * Stores the address. A requested address is stored as asked or not at all: 409
@@ -69,7 +78,8 @@ public interface IpamStore {
    * (never the first free one: the next free one after a random start) that nobody holds; races are
    * settled by the uniqueness of (range, address) and retried. Fails 409 {@code SUBNET_EXHAUSTED} (or
    * {@code POOL_EXHAUSTED}) when every usable address is taken, 409 {@code ALREADY_EXISTS} when the id is
-   * taken in the place, 404 when the subnet, network or pool no longer exists.
+   * taken in the place, 404 when the subnet, network or pool no longer exists, and 409 {@code QUOTA_EXCEEDED}
+   * when the project already holds {@link Allocation#externalLimit()} EXTERNAL addresses in the region.
    */
   Future<Address> allocate(Allocation allocation);
 

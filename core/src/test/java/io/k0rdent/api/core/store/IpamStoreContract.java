@@ -644,6 +644,47 @@ public abstract class IpamStoreContract {
     assertThat(values).anyMatch(v -> v.subtract(start).compareTo(BigInteger.ONE.shiftLeft(32)) > 0);
   }
 
+  /** An EXTERNAL allocation of {@code a} from {@code pool} under a limit of {@code limit} per project and region. */
+  protected Future<Address> allocate(AddressPool pool, Address a, int limit) {
+    return ipam.allocate(new Allocation(a, AddressRange.pool(pool.cidr()), limit));
+  }
+
+  @Test
+  void aProjectHoldsAtMostItsQuotaOfExternalAddressesEvenConcurrently() throws Exception {
+    AddressPool p = createPool(REGION, "quota", "198.51.100.0/24");
+    for (int i = 0; i < 3; i++) {
+      assertThat(await(allocate(p, external(HERE, p, "q" + i, null), 3)).poolId()).isEqualTo("quota");
+    }
+    ApiException over = awaitApiFailure(allocate(p, external(HERE, p, "q3", null), 3), 409, "QUOTA_EXCEEDED");
+    assertThat(over.getMessage()).isEqualTo(IpamErrors.quotaExceeded(HERE.project(), REGION, 3).getMessage());
+    awaitApiFailure(ipam.getAddress(HERE, "q3"), 404, "NOT_FOUND");
+    // another project, another region, and INTERNAL addresses have their own count
+    assertThat(await(allocate(p, external(NEIGHBOUR, p, "q0", null), 3)).projectId()).isEqualTo(NEIGHBOUR.project());
+    Network n = createNetwork(HERE, "inside", "10.60.0.0/24");
+    assertThat(await(allocate(n, internal(n, "i0", null))).addressType()).isEqualTo(Address.INTERNAL);
+    // a release frees one
+    assertThat(await(ipam.releaseAddress(HERE, "q0", null))).isEqualTo(Released.RELEASED);
+    assertThat(await(allocate(p, external(HERE, p, "q4", null), 3)).id()).isEqualTo("q4");
+    awaitApiFailure(allocate(p, external(HERE, p, "q5", null), 3), 409, "QUOTA_EXCEEDED");
+
+    // racing allocations of one project: exactly the quota wins
+    Place racing = new Place(OTHER_REGION, "train");
+    AddressPool far = createPool(OTHER_REGION, "quota", "198.51.100.0/24");
+    List<Future<Address>> results = concurrently(24, 8, i -> allocate(far, external(racing, far, "r" + i, null), 5));
+    int won = 0;
+    for (Future<Address> f : results) {
+      Throwable t = failure(f);
+      if (t == null) {
+        won++;
+      } else {
+        assertThat(t).isInstanceOf(ApiException.class);
+        assertThat(((ApiException) t).reason()).isEqualTo("QUOTA_EXCEEDED");
+      }
+    }
+    assertThat(won).isEqualTo(5);
+    assertThat(walkAddresses(racing, 50)).hasSize(5);
+  }
+
   @Test
   void poolsHandOutTheirUsableAddressesThenFailPoolExhausted() {
     AddressPool p = createPool(REGION, "public", "203.0.113.0/29");

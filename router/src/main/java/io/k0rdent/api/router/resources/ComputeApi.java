@@ -474,7 +474,8 @@ public final class ComputeApi {
         template.displayName(), template.description(), null, range.ipVersion(), Address.EXTERNAL, null, null,
         pool.id(), template.status(), template.createdAt(), template.updatedAt(), 1);
     // a full pool, or one deleted meanwhile: try the next
-    return store.allocate(new IpamStore.Allocation(a, range)).recover(err ->
+    return store.allocate(new IpamStore.Allocation(a, range, services.ipam().externalAddressesPerProject()))
+        .recover(err ->
         err instanceof ApiException x && ("POOL_EXHAUSTED".equals(x.reason()) || x.status() == 404)
             ? fromPools(template, pools, i + 1, version, region) : Future.failedFuture(err));
   }

@@ -135,6 +135,7 @@ public final class ConfigLoader {
   /** The rules of {@code ipam}: every network range a canonical CIDR block, at least one. */
   private static io.k0rdent.api.core.ipam.CidrRules rules(Settings.Ipam ipam) {
     check(!ipam.networkRanges().isEmpty(), "ipam.networkRanges must list at least one CIDR block");
+    check(ipam.externalAddressesPerProject() >= 0, "ipam.externalAddressesPerProject must be 0 (no limit) or more");
     try {
       return io.k0rdent.api.core.ipam.CidrRules.of(ipam.networkRanges());
     } catch (IllegalArgumentException e) {

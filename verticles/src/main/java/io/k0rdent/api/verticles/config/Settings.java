@@ -61,8 +61,11 @@ public record Settings(Http http, Database database, Auth auth, Bootstrap bootst
   /** An address pool created at start when absent ({@code region.addressPools[i]}); {@code cidr} canonical. */
   public record AddressPool(String id, String cidr, String displayName) {}
 
-  /** IP address management: the blocks tenants' networks must lie within (canonical CIDR texts). */
-  public record Ipam(java.util.List<String> networkRanges) {
+  /**
+   * IP address management: the blocks tenants' networks must lie within (canonical CIDR texts), and how many
+   * EXTERNAL addresses a project may hold per region (0 = no limit).
+   */
+  public record Ipam(java.util.List<String> networkRanges, int externalAddressesPerProject) {
 
     public Ipam {
       networkRanges = networkRanges == null ? java.util.List.of() : java.util.List.copyOf(networkRanges);

@@ -482,6 +482,32 @@ abstract class IpamHttpContract extends NodeHttpTest {
   }
 
   @Test
+  void aProjectHoldsAtMostItsQuotaOfExternalAddresses() {
+    String poolId = unique("quota");
+    assertThat(node.atlas.post(POOLS, token, new JsonObject().put("id", poolId).put("cidr", "198.51.100.128/25"))
+        .status()).isEqualTo(201);
+    String p = created(PROJECTS, new JsonObject().put("id", unique("quota")).put("organizationId", org)).getString("id");
+    List<String> held = new ArrayList<>();
+    try {
+      for (int i = 0; i < 64; i++) { // ipam.externalAddressesPerProject, default 64
+        Res a = api.post(compute(REGION, p) + "addresses", token, new JsonObject());
+        assertThat(a.status()).as(a.body()).isEqualTo(201);
+        held.add(a.json().getString("selfLink"));
+      }
+      Res over = checked("allocateAddress", api.post(compute(REGION, p) + "addresses", token, new JsonObject()));
+      assertThat(over.status()).isEqualTo(409);
+      assertThat(over.reason()).isEqualTo("QUOTA_EXCEEDED");
+      assertThat(api.delete(held.remove(0), token).status()).isEqualTo(204);
+      Res again = api.post(compute(REGION, p) + "addresses", token, new JsonObject());
+      assertThat(again.status()).as("a release frees one").isEqualTo(201);
+      held.add(again.json().getString("selfLink"));
+    } finally {
+      held.forEach(self -> api.delete(self, token));
+      node.atlas.delete(POOLS + "/" + poolId, token);
+    }
+  }
+
+  @Test
   void tenantsCannotSeeOrTouchEachOthersNetworks() {
     JsonObject n = network("10.99.0.0/24");
     Res a = allocate(internal(n.getString("id")));

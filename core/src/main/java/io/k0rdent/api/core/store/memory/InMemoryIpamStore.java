@@ -244,6 +244,11 @@ final class InMemoryIpamStore implements IpamStore {
         if (addresses.containsKey(key(place, a.id()))) {
           throw IpamErrors.exists("address", a.id());
         }
+        if (a.poolId() != null && allocation.externalLimit() > 0 && addresses.values().stream()
+            .filter(x -> x.poolId() != null && x.region().equals(place.region())
+                && x.projectId().equals(place.project())).count() >= allocation.externalLimit()) {
+          throw IpamErrors.quotaExceeded(a.projectId(), a.region(), allocation.externalLimit());
+        }
         AddressRange range = allocation.range();
         NavigableSet<BigInteger> used = taken.computeIfAbsent(rangeUid, k -> new TreeSet<>());
         BigInteger value;

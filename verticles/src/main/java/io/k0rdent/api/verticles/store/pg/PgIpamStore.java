@@ -21,6 +21,7 @@ import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.math.BigInteger;
@@ -67,6 +68,11 @@ final class PgIpamStore implements IpamStore {
   static final int NETWORK_LOCK = 1798197105;
   /** Advisory lock class of pool creates (second key: a hash of the region); see {@link #NETWORK_LOCK}. */
   static final int POOL_LOCK = 1798197106;
+  /**
+   * Advisory lock class of EXTERNAL allocations under a quota (second key: a hash of region and project): the
+   * count and the insert of one allocation are not interleaved with another's.
+   */
+  static final int EXTERNAL_QUOTA_LOCK = 1798197107;
 
   static final String EXCLUSION_VIOLATION = "23P01";
 
@@ -153,6 +159,15 @@ final class PgIpamStore implements IpamStore {
           + " WHERE n.region = $1 AND n.project_id = $2 AND n.id = $11 AND s.id = $12 FOR KEY SHARE OF n)");
   private static final String INSERT_POOL_ADDRESS = String.format(INSERT_ADDRESS,
       "WITH r AS (SELECT uid FROM address_pools WHERE region = $1 AND id = $13 FOR KEY SHARE)");
+  /**
+   * Takes the transaction's advisory lock on the EXTERNAL addresses of project $2 in region $1 (so that counting
+   * and inserting cannot interleave with another allocation's), then counts them (a statement after the lock:
+   * its snapshot sees every allocation that committed before).
+   */
+  private static final String EXTERNAL_LOCK = "SELECT pg_advisory_xact_lock(" + EXTERNAL_QUOTA_LOCK
+      + ", hashtext($1::text || '/' || $2::text))";
+  private static final String EXTERNAL_COUNT = "SELECT count(*) AS n FROM addresses WHERE " + PLACE
+      + " AND pool_id IS NOT NULL";
   private static final String GET_ADDRESS = "SELECT " + ADDRESS_COLS + " FROM addresses WHERE " + PLACE
       + " AND id = $3";
   private static final String LIST_ADDRESSES = "SELECT " + ADDRESS_COLS + ", sort_key FROM addresses WHERE "
@@ -377,25 +392,41 @@ final class PgIpamStore implements IpamStore {
   @Override
   public Future<Address> allocate(Allocation allocation) {
     Address a = allocation.address();
+    if (Address.EXTERNAL.equals(a.addressType()) && allocation.externalLimit() > 0) {
+      // the count and the insert in one transaction, the project's EXTERNAL allocations taking turns
+      Tuple place = Tuple.of(a.region(), a.projectId());
+      return pool.withTransaction(conn -> conn.preparedQuery(EXTERNAL_LOCK).execute(place)
+          .compose(locked -> conn.preparedQuery(EXTERNAL_COUNT).execute(place))
+          .recover(e -> Future.failedFuture(PgErrors.map(e)))
+          .compose(rows -> first(rows).getLong("n") >= allocation.externalLimit()
+              ? Future.failedFuture(IpamErrors.quotaExceeded(a.projectId(), a.region(), allocation.externalLimit()))
+              : allocate(conn, allocation)));
+    }
+    return allocate(pool, allocation);
+  }
+
+  /** {@link #allocate(Allocation)} through {@code db} (the pool, or a transaction's connection). */
+  private Future<Address> allocate(SqlClient db, Allocation allocation) {
+    Address a = allocation.address();
     if (a.ipAddress() != null) {
       // a requested address is inserted once: as asked, or not at all
-      return insert(a).compose(r -> {
+      return insert(db, a).compose(r -> {
         if (r.address() != null) {
           return Future.succeededFuture(r.address());
         }
         if (r.rangeUid() == null) {
-          return rangeMissing(a);
+          return rangeMissing(db, a);
         }
         return Future.failedFuture(r.idTaken() ? IpamErrors.exists("address", a.id())
             : IpamErrors.inUse(a.ipAddress(), where(a)));
       });
     }
     Future<RowSet<Row>> range = a.poolId() != null
-        ? pool.preparedQuery(POOL_RANGE).execute(Tuple.of(a.region(), a.poolId()))
-        : pool.preparedQuery(SUBNET_RANGE).execute(Tuple.of(a.region(), a.projectId(), a.networkId(), a.subnetId()));
+        ? db.preparedQuery(POOL_RANGE).execute(Tuple.of(a.region(), a.poolId()))
+        : db.preparedQuery(SUBNET_RANGE).execute(Tuple.of(a.region(), a.projectId(), a.networkId(), a.subnetId()));
     return range.recover(e -> Future.failedFuture(PgErrors.map(e)))
-        .compose(rows -> rows.size() == 0 ? rangeMissing(a)
-            : allocateFree(a, allocation.range(), first(rows).getUUID("uid"), 0));
+        .compose(rows -> rows.size() == 0 ? rangeMissing(db, a)
+            : allocateFree(db, a, allocation.range(), first(rows).getUUID("uid"), 0));
   }
 
   /** {@code subnet 'x'} or {@code address pool 'x'}: where an address is allocated, as messages name it. */
@@ -404,25 +435,25 @@ final class PgIpamStore implements IpamStore {
   }
 
   /** The 404 of an allocation whose range is gone: the pool, else the network, else the subnet. */
-  private Future<Address> rangeMissing(Address a) {
+  private Future<Address> rangeMissing(SqlClient db, Address a) {
     if (a.poolId() != null) {
       return Future.failedFuture(ApiException.notFound("address pool", a.poolId()));
     }
-    return pool.preparedQuery(NETWORK_EXISTS).execute(Tuple.of(a.region(), a.projectId(), a.networkId()))
+    return db.preparedQuery(NETWORK_EXISTS).execute(Tuple.of(a.region(), a.projectId(), a.networkId()))
         .recover(e -> Future.failedFuture(PgErrors.map(e)))
         .compose(rows -> Future.failedFuture(rows.size() == 0 ? ApiException.notFound("network", a.networkId())
             : ApiException.notFound("subnet", a.subnetId())));
   }
 
   /** One automatic allocation attempt from {@code range} (uid {@code rangeUid}); another on a lost race. */
-  private Future<Address> allocateFree(Address a, AddressRange range, UUID rangeUid, int attempt) {
+  private Future<Address> allocateFree(SqlClient db, Address a, AddressRange range, UUID rangeUid, int attempt) {
     if (attempt >= MAX_ATTEMPTS) {
       return Future.failedFuture(ApiException.conflict("ABORTED", "too many concurrent allocations; retry"));
     }
     BigInteger start = range.random(random);
-    return freeFrom(rangeUid, range, start, range.hi())
+    return freeFrom(db, rangeUid, range, start, range.hi())
         .compose(v -> v != null || start.equals(range.lo()) ? Future.succeededFuture(v)
-            : freeFrom(rangeUid, range, range.lo(), start.subtract(BigInteger.ONE)))
+            : freeFrom(db, rangeUid, range, range.lo(), start.subtract(BigInteger.ONE)))
         .compose(v -> {
           if (v == null) {
             return Future.failedFuture(a.poolId() != null
@@ -430,17 +461,17 @@ final class PgIpamStore implements IpamStore {
                     + range.cidr() + ") is allocated")
                 : IpamErrors.subnetExhausted(a.subnetId(), range.cidr()));
           }
-          return insert(a.withIpAddress(range.text(v))).compose(r -> {
+          return insert(db, a.withIpAddress(range.text(v))).compose(r -> {
             if (r.address() != null) {
               return Future.succeededFuture(r.address());
             }
             if (r.rangeUid() == null) {
-              return rangeMissing(a);
+              return rangeMissing(db, a);
             }
             if (r.idTaken()) {
               return Future.failedFuture(IpamErrors.exists("address", a.id()));
             }
-            return allocateFree(a, range, r.rangeUid(), attempt + 1);
+            return allocateFree(db, a, range, r.rangeUid(), attempt + 1);
           });
         });
   }
@@ -449,8 +480,9 @@ final class PgIpamStore implements IpamStore {
    * The lowest value in {@code from..to} that range {@code rangeUid} does not hold, or null; reads the taken
    * values from {@code from} on in batches (only as far as they run without a gap).
    */
-  private Future<BigInteger> freeFrom(UUID rangeUid, AddressRange range, BigInteger from, BigInteger to) {
-    return pool.preparedQuery(TAKEN).execute(Tuple.of(rangeUid, range.text(from), range.text(to)))
+  private Future<BigInteger> freeFrom(SqlClient db, UUID rangeUid, AddressRange range, BigInteger from,
+                                       BigInteger to) {
+    return db.preparedQuery(TAKEN).execute(Tuple.of(rangeUid, range.text(from), range.text(to)))
         .recover(e -> Future.failedFuture(PgErrors.map(e)))
         .compose(rows -> {
           List<BigInteger> taken = new ArrayList<>(rows.size());
@@ -462,12 +494,12 @@ final class PgIpamStore implements IpamStore {
           if (taken.size() < BATCH || gap.compareTo(taken.get(taken.size() - 1)) < 0) {
             return Future.succeededFuture(gap);
           }
-          return freeFrom(rangeUid, range, gap, to);
+          return freeFrom(db, rangeUid, range, gap, to);
         });
   }
 
   /** Inserts {@code a} (its address set) unless the value is taken; see {@link #INSERT_ADDRESS}. */
-  private Future<Inserted> insert(Address a) {
+  private Future<Inserted> insert(SqlClient db, Address a) {
     IPAddress ip = new IPAddressString(a.ipAddress()).getAddress();
     if (ip == null) {
       return Future.failedFuture(new IllegalArgumentException("not an IP address: " + a.ipAddress()));
@@ -477,7 +509,7 @@ final class PgIpamStore implements IpamStore {
             a.ipAddress(), sortKey, a.ipVersion(), a.addressType())
         .addValue(a.networkId()).addValue(a.subnetId()).addValue(a.poolId()).addValue(a.status())
         .addValue(ts(a.createdAt())).addValue(ts(a.updatedAt())).addValue(a.version());
-    return pool.preparedQuery(a.poolId() != null ? INSERT_POOL_ADDRESS : INSERT_SUBNET_ADDRESS).execute(args)
+    return db.preparedQuery(a.poolId() != null ? INSERT_POOL_ADDRESS : INSERT_SUBNET_ADDRESS).execute(args)
         .map(rows -> {
           Row row = first(rows);
           return new Inserted(row.getString("id") == null ? null : address(row), row.getUUID("range_uid"),
