@@ -117,7 +117,13 @@ public final class ComputeApi {
       throw ApiException.notFound("region", region == null ? "" : region);
     }
     String project = call.pathId("project", "project");
-    return services.store().projects().get(project).map(p -> new Target(new Place(region, project),
+    // the auth state's (cached, invalidated on every project change) view: a project's organization never changes
+    return services.iam().state().project(project).map(p -> {
+      if (p == null) {
+        throw ApiException.notFound("project", project);
+      }
+      return p;
+    }).map(p -> new Target(new Place(region, project),
         p.organizationId(), Scopes.knowsProject(call, p.organizationId(), project) || call.grants() != null
             && call.grants().allowed(listPermission, ScopeChain.project(p.organizationId(), project))));
   }
