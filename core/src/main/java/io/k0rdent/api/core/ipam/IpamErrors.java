@@ -44,10 +44,39 @@ public final class IpamErrors {
     return ApiException.conflict("ALREADY_EXISTS", kind + " '" + id + "' already exists");
   }
 
+  /** A 409 {@code NETWORK_OVERLAP} that names the network in the way ({@link #otherId()}). */
+  public static final class NetworkOverlap extends ApiException {
+    private final String cidr;
+    private final String otherId;
+
+    NetworkOverlap(String cidr, String otherId, String otherCidr) {
+      super(409, "NETWORK_OVERLAP", cidr + " overlaps network '" + otherId + "' (" + otherCidr
+          + ") of this project; networks of a project must not overlap", List.of());
+      this.cidr = cidr;
+      this.otherId = otherId;
+    }
+
+    /** The id of the network the new one overlaps. */
+    public String otherId() {
+      return otherId;
+    }
+
+    /** The same refusal without naming the other network, for a caller that may not read it. */
+    public ApiException unnamed() {
+      return ApiException.conflict("NETWORK_OVERLAP", cidr + " overlaps another network of this project; networks "
+          + "of a project must not overlap");
+    }
+  }
+
   /** 409 {@code NETWORK_OVERLAP}: {@code cidr} overlaps network {@code otherId} ({@code otherCidr}) of the project. */
-  public static ApiException networkOverlap(String cidr, String otherId, String otherCidr) {
-    return ApiException.conflict("NETWORK_OVERLAP", cidr + " overlaps network '" + otherId + "' (" + otherCidr
-        + ") of this project; networks of a project must not overlap");
+  public static NetworkOverlap networkOverlap(String cidr, String otherId, String otherCidr) {
+    return new NetworkOverlap(cidr, otherId, otherCidr);
+  }
+
+  /** 409 {@code NETWORK_OVERLAP}: {@code cidr} overlaps the region's external address pools. */
+  public static ApiException overlapsExternalSpace(String cidr) {
+    return ApiException.conflict("NETWORK_OVERLAP", cidr + " overlaps the region's external (public) address pools; "
+        + "choose a block outside them");
   }
 
   /** 409 {@code POOL_OVERLAP}. */

@@ -155,20 +155,39 @@ public final class ComputeApi {
       String id = call.pathId(kind);
       ScopeChain chain = t.chain(collection, id);
       boolean allowed = call.allowed(permission, chain);
-      boolean reads = call.grants() != null && call.grants().allowed(Call.readOf(permission), chain);
+      boolean reads = readable(call, t, Call.readOf(permission), collection, id);
+      // a caller that may list it knows it exists: told 403, not 404, as for one it may read
+      boolean lists = reads || readable(call, t, listPermission, collection, id);
       ApiException missing = t.known() ? ApiException.notFound(kind, id) : ApiException.notFound("project",
           t.place().project());
-      if (!reads) {
+      if (!lists) {
         throw missing;
       }
       return load.apply(t, id).recover(err -> Future.failedFuture(err instanceof ApiException a && a.status() == 404
           ? missing : err)).map(item -> {
-            if (!allowed) {
+            if (item instanceof Subnet sub && !readable(call, t, Permissions.NETWORKS_GET, "networks", sub.networkId())) {
+              throw missing; // its network is hidden from the caller
+            }
+            if (!allowed || !reads) {
               throw ApiException.permissionDenied("the caller may not " + permission + " on " + kind + " '" + id + "'");
             }
             return new Found<>(t, item);
           });
     });
+  }
+
+  /** Whether the caller may {@code permission} resource {@code collection/id} of the project (no decision recorded). */
+  private static boolean readable(Call call, Target t, String permission, String collection, String id) {
+    return call.grants() != null && call.grants().allowed(permission, t.chain(collection, id));
+  }
+
+  /**
+   * Whether the caller may read {@code item}: its own read permission on its path and, for a subnet, its
+   * network's too (a network hidden from the caller hides its subnets).
+   */
+  private static boolean readable(Call call, Target t, String getPermission, String collection, Resource item) {
+    return readable(call, t, getPermission, collection, item.id())
+        && (!(item instanceof Subnet s) || readable(call, t, Permissions.NETWORKS_GET, "networks", s.networkId()));
   }
 
   /** Loads one page. */
@@ -193,10 +212,8 @@ public final class ComputeApi {
       String scope = listField + "?region=" + t.place().region() + "&project=" + t.place().project();
       return ResourceOperations.<R>page(call, services.pageTokens(), scope, listField,
           (after, size) -> lister.page(t, after, size),
-          items -> toJson.apply(items.stream().filter(r -> {
-            ScopeChain chain = t.chain(collection, r.id());
-            return call.grants().allowed(getPermission, chain) || call.grants().allowed(listPermission, chain);
-          }).toList()));
+          items -> toJson.apply(items.stream().filter(r -> readable(call, t, getPermission, collection, r)
+              || readable(call, t, listPermission, collection, r)).toList()));
     });
   }
 
@@ -229,10 +246,21 @@ public final class ComputeApi {
           call.text("displayName"), call.text("description"), IpText.canonical(block), now, now, 1);
       Subnet s = new Subnet(n.region(), n.projectId(), id, UUID.randomUUID(), id,
           IpText.canonical(defaultSubnet(block)), now, now, 1);
-      return store.createNetwork(n, s).map(stored -> {
-        JsonObject body = networkJson(stored, List.of(s));
-        return withEtag(201, body, stored).withHeader("Location", body.getString("selfLink"));
-      });
+      // never over the region's external space (possible once a provider widens ipam.networkRanges over a pool)
+      return allPools(t.place().region(), null, new ArrayList<>()).compose(pools -> {
+        for (var pool : pools) {
+          IPAddress p = new inet.ipaddr.IPAddressString(pool.cidr()).getAddress();
+          if (p.getIPVersion() == block.getIPVersion() && (p.contains(block) || block.contains(p))) {
+            throw IpamErrors.overlapsExternalSpace(n.cidr());
+          }
+        }
+        return store.createNetwork(n, s);
+      }).recover(err -> Future.failedFuture(err instanceof IpamErrors.NetworkOverlap o
+          && !readable(call, t, Permissions.NETWORKS_GET, "networks", o.otherId()) ? o.unnamed() : err))
+          .map(stored -> {
+            JsonObject body = networkJson(stored, List.of(s));
+            return withEtag(201, body, stored).withHeader("Location", body.getString("selfLink"));
+          });
     });
   }
 
@@ -251,7 +279,7 @@ public final class ComputeApi {
           return ResourceOperations.compareAndSet(call.ctx().vertx(), "network", id, ResourceOperations.ifMatch(call),
               () -> store.getNetwork(place, id),
               current -> {
-                // a full-object PATCH may repeat the block; changing it is refused
+                // the block may be repeated unchanged (a client sending back what it read); changing it is refused
                 if (cidr != null && !cidr.equals(current.cidr())) {
                   throw ApiException.invalidField("cidr", "cidr cannot change (it is " + current.cidr()
                       + "); create another network for another block");
@@ -482,7 +510,8 @@ public final class ComputeApi {
     // a full pool, or one deleted meanwhile: try the next
     return store.allocate(new IpamStore.Allocation(a, range, services.ipam().externalAddressesPerProject()))
         .recover(err ->
-        err instanceof ApiException x && ("POOL_EXHAUSTED".equals(x.reason()) || x.status() == 404)
+        err instanceof ApiException x && ("POOL_EXHAUSTED".equals(x.reason())
+            || x.status() == 404 && x.getMessage().startsWith("address pool '"))
             ? fromPools(template, pools, i + 1, version, region) : Future.failedFuture(err));
   }
 
@@ -496,11 +525,11 @@ public final class ComputeApi {
       String id = call.pathId("address");
       ScopeChain chain = t.chain("addresses", id);
       boolean allowed = call.allowed(Permissions.ADDRESSES_DELETE, chain);
-      boolean reads = call.grants() != null && call.grants().allowed(Permissions.ADDRESSES_GET, chain);
-      if (!reads) {
+      boolean reads = readable(call, t, Permissions.ADDRESSES_GET, "addresses", id);
+      if (!reads && !readable(call, t, Permissions.ADDRESSES_LIST, "addresses", id)) {
         throw t.known() ? ApiException.notFound("address", id) : ApiException.notFound("project", t.place().project());
       }
-      if (!allowed) {
+      if (!allowed || !reads) {
         throw ApiException.permissionDenied("the caller may not " + Permissions.ADDRESSES_DELETE + " on address '"
             + id + "'");
       }

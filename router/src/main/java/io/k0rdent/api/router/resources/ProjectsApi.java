@@ -60,7 +60,7 @@ public final class ProjectsApi {
                 current.displayName(), current.description(), (d, text) -> current.withChanges(d, text, Clock.now())))),
         "deleteProject", call -> ops.guarded(call, p -> guard(call, Permissions.PROJECTS_DELETE, p))
             .compose(p -> refuseWhileBound(p))
-            .compose(this::refuseWhileItHoldsAddresses)
+            .compose(p -> refuseWhileItHoldsAddresses(call, p))
             .compose(p -> ops.delete(call))
             .compose(r -> state.changed(AuthState.Kind.PROJECT, call.pathId("project")).map(r)));
   }
@@ -90,24 +90,35 @@ public final class ProjectsApi {
 
   /**
    * 409 {@code FAILED_PRECONDITION} while the project has networks or addresses in a region served here, with a
-   * {@code PreconditionFailure} detail naming them (up to 50 of each). The store refuses the delete atomically
-   * anyway; this says what is in the way.
+   * {@code PreconditionFailure} detail naming those the caller may read (up to 50 of each kind); the store
+   * refuses the delete atomically anyway: this says what is in the way.
    */
-  private Future<Project> refuseWhileItHoldsAddresses(Project p) {
+  private Future<Project> refuseWhileItHoldsAddresses(Call call, Project p) {
     List<Future<List<String>>> found = new java.util.ArrayList<>();
+    java.util.concurrent.atomic.AtomicBoolean any = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.function.BiPredicate<String, String> readable = (permission, path) -> call.grants() != null
+        && call.grants().allowed(permission, ScopeChain.resource(p.organizationId(), p.id(), path));
     for (String region : regions) {
       io.k0rdent.api.core.store.IpamStore.Place place = new io.k0rdent.api.core.store.IpamStore.Place(region, p.id());
-      found.add(store.ipam().listNetworks(place, null, IpamErrors.MAX_BLOCKERS).map(page -> page.items().stream()
-          .map(n -> IpamErrors.networkLink(region, p.id(), n.id())).toList()));
-      found.add(store.ipam().listAddresses(place, null, IpamErrors.MAX_BLOCKERS).map(page -> page.items().stream()
-          .map(a -> IpamErrors.addressLink(region, p.id(), a.id())).toList()));
+      found.add(store.ipam().listNetworks(place, null, IpamErrors.MAX_BLOCKERS).map(page -> {
+        any.compareAndSet(false, !page.items().isEmpty());
+        return page.items().stream()
+            .filter(n -> readable.test(Permissions.NETWORKS_GET, "projects/" + p.id() + "/compute/networks/" + n.id()))
+            .map(n -> IpamErrors.networkLink(region, p.id(), n.id())).toList();
+      }));
+      found.add(store.ipam().listAddresses(place, null, IpamErrors.MAX_BLOCKERS).map(page -> {
+        any.compareAndSet(false, !page.items().isEmpty());
+        return page.items().stream()
+            .filter(a -> readable.test(Permissions.ADDRESSES_GET, "projects/" + p.id() + "/compute/addresses/" + a.id()))
+            .map(a -> IpamErrors.addressLink(region, p.id(), a.id())).toList();
+      }));
     }
     return Future.all(found).map(all -> {
       List<String> subjects = new java.util.ArrayList<>();
       for (int i = 0; i < found.size(); i++) {
         subjects.addAll(all.<List<String>>resultAt(i));
       }
-      if (!subjects.isEmpty()) {
+      if (any.get()) {
         throw IpamErrors.projectStillHas(p.id(), subjects);
       }
       return p;

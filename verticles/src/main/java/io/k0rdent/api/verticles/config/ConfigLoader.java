@@ -156,10 +156,17 @@ public final class ConfigLoader {
       check(p != null, at + " must be a mapping {id, cidr, displayName}");
       check(io.k0rdent.api.core.resource.Slugs.isValid(p.id()), at + ".id must be a slug");
       check(ids.add(p.id()), at + ".id: pool '" + p.id() + "' is listed twice");
+      inet.ipaddr.IPAddress block;
       try {
-        rules.pool("cidr", p.cidr());
+        block = rules.pool("cidr", p.cidr());
       } catch (io.k0rdent.api.core.error.ApiException e) {
         throw new ConfigException(at + ".cidr: " + e.getMessage());
+      }
+      for (int j = 0; j < i; j++) {
+        inet.ipaddr.IPAddress other = new inet.ipaddr.IPAddressString(pools.get(j).cidr()).getAddress();
+        check(other.getIPVersion() != block.getIPVersion() || !(other.contains(block) || block.contains(other)),
+            at + ".cidr: " + p.cidr() + " overlaps region.addressPools[" + j + "] (" + pools.get(j).cidr()
+                + "); pools of a region must not overlap");
       }
     }
     return pools;

@@ -239,6 +239,10 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_REGION_ADDRESS_POOLS",
         "[{id: a, cidr: 198.51.100.0/24}, {id: a, cidr: 192.0.2.0/24}]"), Map.of()))
         .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("listed twice");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_REGION_ADDRESS_POOLS",
+        "[{id: a, cidr: 198.51.100.0/24}, {id: b, cidr: 198.51.100.128/25}]"), Map.of()))
+        .isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("region.addressPools[1].cidr")
+        .hasMessageContaining("overlaps");
     assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_REGION_ADDRESS_POOLS", "[{id: Bad, cidr: 198.51.100.0/24}]"),
         Map.of())).isInstanceOf(ConfigLoader.ConfigException.class).hasMessageContaining("region.addressPools[0].id");
     assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_IPAM_NETWORK_RANGES", "[10.0.0.1/8]"), Map.of()))
