@@ -1,6 +1,5 @@
 package io.k0rdent.api.core.store;
 
-import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import inet.ipaddr.IPAddress;
@@ -31,16 +30,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
-import java.util.function.Function;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -50,12 +41,9 @@ import org.junit.jupiter.api.Test;
  * full subnet filled exactly). An adapter's test extends this class and supplies a fresh, empty {@link Store}
  * per test ({@link #createStore()}); the IPAM store is its {@link Store#ipam()}. Every test starts with
  * organization {@code acme} and its projects {@code train} and {@code infer}. Futures are awaited from the
- * test thread with a {@value #TIMEOUT_SECONDS} s timeout.
+ * test thread (see {@link StoreSuite}).
  */
-public abstract class IpamStoreContract {
-
-  /** How long one store call (or one batch of concurrent calls) may take before the test fails. */
-  protected static final long TIMEOUT_SECONDS = 30;
+public abstract class IpamStoreContract extends StoreSuite {
 
   protected static final String REGION = "eu-west";
   protected static final String OTHER_REGION = "us-east";
@@ -64,22 +52,11 @@ public abstract class IpamStoreContract {
   /** Project {@code infer} in {@link #REGION}. */
   protected static final Place NEIGHBOUR = new Place(REGION, "infer");
 
-  /** The store under test; fresh and empty (but for the organization and projects) in every test. */
-  protected Store store;
   /** {@code store.ipam()}. */
   protected IpamStore ipam;
 
-  /** A new, empty store. Called before every test. */
-  protected abstract Store createStore() throws Exception;
-
-  /** Releases {@code store} after a test; the default closes it. */
-  protected void destroyStore(Store store) throws Exception {
-    await(store.close());
-  }
-
   @BeforeEach
   void setUpStore() throws Exception {
-    store = createStore();
     ipam = store.ipam();
     Instant now = Clock.now();
     await(store.organizations().create(new Organization("acme", UUID.randomUUID(), "Acme", null, now, now, 1)));
@@ -88,38 +65,15 @@ public abstract class IpamStoreContract {
     }
   }
 
-  @AfterEach
-  void tearDownStore() throws Exception {
-    if (store != null) {
-      destroyStore(store);
-      store = null;
-    }
-  }
+
 
   // ---------------------------------------------------------------- helpers
 
-  /** The value of {@code f}, failing the test if it fails or takes longer than the timeout. */
-  protected static <T> T await(Future<T> f) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(TIMEOUT_SECONDS, SECONDS);
-    } catch (ExecutionException e) {
-      throw new AssertionError("future failed: " + e.getCause(), e.getCause());
-    } catch (InterruptedException | TimeoutException e) {
-      throw new AssertionError("future did not complete: " + e, e);
-    }
-  }
+
 
   /** The {@link ApiException} {@code f} fails with; asserts its status and reason. */
   protected static ApiException awaitApiFailure(Future<?> f, int status, String reason) {
-    Throwable t;
-    try {
-      Object v = f.toCompletionStage().toCompletableFuture().get(TIMEOUT_SECONDS, SECONDS);
-      throw new AssertionError("expected a failure, got " + v);
-    } catch (ExecutionException e) {
-      t = e.getCause();
-    } catch (InterruptedException | TimeoutException e) {
-      throw new AssertionError("future did not complete: " + e, e);
-    }
+    Throwable t = Awaits.awaitFailure(f);
     assertThat(t).isInstanceOf(ApiException.class);
     ApiException e = (ApiException) t;
     assertThat(e.status()).as("status of %s", e.getMessage()).isEqualTo(status);
@@ -127,46 +81,7 @@ public abstract class IpamStoreContract {
     return e;
   }
 
-  /** The failure of a completed future, or null when it succeeded. */
-  private static Throwable failure(Future<?> f) {
-    try {
-      f.toCompletionStage().toCompletableFuture().get(TIMEOUT_SECONDS, SECONDS);
-      return null;
-    } catch (ExecutionException e) {
-      return e.getCause();
-    } catch (InterruptedException | TimeoutException e) {
-      throw new AssertionError("future did not complete: " + e, e);
-    }
-  }
 
-  /** Runs {@code n} tasks on {@code threads} threads, released together; answers their futures, completed, in order. */
-  private static <T> List<Future<T>> concurrently(int n, int threads, Function<Integer, Future<T>> task)
-      throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      CountDownLatch go = new CountDownLatch(1);
-      List<java.util.concurrent.Future<Future<T>>> submitted = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        int idx = i;
-        Callable<Future<T>> c = () -> {
-          go.await();
-          return task.apply(idx);
-        };
-        submitted.add(pool.submit(c));
-      }
-      go.countDown();
-      List<Future<T>> out = new ArrayList<>();
-      for (var s : submitted) {
-        out.add(s.get(TIMEOUT_SECONDS, SECONDS));
-      }
-      for (Future<T> f : out) {
-        failure(f);
-      }
-      return out;
-    } finally {
-      pool.shutdownNow();
-    }
-  }
 
   private static IPAddress ip(String text) {
     return new IPAddressString(text).getAddress();

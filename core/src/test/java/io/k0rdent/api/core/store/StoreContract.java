@@ -1,6 +1,5 @@
 package io.k0rdent.api.core.store;
 
-import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.k0rdent.api.core.error.ApiException;
@@ -30,77 +29,22 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The behaviour every {@link Store} adapter must have. An adapter's test extends this class and
  * supplies a fresh, empty store per test ({@link #createStore()}) and its disposal
- * ({@link #destroyStore(Store)}). Futures are awaited from the test thread with a 10 s timeout.
+ * ({@link #destroyStore(Store)}); see {@link StoreSuite}.
  */
-public abstract class StoreContract {
-
-  /** How long one store call may take before the test fails. */
-  protected static final long TIMEOUT_SECONDS = 10;
-
-  /** The store under test; fresh and empty in every test. */
-  protected Store store;
-
-  /** A new, empty store. Called before every test. */
-  protected abstract Store createStore() throws Exception;
-
-  /** Releases {@code store} after a test; the default closes it. */
-  protected void destroyStore(Store store) throws Exception {
-    await(store.close());
-  }
-
-  @BeforeEach
-  void setUpStore() throws Exception {
-    store = createStore();
-  }
-
-  @AfterEach
-  void tearDownStore() throws Exception {
-    if (store != null) {
-      destroyStore(store);
-      store = null;
-    }
-  }
+public abstract class StoreContract extends StoreSuite {
 
   // ---------------------------------------------------------------- helpers
 
-  /** The value of {@code f}, failing the test if it fails or takes longer than the timeout. */
-  protected static <T> T await(Future<T> f) {
-    try {
-      return f.toCompletionStage().toCompletableFuture().get(TIMEOUT_SECONDS, SECONDS);
-    } catch (ExecutionException e) {
-      throw new AssertionError("future failed: " + e.getCause(), e.getCause());
-    } catch (InterruptedException | TimeoutException e) {
-      throw new AssertionError("future did not complete: " + e, e);
-    }
-  }
 
-  /** The failure of {@code f}, failing the test if it succeeds. */
-  protected static Throwable awaitFailure(Future<?> f) {
-    try {
-      Object v = f.toCompletionStage().toCompletableFuture().get(TIMEOUT_SECONDS, SECONDS);
-      throw new AssertionError("expected a failure, got " + v);
-    } catch (ExecutionException e) {
-      return e.getCause();
-    } catch (InterruptedException | TimeoutException e) {
-      throw new AssertionError("future did not complete: " + e, e);
-    }
-  }
+
 
   /** The {@link ApiException} {@code f} fails with; asserts its status. */
   protected static ApiException awaitApiFailure(Future<?> f, int status) {
@@ -159,39 +103,6 @@ public abstract class StoreContract {
     throw new AssertionError("paging did not end");
   }
 
-  /** Runs {@code n} tasks on {@code threads} threads, released together; answers their futures in order. */
-  private static <T> List<Future<T>> concurrently(int n, int threads, Function<Integer, Future<T>> task)
-      throws Exception {
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    try {
-      CountDownLatch go = new CountDownLatch(1);
-      List<java.util.concurrent.Future<Future<T>>> submitted = new ArrayList<>();
-      for (int i = 0; i < n; i++) {
-        int idx = i;
-        Callable<Future<T>> c = () -> {
-          go.await();
-          return task.apply(idx);
-        };
-        submitted.add(pool.submit(c));
-      }
-      go.countDown();
-      List<Future<T>> out = new ArrayList<>();
-      for (var s : submitted) {
-        out.add(s.get(TIMEOUT_SECONDS, SECONDS));
-      }
-      for (Future<T> f : out) {
-        // wait for completion, success or failure
-        try {
-          f.toCompletionStage().toCompletableFuture().get(TIMEOUT_SECONDS, SECONDS);
-        } catch (ExecutionException ignored) {
-          // inspected by the caller
-        }
-      }
-      return out;
-    } finally {
-      pool.shutdownNow();
-    }
-  }
 
   // ---------------------------------------------------------------- create / get
 

@@ -8,54 +8,17 @@ import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Findings of a second break-it review of IPAM (issue 6), kept as regression tests: each failed while its defect
  * was there. Run against each store by a subclass.
  */
-abstract class IpamBreak2HttpContract extends NodeHttpTest {
+abstract class IpamBreak2HttpContract extends IpamTenantHttpTest {
 
-  static final String REGION = "local-1";
-  static final String POOLS = "/v1/regions/" + REGION + "/compute/address-pools";
-
-  String org;
-  String project;
-
-  @BeforeAll
-  void world() {
-    org = created(ORGS, new JsonObject().put("id", unique("brk2"))).getString("id");
-    project = created(PROJECTS, new JsonObject().put("id", unique("brk2p")).put("organizationId", org)).getString("id");
-  }
-
-  static String compute(String project) {
-    return "/v1/regions/" + REGION + "/projects/" + project + "/compute/";
-  }
-
-  JsonObject network(String project, String cidr) {
-    Res r = api.post(compute(project) + "networks", token, new JsonObject().put("id", unique("n")).put("cidr", cidr));
-    assertThat(r.status()).as(r.body()).isEqualTo(201);
-    return r.json();
-  }
-
-  static String message(Res r) {
-    return r.json().getJsonObject("error").getString("message");
-  }
-
-  /** A compute-admin of the organization denied compute-viewer on one network of the project. */
-  String deniedOn(JsonObject hidden) throws InterruptedException {
-    Caller c = caller(org, "compute-admin");
-    Res p = api.post(POLICIES, token, new JsonObject().put("orgId", org).put("role", "compute-viewer")
-        .put("effect", "deny").put("principal", new JsonObject().put("type", "serviceAccount").put("id", c.serviceAccountId()))
-        .put("scope", new JsonObject().put("type", "resource")
-            .put("resource", "projects/" + project + "/compute/networks/" + hidden.getString("id"))));
-    assertThat(p.status()).as(p.body()).isEqualTo(201);
-    for (int i = 0; i < 50 && api.get(hidden.getString("selfLink"), c.token()).status() == 200; i++) {
-      Thread.sleep(100);
-    }
-    assertThat(api.get(hidden.getString("selfLink"), c.token()).status()).as("the deny applies").isEqualTo(404);
-    return c.token();
+  /** A compute-admin of the organization denied compute-viewer on network {@code hidden}; its token. */
+  String deniedToken(JsonObject hidden) throws InterruptedException {
+    return deniedOn(hidden).token();
   }
 
   /**
@@ -66,7 +29,7 @@ abstract class IpamBreak2HttpContract extends NodeHttpTest {
   @Test
   void aHiddenNetworkIsNotNamedByAnOverlapRefusal() throws Exception {
     JsonObject hidden = network(project, "10.181.0.0/16");
-    String denied = deniedOn(hidden);
+    String denied = deniedToken(hidden);
     Res probe = api.post(compute(project) + "networks", denied, new JsonObject().put("id", unique("probe"))
         .put("cidr", "10.181.7.0/24"));
     assertThat(probe.status()).isEqualTo(409);
@@ -81,7 +44,7 @@ abstract class IpamBreak2HttpContract extends NodeHttpTest {
   @Test
   void aHiddenNetworksDefaultSubnetIsHiddenToo() throws Exception {
     JsonObject hidden = network(project, "10.182.0.0/16");
-    String denied = deniedOn(hidden);
+    String denied = deniedToken(hidden);
     String id = hidden.getString("id");
     Res get = node.atlas.get(compute(project) + "subnets/" + id, denied);
     assertThat(get.status()).as("getSubnet of the hidden network's subnet: " + get.body()).isEqualTo(404);

@@ -1,0 +1,63 @@
+package io.k0rdent.api.core.store;
+
+import io.vertx.core.Future;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/**
+ * What every store contract suite shares: a fresh, empty {@link Store} per test from the adapter's test
+ * ({@link #createStore()}), its disposal ({@link #destroyStore(Store)}), and bounded waits for its futures
+ * ({@link Awaits}, {@value Awaits#TIMEOUT_SECONDS} s).
+ */
+public abstract class StoreSuite {
+
+  /** How long one store call (or one batch of concurrent calls) may take before the test fails. */
+  protected static final long TIMEOUT_SECONDS = Awaits.TIMEOUT_SECONDS;
+
+  /** The store under test; fresh and empty in every test. */
+  protected Store store;
+
+  /** A new, empty store. Called before every test. */
+  protected abstract Store createStore() throws Exception;
+
+  /** Releases {@code store} after a test; the default closes it. */
+  protected void destroyStore(Store store) throws Exception {
+    await(store.close());
+  }
+
+  @BeforeEach
+  void createTheStore() throws Exception {
+    store = createStore();
+  }
+
+  @AfterEach
+  void destroyTheStore() throws Exception {
+    if (store != null) {
+      destroyStore(store);
+      store = null;
+    }
+  }
+
+  /** See {@link Awaits#await}. */
+  protected static <T> T await(Future<T> f) {
+    return Awaits.await(f);
+  }
+
+  /** See {@link Awaits#awaitFailure}. */
+  protected static Throwable awaitFailure(Future<?> f) {
+    return Awaits.awaitFailure(f);
+  }
+
+  /** See {@link Awaits#failure}. */
+  protected static Throwable failure(Future<?> f) {
+    return Awaits.failure(f);
+  }
+
+  /** See {@link Awaits#concurrently}. */
+  protected static <T> List<Future<T>> concurrently(int n, int threads, Function<Integer, Future<T>> task)
+      throws Exception {
+    return Awaits.concurrently(n, threads, task);
+  }
+}
