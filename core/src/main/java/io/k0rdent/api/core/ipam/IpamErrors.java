@@ -85,6 +85,12 @@ public final class IpamErrors {
         + ") of this region; pools of a region must not overlap");
   }
 
+  /** 409 {@code POOL_OVERLAP}: {@code cidr} overlaps a tenant's network of the region (not named: not the caller's). */
+  public static ApiException poolOverlapsNetworks(String cidr) {
+    return ApiException.conflict("POOL_OVERLAP", cidr + " overlaps a network of a project in this region; an "
+        + "external pool must not hold addresses a tenant's network may use");
+  }
+
   /** 409 {@code ADDRESS_IN_USE}: a requested address is taken (never substituted). */
   public static ApiException inUse(String ip, String where) {
     return ApiException.conflict("ADDRESS_IN_USE", ip + " is already allocated in " + where);

@@ -104,7 +104,7 @@ public interface IpamStore {
 
   /**
    * Stores a pool. 409 {@code ALREADY_EXISTS} when the id is taken in the region, 409 {@code POOL_OVERLAP}
-   * when its block overlaps another pool of the region.
+   * when its block overlaps another pool of the region or a network of any project in the region.
    */
   Future<AddressPool> createPool(AddressPool pool);
 

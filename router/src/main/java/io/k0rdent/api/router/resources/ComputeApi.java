@@ -165,7 +165,7 @@ public final class ComputeApi {
       }
       return load.apply(t, id).recover(err -> Future.failedFuture(err instanceof ApiException a && a.status() == 404
           ? missing : err)).map(item -> {
-            if (item instanceof Subnet sub && !readable(call, t, Permissions.NETWORKS_GET, "networks", sub.networkId())) {
+            if (item instanceof Resource r && !networkReadable(call, t, r)) {
               throw missing; // its network is hidden from the caller
             }
             if (!allowed || !reads) {
@@ -186,8 +186,13 @@ public final class ComputeApi {
    * network's too (a network hidden from the caller hides its subnets).
    */
   private static boolean readable(Call call, Target t, String getPermission, String collection, Resource item) {
-    return readable(call, t, getPermission, collection, item.id())
-        && (!(item instanceof Subnet s) || readable(call, t, Permissions.NETWORKS_GET, "networks", s.networkId()));
+    return readable(call, t, getPermission, collection, item.id()) && networkReadable(call, t, item);
+  }
+
+  /** Whether the network {@code item} (a subnet, or an INTERNAL address) belongs to is readable; true for others. */
+  private static boolean networkReadable(Call call, Target t, Resource item) {
+    String network = item instanceof Subnet s ? s.networkId() : item instanceof Address a ? a.networkId() : null;
+    return network == null || readable(call, t, Permissions.NETWORKS_GET, "networks", network);
   }
 
   /** Loads one page. */
@@ -534,13 +539,21 @@ public final class ComputeApi {
             + id + "'");
       }
       List<String> ifMatch = ResourceOperations.ifMatch(call);
-      Future<Long> version = ifMatch == null ? Future.succeededFuture(null)
-          : store.getAddress(t.place(), id).map(current -> {
-            ResourceOperations.checkIfMatch(ifMatch, current);
-            return (Long) current.version();
-          }).recover(err -> err instanceof ApiException a && a.status() == 404
+      Future<Long> version = store.getAddress(t.place(), id)
+          .recover(err -> err instanceof ApiException a && a.status() == 404
               ? Future.succeededFuture(null) // gone: released before (204 again) or never there (404)
-              : Future.failedFuture(err));
+              : Future.failedFuture(err))
+          .map(current -> {
+            if (current == null) {
+              return null;
+            }
+            if (!networkReadable(call, t, current)) {
+              throw t.known() ? ApiException.notFound("address", id)
+                  : ApiException.notFound("project", t.place().project());
+            }
+            ResourceOperations.checkIfMatch(ifMatch, current);
+            return ifMatch == null ? null : current.version();
+          });
       return version.compose(v -> store.releaseAddress(t.place(), id, v))
           .recover(err -> Future.failedFuture(err instanceof ApiException a && a.status() == 404 && !t.known()
               ? ApiException.notFound("project", t.place().project()) : err))

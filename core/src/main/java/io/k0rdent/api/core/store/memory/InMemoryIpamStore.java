@@ -385,6 +385,13 @@ final class InMemoryIpamStore implements IpamStore {
           throw IpamErrors.exists("address pool", pool.id());
         }
         IPAddress block = new IPAddressString(pool.cidr()).getAddress();
+        for (Network n : networks.values()) {
+          IPAddress o = new IPAddressString(n.cidr()).getAddress();
+          if (n.region().equals(pool.region()) && o.getIPVersion() == block.getIPVersion()
+              && (o.contains(block) || block.contains(o))) {
+            throw IpamErrors.poolOverlapsNetworks(pool.cidr());
+          }
+        }
         for (AddressPool other : pools.values()) {
           if (other.region().equals(pool.region())) {
             IPAddress o = new IPAddressString(other.cidr()).getAddress();

@@ -166,8 +166,8 @@ final class PgIpamStore implements IpamStore {
    */
   private static final String EXTERNAL_LOCK = "SELECT pg_advisory_xact_lock(" + EXTERNAL_QUOTA_LOCK
       + ", hashtext($1::text || '/' || $2::text))";
-  private static final String EXTERNAL_COUNT = "SELECT count(*) AS n FROM addresses WHERE " + PLACE
-      + " AND pool_id IS NOT NULL";
+  private static final String EXTERNAL_COUNT = "SELECT count(*) AS n, EXISTS (SELECT 1 FROM addresses WHERE " + PLACE
+      + " AND id = $3) AS id_taken FROM addresses WHERE " + PLACE + " AND pool_id IS NOT NULL";
   private static final String GET_ADDRESS = "SELECT " + ADDRESS_COLS + " FROM addresses WHERE " + PLACE
       + " AND id = $3";
   private static final String LIST_ADDRESSES = "SELECT " + ADDRESS_COLS + ", sort_key FROM addresses WHERE "
@@ -197,6 +197,7 @@ final class PgIpamStore implements IpamStore {
   private static final String CREATE_POOL = "INSERT INTO address_pools (" + POOL_COLS + ")"
       + " SELECT $1::text, $2::text, $3::uuid, $4::text, $5::text, $6::text, $7::timestamptz, $8::timestamptz,"
       + " $9::bigint FROM (SELECT pg_advisory_xact_lock(" + POOL_LOCK + ", hashtext($1::text))) AS l"
+      + " WHERE NOT EXISTS (SELECT 1 FROM networks WHERE region = $1 AND cidr && $6::text::cidr)"
       + " RETURNING " + POOL_COLS;
   private static final String POOL_OVERLAPPING = "SELECT id, cidr_text FROM address_pools WHERE region = $1"
       + " AND cidr && $2::text::cidr ORDER BY created_at, id LIMIT 1";
@@ -396,11 +397,17 @@ final class PgIpamStore implements IpamStore {
       // the count and the insert in one transaction, the project's EXTERNAL allocations taking turns
       Tuple place = Tuple.of(a.region(), a.projectId());
       return pool.withTransaction(conn -> conn.preparedQuery(EXTERNAL_LOCK).execute(place)
-          .compose(locked -> conn.preparedQuery(EXTERNAL_COUNT).execute(place))
+          .compose(locked -> conn.preparedQuery(EXTERNAL_COUNT).execute(Tuple.of(a.region(), a.projectId(), a.id())))
           .recover(e -> Future.failedFuture(PgErrors.map(e)))
-          .compose(rows -> first(rows).getLong("n") >= allocation.externalLimit()
-              ? Future.failedFuture(IpamErrors.quotaExceeded(a.projectId(), a.region(), allocation.externalLimit()))
-              : allocate(conn, allocation)));
+          .compose(rows -> {
+            Row r = first(rows);
+            if (r.getBoolean("id_taken")) {
+              return Future.failedFuture(IpamErrors.exists("address", a.id())); // the more specific answer first
+            }
+            return r.getLong("n") >= allocation.externalLimit()
+                ? Future.failedFuture(IpamErrors.quotaExceeded(a.projectId(), a.region(), allocation.externalLimit()))
+                : allocate(conn, allocation);
+          }));
     }
     return allocate(pool, allocation);
   }
@@ -609,7 +616,12 @@ final class PgIpamStore implements IpamStore {
   public Future<AddressPool> createPool(AddressPool p) {
     Tuple args = Tuple.of(p.region(), p.id(), p.uid(), p.displayName(), p.description(), p.cidr(),
         ts(p.createdAt()), ts(p.updatedAt()), p.version());
-    return insertApart(() -> pool.preparedQuery(CREATE_POOL).execute(args).map(rows -> addressPool(first(rows))),
+    return insertApart(() -> pool.preparedQuery(CREATE_POOL).execute(args).map(rows -> {
+          if (rows.size() == 0) {
+            throw IpamErrors.poolOverlapsNetworks(p.cidr()); // a tenant network holds part of the block
+          }
+          return addressPool(first(rows));
+        }),
         e -> {
           if (!PgErrors.UNIQUE_VIOLATION.equals(PgErrors.sqlState(e))) {
             return null;
