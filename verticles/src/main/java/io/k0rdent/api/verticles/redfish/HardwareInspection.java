@@ -139,17 +139,7 @@ public final class HardwareInspection {
       return client.members(collection);
     }
     if (link instanceof JsonArray links) {
-      List<Future<JsonObject>> each = new ArrayList<>();
-      links.forEach(l -> each.add(client.follow((JsonObject) l)));
-      return Future.all(each).map(all -> {
-        List<JsonObject> out = new ArrayList<>();
-        for (int i = 0; i < each.size(); i++) {
-          if (all.resultAt(i) != null) {
-            out.add(all.resultAt(i));
-          }
-        }
-        return out;
-      });
+      return client.followAll(links);
     }
     return Future.succeededFuture(List.of());
   }

@@ -69,19 +69,24 @@ public final class RedfishClient {
       if (coll == null) {
         return Future.succeededFuture(List.of());
       }
-      List<Future<JsonObject>> each = new ArrayList<>();
-      for (Object m : coll.getJsonArray("Members", new JsonArray())) {
-        each.add(follow((JsonObject) m));
-      }
-      return Future.all(each).map(all -> {
-        List<JsonObject> out = new ArrayList<>();
-        for (int i = 0; i < each.size(); i++) {
-          if (all.resultAt(i) != null) {
-            out.add(all.resultAt(i));
-          }
+      return followAll(coll.getJsonArray("Members", new JsonArray()));
+    });
+  }
+
+  /** The resources an array of link objects names, those the BMC serves (404s left out), in order. */
+  public Future<List<JsonObject>> followAll(JsonArray links) {
+    List<Future<JsonObject>> each = new ArrayList<>();
+    for (Object m : links) {
+      each.add(m instanceof JsonObject link ? follow(link) : Future.succeededFuture(null));
+    }
+    return Future.all(each).map(all -> {
+      List<JsonObject> out = new ArrayList<>();
+      for (int i = 0; i < each.size(); i++) {
+        if (all.resultAt(i) != null) {
+          out.add(all.resultAt(i));
         }
-        return out;
-      });
+      }
+      return out;
     });
   }
 

@@ -3,16 +3,10 @@ package io.k0rdent.api.verticles.redfish;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.k0rdent.api.verticles.testsupport.Api;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -21,34 +15,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * sessions), following {@code @odata.id} links as served, and power state kept across a reset, with the reset
  * types the capture advertises (inline or through ActionInfo).
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class FakeBmcTest {
-
-  private Vertx vertx;
-
-  @BeforeAll
-  void start() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
-
-  /** {@code shared/redfish-mockups}: from -Dk0rdent.shared.dir, else found above the working directory. */
-  static Path mockups() {
-    String shared = System.getProperty("k0rdent.shared.dir");
-    if (shared != null && Files.isDirectory(Path.of(shared, "redfish-mockups"))) {
-      return Path.of(shared, "redfish-mockups");
-    }
-    for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-      if (Files.isDirectory(dir.resolve("shared").resolve("redfish-mockups"))) {
-        return dir.resolve("shared").resolve("redfish-mockups");
-      }
-    }
-    throw new IllegalStateException("shared/redfish-mockups not found");
-  }
+class FakeBmcTest extends FakeBmcTestSupport {
 
   private static final String BASIC = "Basic " + Base64.getEncoder().encodeToString("admin:secret-pw".getBytes());
 
@@ -56,8 +23,7 @@ class FakeBmcTest {
   @ValueSource(strings = {"dmtf-public-rackmount1", "dmtf-public-tower", "supermicro-sys-821ge-tnhr",
       "lenovo-sr670-v2", "dell-poweredge-r750", "hpe-dl385-gen10-plus-v2", "nvidia-dgx-h100"})
   void servesTheCaptureWithAuthenticationAndPowerState(String capture) throws Exception {
-    FakeBmc bmc = FakeBmc.start(vertx, mockups().resolve(capture), 0, "admin", "secret-pw")
-        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    FakeBmc bmc = fakeBmc(capture, "admin", "secret-pw");
     try {
       Api api = Api.forUrl(bmc.address());
       Api.Res root = api.send("GET", "/redfish/v1", null);

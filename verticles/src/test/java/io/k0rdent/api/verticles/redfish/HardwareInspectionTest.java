@@ -6,11 +6,7 @@ import io.k0rdent.api.verticles.redfish.HardwareInspection.Cpu;
 import io.k0rdent.api.verticles.redfish.HardwareInspection.Gpu;
 import io.k0rdent.api.verticles.redfish.HardwareInspection.HardwareSpecs;
 import io.k0rdent.api.verticles.redfish.HardwareInspection.Ram;
-import io.vertx.core.Vertx;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -18,20 +14,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * Inspection over HTTP against the fake BMC serving each capture: the GPUs of the issue's table (each card counted
  * once whichever shapes it takes), and the host's CPUs and memory as the captures record them.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class HardwareInspectionTest {
-
-  private Vertx vertx;
-
-  @BeforeAll
-  void start() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  void stop() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
+class HardwareInspectionTest extends FakeBmcTestSupport {
 
   @ParameterizedTest
   @CsvSource(delimiter = '|', nullValues = "-", value = {
@@ -44,8 +27,7 @@ class HardwareInspectionTest {
       "hpe-dl385-gen10-plus-v2   | AMD EPYC 7763 64-Core Processor | 2 | 64 | 1024 | - | 0"})
   void inspectsEachCapture(String capture, String cpuModel, int cpus, int cores, double ramGiB, String gpuModel,
                            int gpus) throws Exception {
-    FakeBmc bmc = FakeBmc.start(vertx, FakeBmcTest.mockups().resolve(capture), 0, "admin", "pw")
-        .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    FakeBmc bmc = fakeBmc(capture, "admin", "pw");
     RedfishClient client = new RedfishClient(vertx, bmc.address(), "admin", "pw", 10_000);
     try {
       HardwareSpecs specs = HardwareInspection.inspect(client).toCompletionStage().toCompletableFuture()
