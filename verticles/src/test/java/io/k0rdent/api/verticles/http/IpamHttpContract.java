@@ -15,7 +15,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,23 +22,12 @@ import org.junit.jupiter.api.Test;
  * subclass. Every response of an upstream operation is validated against the strict contract schemas, every
  * response of our address-pool extension against our own OpenAPI document.
  */
-abstract class IpamHttpContract extends NodeHttpTest {
+abstract class IpamHttpContract extends IpamTenantHttpTest {
 
-  static final String REGION = "local-1";
   /** Our own document, for the extension's operations (strict, as the contract is). */
   static final ContractSchemas OURS = ContractSchemas.load(
       Path.of("..", "router", "src", "main", "resources", "openapi", "k0rdent-api.yaml"),
       ContractSchemas.Rules.none());
-  static final String POOLS = "/v1/regions/" + REGION + "/compute/address-pools";
-
-  String org;
-  String project;
-
-  @BeforeAll
-  void world() {
-    org = created(ORGS, new JsonObject().put("id", unique("ipam"))).getString("id");
-    project = created(PROJECTS, new JsonObject().put("id", unique("net")).put("organizationId", org)).getString("id");
-  }
 
   static String compute(String region, String project) {
     return "/v1/regions/" + region + "/projects/" + project + "/compute/";
@@ -71,10 +59,6 @@ abstract class IpamHttpContract extends NodeHttpTest {
 
   Res allocate(JsonObject body, String... headers) {
     return checked("allocateAddress", api.post(addresses(), token, body, headers));
-  }
-
-  static JsonObject internal(String network) {
-    return new JsonObject().put("addressType", "INTERNAL").put("network", network);
   }
 
   static String violation(Res r) {

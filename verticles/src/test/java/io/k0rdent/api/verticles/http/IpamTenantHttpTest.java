@@ -7,7 +7,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
- * The stage of the IPAM break-it tests: an organization with a project in region {@value #REGION} made by the
+ * The stage of the IPAM HTTP tests: an organization with a project in region {@value #REGION} made by the
  * bootstrap administrator, and the helpers their attacks share.
  */
 abstract class IpamTenantHttpTest extends NodeHttpTest {
