@@ -23,8 +23,11 @@ public final class HttpErrors {
 
   /** The error body for {@code e}. */
   public static JsonObject body(ApiException e) {
-    JsonArray details = new JsonArray().add(new JsonObject().put("@type", "ErrorInfo").put("reason", e.reason())
-        .put("domain", "k0rdent.ai"));
+    JsonObject info = new JsonObject().put("@type", "ErrorInfo").put("reason", e.reason()).put("domain", "k0rdent.ai");
+    if (!e.metadata().isEmpty()) {
+      info.put("metadata", new JsonObject(new java.util.TreeMap<String, Object>(e.metadata())));
+    }
+    JsonArray details = new JsonArray().add(info);
     for (Map<String, Object> d : e.details()) {
       details.add(new JsonObject(d));
     }

@@ -18,6 +18,7 @@ public class ApiException extends RuntimeException {
   private final int status;
   private final String reason;
   private final List<Map<String, Object>> details;
+  private final Map<String, String> metadata;
 
   /**
    * @param status  HTTP status, 400..599
@@ -30,6 +31,25 @@ public class ApiException extends RuntimeException {
     this.status = status;
     this.reason = reason;
     this.details = List.copyOf(details);
+    this.metadata = Map.of();
+  }
+
+  private ApiException(ApiException e, Map<String, String> metadata) {
+    super(e.getMessage(), null, false, false);
+    this.status = e.status;
+    this.reason = e.reason;
+    this.details = e.details;
+    this.metadata = Map.copyOf(metadata);
+  }
+
+  /** The same error with {@code metadata} for its {@code ErrorInfo} detail (string → string, as AIP-193 says). */
+  public ApiException withMetadata(Map<String, String> metadata) {
+    return new ApiException(this, metadata);
+  }
+
+  /** The {@code ErrorInfo} detail's {@code metadata}; empty when there is none. */
+  public Map<String, String> metadata() {
+    return metadata;
   }
 
   public int status() {

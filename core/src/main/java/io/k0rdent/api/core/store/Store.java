@@ -77,6 +77,12 @@ public interface Store {
    */
   IpamStore ipam();
 
+  /**
+   * Bare-metal servers, their logs and worker leases ({@link ServerStore}). A server's project must exist (404
+   * otherwise), and a project with servers cannot be deleted (409 {@code FAILED_PRECONDITION}).
+   */
+  ServerStore servers();
+
   /** Succeeds when the backend answers a trivial query; used by {@code /readyz}. */
   Future<Void> ping();
 

@@ -65,9 +65,11 @@ public final class InMemoryStore implements Store {
   private final Idempotency idempotency = new Idempotency();
   private final Settings settings = new Settings();
   private final InMemoryIpamStore ipam;
+  private final InMemoryServerStore servers;
 
   public InMemoryStore() {
     ipam = new InMemoryIpamStore(lock, this::projectExists);
+    servers = new InMemoryServerStore(lock, this::projectExists);
     projects = new InMemoryResourceStore<>(lock, "project",
         Map.of("organizationId", Project::organizationId),
         new InMemoryResourceStore.Rules<>() {
@@ -88,6 +90,10 @@ public final class InMemoryStore implements Store {
             if (ipam.hasProjectResources(id)) {
               throw ApiException.conflict("FAILED_PRECONDITION",
                   "project '" + id + "' still has networks or addresses; delete them first");
+            }
+            if (servers.hasProjectServers(id)) {
+              throw ApiException.conflict("FAILED_PRECONDITION",
+                  "project '" + id + "' still has bare-metal servers; decommission them first");
             }
             ipam.forgetReleases(id);
           }
@@ -490,6 +496,11 @@ public final class InMemoryStore implements Store {
   @Override
   public io.k0rdent.api.core.store.IpamStore ipam() {
     return ipam;
+  }
+
+  @Override
+  public io.k0rdent.api.core.store.ServerStore servers() {
+    return servers;
   }
 
   @Override
