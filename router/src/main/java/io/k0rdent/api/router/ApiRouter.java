@@ -119,6 +119,8 @@ public final class ApiRouter {
     handlers.putAll(new io.k0rdent.api.router.auth.CheckApi(services).handlers());
     handlers.putAll(new io.k0rdent.api.router.resources.ComputeApi(services).handlers());
     handlers.putAll(new io.k0rdent.api.router.resources.AddressPoolsApi(services).handlers());
+    handlers.putAll(new io.k0rdent.api.router.resources.ServersApi(services, validators.get("ServerCreateRequest"))
+        .handlers());
     handlers.putAll(extra);
     Map<String, Handler<RoutingContext>> raw = Map.of(
         "mintToken", new TokenEndpoint(services)::handle,

@@ -27,12 +27,13 @@ import java.time.Duration;
  * @param version          the product version, shown in our OpenAPI documents
  * @param iam              credentials, revocations and limits of the auth service
  * @param ipam             the regions served here and what networks may be
+ * @param servers          what bare-metal registration needs
  */
 public record ApiServices(Store store, Grants grants, ClientRegistry clients, SigningKeyRing keyRing,
                           PageTokens pageTokens, MeterRegistry meters, String providerOrganizationId,
                           String issuer, String audience,
                           Duration tokenTtl, long bodyLimitBytes, Duration idempotencyTtl, String version, Iam iam,
-                          Ipam ipam) {
+                          Ipam ipam, Servers servers) {
 
   /**
    * The auth service's shared parts.
@@ -70,6 +71,18 @@ public record ApiServices(Store store, Grants grants, ClientRegistry clients, Si
       return region != null && regions.contains(region);
     }
   }
+
+  /**
+   * Bare-metal servers.
+   *
+   * @param cipher    seals BMC credentials (key {@code servers.credentialKey}); null when none is configured: then
+   *                  registering answers 503 saying so
+   * @param allowHttp whether a BMC address may be plain {@code http} (configuration {@code servers.allowHttp};
+   *                  true in {@code dev})
+   * @param probe     checks a BMC for {@code :validate}
+   */
+  public record Servers(io.k0rdent.api.core.server.CredentialCipher cipher, boolean allowHttp,
+                        io.k0rdent.api.core.server.BmcProbe probe) {}
 
   /**
    * The signing keys as of now (an immutable snapshot of {@link #keyRing()}); code that keeps signers or

@@ -27,6 +27,9 @@ import io.k0rdent.api.verticles.cluster.HazelcastSetup;
 import io.k0rdent.api.verticles.config.Settings;
 import io.k0rdent.api.verticles.http.HttpVerticle;
 import io.k0rdent.api.verticles.http.ManagementVerticle;
+import io.k0rdent.api.verticles.servers.RedfishProbe;
+import io.k0rdent.api.verticles.servers.ServerWorker;
+import io.k0rdent.api.verticles.servers.WorkerOptions;
 import io.k0rdent.api.verticles.store.pg.Migrations;
 import io.k0rdent.api.verticles.store.pg.PgSettings;
 import io.k0rdent.api.verticles.store.pg.PgStore;
@@ -87,13 +90,16 @@ public final class Node {
   private final BootstrapCredential credential;
   private final String issuer;
   private final ApiServices services;
+  private final List<ServerWorker> workers;
 
   private final java.util.concurrent.atomic.AtomicBoolean draining;
 
   private Node(Vertx vertx, Store store, PrometheusMeterRegistry registry, List<String> deployments,
                java.util.concurrent.atomic.AtomicBoolean draining, int arcPort,
-               int atlasPort, int managementPort, BootstrapCredential credential, String issuer, ApiServices services) {
+               int atlasPort, int managementPort, BootstrapCredential credential, String issuer, ApiServices services,
+               List<ServerWorker> workers) {
     this.services = services;
+    this.workers = workers;
     this.draining = draining;
     this.vertx = vertx;
     this.store = store;
@@ -223,7 +229,19 @@ public final class Node {
         : store.settings().getOrCreate("auth.pepper", Secrets::random256);
     Future<SigningKeyRing> keyF = SigningKeyRing.open(store.settings(), Duration.ofSeconds(settings.auth().tokenTtlSeconds()));
     Future<String> pagingF = store.settings().getOrCreate("paging.hmac-key", Secrets::random256);
-    return Future.all(pepperF, keyF, pagingF).compose(cf -> {
+    String configuredKey = settings.servers().credentialKey();
+    // dev keeps a generated key next to the data it seals (dev only); serve needs one from configuration
+    Future<String> serverKeyF = configuredKey != null && !configuredKey.isBlank() ? Future.succeededFuture(configuredKey)
+        : mode == Mode.DEV ? store.settings().getOrCreate("servers.credential-key",
+            io.k0rdent.api.core.server.CredentialCipher::newKey) : Future.succeededFuture(null);
+    return Future.all(List.of(pepperF, keyF, pagingF, serverKeyF)).compose(cf -> {
+      io.k0rdent.api.core.server.CredentialCipher cipher = serverKeyF.result() == null ? null
+          : io.k0rdent.api.core.server.CredentialCipher.fromBase64(serverKeyF.result());
+      if (cipher == null) {
+        LOG.warn("servers.credentialKey (K0RDENT_SERVERS_CREDENTIAL_KEY) is not set: registering bare-metal servers "
+            + "answers 503 until it is");
+      }
+      WorkerOptions workerOptions = WorkerOptions.from(settings.servers());
       byte[] pepper = decodeKey(pepperF.result(), "auth.pepper");
       SecretHasher hasher = new SecretHasher(pepper);
       SigningKeyRing keys = keyF.result();
@@ -258,13 +276,16 @@ public final class Node {
                 settings.http().bodyLimitBytes(), ApiServices.DEFAULT_IDEMPOTENCY_TTL, OpenApiUi.productVersion(), iam,
                 new ApiServices.Ipam(java.util.Set.of(settings.region().name()),
                     io.k0rdent.api.core.ipam.CidrRules.of(settings.ipam().networkRanges()),
-                    settings.ipam().externalAddressesPerProject()));
+                    settings.ipam().externalAddressesPerProject()),
+                new ApiServices.Servers(cipher, settings.servers().allowHttp(),
+                    new RedfishProbe(vertx, cipher, workerOptions.redfish())));
             ApiDocument doc = routes.doc();
             Map<String, BodyValidator> validators = routes.validators();
             int instances = settings.http().instances() > 0 ? settings.http().instances()
                 : Runtime.getRuntime().availableProcessors();
             String host = settings.http().host();
             List<String> deployments = new ArrayList<>();
+            List<ServerWorker> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
             java.util.concurrent.atomic.AtomicBoolean draining = new java.util.concurrent.atomic.AtomicBoolean();
             return vertx.deployVerticle(() -> new HttpVerticle(services, doc, validators, host, arcPort, atlasPort,
                     settings.http().shutdownTimeoutSeconds()), new DeploymentOptions().setInstances(instances))
@@ -273,10 +294,25 @@ public final class Node {
                   return vertx.deployVerticle(new ManagementVerticle(store, hazelcast, registry, host, managementPort,
                       settings.http().shutdownTimeoutSeconds(), draining::get));
                 })
-                .map(id -> {
+                .compose(id -> {
                   deployments.add(id);
+                  if (settings.servers().workerInstances() == 0) {
+                    return Future.succeededFuture(null);
+                  }
+                  String nodeName = hazelcast.getCluster().getLocalMember().getAddress().toString();
+                  return vertx.deployVerticle(() -> {
+                    ServerWorker w = new ServerWorker(store.servers(), cipher, workerOptions, nodeName);
+                    workers.add(w);
+                    return w;
+                  }, new DeploymentOptions().setThreadingModel(io.vertx.core.ThreadingModel.WORKER)
+                      .setInstances(settings.servers().workerInstances()));
+                })
+                .map(id -> {
+                  if (id != null) {
+                    deployments.add(id);
+                  }
                   return new Node(vertx, store, registry, deployments, draining, arcPort, atlasPort, managementPort,
-                      new BootstrapCredential(cred.clientId(), cred.secret()), issuer, services);
+                      new BootstrapCredential(cred.clientId(), cred.secret()), issuer, services, workers);
                 })
                 .onFailure(err -> authState.close());
             });
@@ -355,6 +391,20 @@ public final class Node {
         .<Void>mapEmpty()
         .recover(err -> err instanceof ApiException a && a.status() == 409
             ? Future.succeededFuture() : Future.failedFuture(err));
+  }
+
+  /** The bare-metal worker verticles of this node (for tests). */
+  public List<ServerWorker> serverWorkers() {
+    return List.copyOf(workers);
+  }
+
+  /**
+   * Simulates this node dying (tests): its workers stop writing, renewing and releasing at once (their leases run
+   * out and another node takes their servers over), then the node closes.
+   */
+  public Future<Void> crash() {
+    workers.forEach(ServerWorker::crash);
+    return close();
   }
 
   /**

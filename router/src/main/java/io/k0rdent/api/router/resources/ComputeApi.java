@@ -21,6 +21,8 @@ import io.k0rdent.api.router.ApiServices;
 import io.k0rdent.api.router.Call;
 import io.k0rdent.api.router.OperationHandler;
 import io.k0rdent.api.router.Reply;
+import io.k0rdent.api.router.resources.ProjectResources.Found;
+import io.k0rdent.api.router.resources.ProjectResources.Target;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -47,10 +49,12 @@ public final class ComputeApi {
 
   private final ApiServices services;
   private final IpamStore store;
+  private final ProjectResources projects;
 
   public ComputeApi(ApiServices services) {
     this.services = services;
     this.store = services.store().ipam();
+    this.projects = new ProjectResources(services, "compute");
   }
 
   /** operationId → handler. */
@@ -89,104 +93,23 @@ public final class ComputeApi {
         Map.entry("releaseAddress", this::release));
   }
 
-  /** The project of the path, in a region served here: its place and organization. */
-  record Target(Place place, String organizationId, boolean known) {
-
-    ScopeChain projectChain() {
-      return ScopeChain.project(organizationId, place.project());
-    }
-
-    /** The chain of resource {@code collection/id} of the project. */
-    ScopeChain chain(String collection, String id) {
-      return ScopeChain.resource(organizationId, place.project(),
-          "projects/" + place.project() + "/compute/" + collection + "/" + id);
-    }
-  }
-
-  /** A resource of the path and the project it was found in. */
-  record Found<R>(Target target, R item) {}
-
-  /**
-   * The path's region and project: 404 for a region not served here, for a project id that is not a slug or
-   * names no project. {@code known} says whether the caller may know the project exists: it may read the
-   * project, or list {@code listPermission}'s collection in it.
-   */
   private Future<Target> target(Call call, String listPermission) {
-    String region = call.ctx().pathParam("region");
-    if (!services.ipam().serves(region)) {
-      throw ApiException.notFound("region", region == null ? "" : region);
-    }
-    String project = call.pathId("project", "project");
-    // the auth state's (cached, invalidated on every project change) view: a project's organization never changes
-    return services.iam().state().project(project).map(p -> {
-      if (p == null) {
-        throw ApiException.notFound("project", project);
-      }
-      return p;
-    }).map(p -> new Target(new Place(region, project),
-        p.organizationId(), Scopes.knowsProject(call, p.organizationId(), project) || call.grants() != null
-            && call.grants().allowed(listPermission, ScopeChain.project(p.organizationId(), project))));
+    return projects.target(call, listPermission);
   }
 
-  /**
-   * An action on the whole collection: passes when the caller may {@code permission} in the project; else 403
-   * when it knows the project, and the project's 404 when it does not.
-   */
   private static void requireInProject(Call call, Target t, String permission) {
-    if (call.allowed(permission, t.projectChain())) {
-      return;
-    }
-    if (t.known()) {
-      throw ApiException.permissionDenied("the caller may not " + permission + " in project '"
-          + t.place().project() + "'");
-    }
-    throw ApiException.notFound("project", t.place().project());
+    ProjectResources.requireInProject(call, t, permission);
   }
 
-  /**
-   * The resource of the path after the caller was found allowed to {@code permission} it (on its own chain).
-   * Acting on a resource needs reading it too: one the caller may not read answers 404 (the project's when
-   * the caller may not know the project, else the resource's), whether it exists or not, without being
-   * loaded; a missing one is the same 404; one the caller may read but not act on is a 403.
-   */
+  /** {@link ProjectResources#one}, where a network hidden from the caller also hides its subnets and addresses. */
   private <R> Future<Found<R>> one(Call call, String permission, String listPermission, String kind,
                                    String collection, java.util.function.BiFunction<Target, String, Future<R>> load) {
-    return target(call, listPermission).compose(t -> {
-      String id = call.pathId(kind);
-      ScopeChain chain = t.chain(collection, id);
-      boolean allowed = call.allowed(permission, chain);
-      boolean reads = readable(call, t, Call.readOf(permission), collection, id);
-      // a caller that may list it knows it exists: told 403, not 404, as for one it may read
-      boolean lists = reads || readable(call, t, listPermission, collection, id);
-      ApiException missing = t.known() ? ApiException.notFound(kind, id) : ApiException.notFound("project",
-          t.place().project());
-      if (!lists) {
-        throw missing;
-      }
-      return load.apply(t, id).recover(err -> Future.failedFuture(err instanceof ApiException a && a.status() == 404
-          ? missing : err)).map(item -> {
-            if (item instanceof Resource r && !networkReadable(call, t, r)) {
-              throw missing; // its network is hidden from the caller
-            }
-            if (!allowed || !reads) {
-              throw ApiException.permissionDenied("the caller may not " + permission + " on " + kind + " '" + id + "'");
-            }
-            return new Found<>(t, item);
-          });
-    });
+    return projects.one(call, permission, listPermission, kind, collection, load,
+        (t, item) -> !(item instanceof Resource r) || networkReadable(call, t, r));
   }
 
-  /** Whether the caller may {@code permission} resource {@code collection/id} of the project (no decision recorded). */
   private static boolean readable(Call call, Target t, String permission, String collection, String id) {
-    return call.grants() != null && call.grants().allowed(permission, t.chain(collection, id));
-  }
-
-  /**
-   * Whether the caller may read {@code item}: its own read permission on its path and, for a subnet, its
-   * network's too (a network hidden from the caller hides its subnets).
-   */
-  private static boolean readable(Call call, Target t, String getPermission, String collection, Resource item) {
-    return readable(call, t, getPermission, collection, item.id()) && networkReadable(call, t, item);
+    return ProjectResources.readable(call, t, permission, collection, id);
   }
 
   /** Whether the network {@code item} (a subnet, or an INTERNAL address) belongs to is readable; true for others. */
@@ -195,31 +118,11 @@ public final class ComputeApi {
     return network == null || readable(call, t, Permissions.NETWORKS_GET, "networks", network);
   }
 
-  /** Loads one page. */
-  @FunctionalInterface
-  private interface Lister<R> {
-    Future<Page<R>> page(Target t, PageCursor after, int limit);
-  }
-
-  /**
-   * listX: the items of the project the caller may read ({@code getPermission}) or list ({@code listPermission})
-   * on their own chain, so a resource-level deny hides an item and a resource-level grant shows one; the
-   * project's 404 when the caller may not know the project.
-   */
   private <R extends Resource> Future<Reply> list(Call call, String listPermission, String getPermission,
-                                                 String collection, String listField, Lister<R> lister,
+                                                 String collection, String listField, ProjectResources.Lister<R> lister,
                                                  Function<List<R>, Future<JsonArray>> toJson) {
-    return target(call, listPermission).compose(t -> {
-      call.allowed(listPermission, t.projectChain());
-      if (!t.known()) {
-        throw ApiException.notFound("project", t.place().project());
-      }
-      String scope = listField + "?region=" + t.place().region() + "&project=" + t.place().project();
-      return ResourceOperations.<R>page(call, services.pageTokens(), scope, listField,
-          (after, size) -> lister.page(t, after, size),
-          items -> toJson.apply(items.stream().filter(r -> readable(call, t, getPermission, collection, r)
-              || readable(call, t, listPermission, collection, r)).toList()));
-    });
+    return projects.list(call, listPermission, getPermission, collection, listField, lister, toJson,
+        (t, item) -> networkReadable(call, t, item));
   }
 
   private static <R> JsonArray json(List<R> items, Function<R, JsonObject> toJson) {

@@ -95,7 +95,8 @@ class CheckApiUnavailableTest {
         Duration.ofMinutes(15), 1 << 20, Duration.ofHours(1), "test", new ApiServices.Iam(state,
             new CredentialChecks(state, clients, hasher), hasher, RateLimits.defaults(), Duration.ofDays(365),
             Duration.ofDays(365)),
-        new ApiServices.Ipam(java.util.Set.of("local-1"), io.k0rdent.api.core.ipam.CidrRules.defaults(), 0));
+        new ApiServices.Ipam(java.util.Set.of("local-1"), io.k0rdent.api.core.ipam.CidrRules.defaults(), 0),
+        new ApiServices.Servers(null, false, server -> io.vertx.core.Future.succeededFuture(java.util.List.of())));
     token = new AccessTokenIssuer(keys, "http://test", "k0rdent-api", Duration.ofMinutes(15))
         .issue(new AccessTokenIssuer.Claims("admin@test", PrincipalType.SERVICE_ACCOUNT, "admin@test", "provider",
             "organization", "provider", "cred-admin", null), Instant.now()).token();

@@ -129,7 +129,29 @@ public final class ConfigLoader {
     return new Settings(s.http(), s.database(), s.auth(),
         new Settings.Bootstrap(b.organizationId(), b.clientId(), b.clientSecret(), users(usersNode, b.organizationId())),
         new Settings.Region(s.region().name(), pools(s.region().addressPools(), rules(s.ipam()))), s.ipam(),
-        s.hazelcast());
+        servers(s.servers()), s.hazelcast());
+  }
+
+  /** {@code servers}, checked: a usable credential key, positive timings. */
+  private static Settings.Servers servers(Settings.Servers v) {
+    if (v.credentialKey() != null && !v.credentialKey().isBlank()) {
+      try {
+        io.k0rdent.api.core.server.CredentialCipher.fromBase64(v.credentialKey());
+      } catch (IllegalArgumentException e) {
+        throw new ConfigException("servers.credentialKey must be 32 random bytes as base64url; generate one with: "
+            + "openssl rand -base64 32 | tr '+/' '-_' | tr -d =");
+      }
+    }
+    check(v.workerInstances() >= 0, "servers.workerInstances must be 0 (no workers on this node) or more");
+    check(v.leaseSeconds() >= 2, "servers.leaseSeconds must be 2 or more");
+    check(v.scanIntervalMillis() >= 10, "servers.scanIntervalMillis must be 10 or more");
+    check(v.phaseRetries() >= 0, "servers.phaseRetries must be 0 or more");
+    check(v.bmcRequestTimeoutSeconds() > 0, "servers.bmcRequestTimeoutSeconds must be positive");
+    check(v.bmcPollIntervalMillis() >= 10, "servers.bmcPollIntervalMillis must be 10 or more");
+    check(v.bmcPowerTimeoutSeconds() > 0, "servers.bmcPowerTimeoutSeconds must be positive");
+    check(v.bmcTaskTimeoutSeconds() > 0, "servers.bmcTaskTimeoutSeconds must be positive");
+    check(v.bmcRetries() >= 0, "servers.bmcRetries must be 0 or more");
+    return v;
   }
 
   /** The rules of {@code ipam}: every network range a canonical CIDR block, at least one. */

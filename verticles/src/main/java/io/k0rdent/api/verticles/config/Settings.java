@@ -6,7 +6,7 @@ package io.k0rdent.api.verticles.config;
  * and command-line flags over them.
  */
 public record Settings(Http http, Database database, Auth auth, Bootstrap bootstrap, Region region,
-                       Ipam ipam, Hazelcast hazelcast) {
+                       Ipam ipam, Servers servers, Hazelcast hazelcast) {
 
   /** Listeners. Ports 0..65535 (0 = pick a free one). */
   public record Http(String host, int arcPort, int atlasPort, int managementPort, int instances,
@@ -71,6 +71,30 @@ public record Settings(Http http, Database database, Auth auth, Bootstrap bootst
       networkRanges = networkRanges == null ? java.util.List.of() : java.util.List.copyOf(networkRanges);
     }
   }
+
+  /**
+   * Bare-metal servers and their workers.
+   *
+   * @param credentialKey          AES-256 key sealing BMC credentials (32 bytes, base64url), the same on every node;
+   *                               null: generated and kept in the store in {@code dev}, registration refused (503)
+   *                               in {@code serve}
+   * @param allowHttp              whether a BMC address may be plain {@code http} (true in {@code dev})
+   * @param workerInstances        worker verticles per node (each drives many servers at once)
+   * @param leaseSeconds           how long a worker's lease on a server lasts unless renewed (renewed every third of it);
+   *                               after a crash, another node takes the server over this long after the last renewal
+   * @param scanIntervalMillis     how often an idle worker looks for servers needing work (changes made through the API
+   *                               wake the workers at once)
+   * @param phaseRetries           how many times a phase that failed for a transient reason (BMC unreachable, 5xx) is
+   *                               tried again, with doubling back-off, before the server goes to the failed state
+   * @param bmcRequestTimeoutSeconds one BMC request at most
+   * @param bmcPollIntervalMillis  between two reads of a BMC's state while waiting for a change
+   * @param bmcPowerTimeoutSeconds how long a power change may take to show
+   * @param bmcTaskTimeoutSeconds  how long a BMC task (202 + task monitor) may run
+   * @param bmcRetries             retries of one BMC request after a transient failure
+   */
+  public record Servers(String credentialKey, boolean allowHttp, int workerInstances, int leaseSeconds,
+                        int scanIntervalMillis, int phaseRetries, int bmcRequestTimeoutSeconds, int bmcPollIntervalMillis,
+                        int bmcPowerTimeoutSeconds, int bmcTaskTimeoutSeconds, int bmcRetries) {}
 
   /** The embedded Hazelcast member. */
   public record Hazelcast(String clusterName, int port, String members, String bindAddress) {

@@ -206,6 +206,7 @@ public final class Main implements Runnable {
 
   /** Dev mode binds loopback only (like {@code vault server -dev}); a file, variable or flag may widen it. */
   static final Map<String, Object> DEV_DEFAULTS = Map.of("http.host", "127.0.0.1", "hazelcast.bindAddress", "127.0.0.1",
+      "servers.allowHttp", true,
       "region.addressPools", List.of(
           Map.of("id", "public-v4", "cidr", "203.0.113.0/24", "displayName", "Documentation range (RFC 5737), dev only"),
           Map.of("id", "public-v6", "cidr", "2001:db8:1::/48", "displayName", "Documentation range (RFC 3849), dev only")));

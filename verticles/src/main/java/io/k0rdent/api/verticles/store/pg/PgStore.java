@@ -310,6 +310,11 @@ public final class PgStore implements Store {
     return ipam;
   }
 
+  @Override
+  public io.k0rdent.api.core.store.ServerStore servers() {
+    throw new UnsupportedOperationException("TEMPORARY: PgServerStore is being written");
+  }
+
   /** Runs {@code SELECT 1}; fails 503 when the database does not answer. */
   @Override
   public Future<Void> ping() {
