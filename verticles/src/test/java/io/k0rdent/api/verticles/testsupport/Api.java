@@ -73,7 +73,11 @@ public final class Api {
     return send("GET", path, null, "Authorization", "Bearer " + token);
   }
 
+  /** A POST of {@code body} as JSON; null: no body at all (no Content-Type either). */
   public Res post(String path, String token, JsonObject body, String... extraHeaders) {
+    if (body == null) {
+      return send("POST", path, null, concat(new String[] {"Authorization", "Bearer " + token}, extraHeaders));
+    }
     return send("POST", path, body.encode(), concat(new String[] {"Authorization", "Bearer " + token,
         "Content-Type", "application/json"}, extraHeaders));
   }
