@@ -28,9 +28,10 @@ class HardwareInspectionTest extends FakeBmcTestSupport {
   void inspectsEachCapture(String capture, String cpuModel, int cpus, int cores, double ramGiB, String gpuModel,
                            int gpus) throws Exception {
     FakeBmc bmc = fakeBmc(capture, "admin", "pw");
-    RedfishClient client = new RedfishClient(vertx, bmc.address(), "admin", "pw", 10_000);
+    RedfishClient client = RedfishClient.create(vertx, new BmcEndpoint(bmc.address(), "admin", "pw", null, false),
+        RedfishOptions.DEFAULTS, null);
     try {
-      HardwareSpecs specs = HardwareInspection.inspect(client).toCompletionStage().toCompletableFuture()
+      HardwareSpecs specs = client.inspect().toCompletionStage().toCompletableFuture()
           .get(30, TimeUnit.SECONDS);
       assertThat(specs).isEqualTo(new HardwareSpecs(new Cpu(cpuModel, cpus, cores), new Ram(ramGiB),
           new Gpu(gpuModel, gpus)));
