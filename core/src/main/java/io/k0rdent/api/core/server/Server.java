@@ -130,6 +130,14 @@ public record Server(String region, String projectId, String id, UUID uid, Strin
         version + 1);
   }
 
+  /** As {@link #apply(Transition, Instant)}, recording the {@code :provision} request {@code provisioning} too. */
+  public Server apply(Transition t, Provisioning provisioning, Instant now) {
+    Server moved = apply(t, now);
+    return new Server(region, projectId, id, uid, displayName, description, tags, persona, bmc, moved.state, null,
+        power, maintenance, health, moved.lastError, hardware, provisioning, inspectAfterEnroll, now, createdAt, now,
+        moved.version);
+  }
+
   /** With {@code displayName}, {@code description}, {@code tags} and {@code persona} replaced; version bumped. */
   public Server withMetadata(String displayName, String description, Map<String, String> tags, String persona,
                              Instant now) {
@@ -154,13 +162,6 @@ public record Server(String region, String projectId, String id, UUID uid, Strin
 
   /** With inspection's {@code hardware}; version bumped. */
   public Server withHardware(JsonObject hardware, Instant now) {
-    return new Server(region, projectId, id, uid, displayName, description, tags, persona, bmc, state, step, power,
-        maintenance, health, lastError, hardware, provisioning, inspectAfterEnroll, stateChangedAt, createdAt, now,
-        version + 1);
-  }
-
-  /** With a {@code :provision} request; version bumped (apply the transition to provisioning with it). */
-  public Server withProvisioning(Provisioning provisioning, Instant now) {
     return new Server(region, projectId, id, uid, displayName, description, tags, persona, bmc, state, step, power,
         maintenance, health, lastError, hardware, provisioning, inspectAfterEnroll, stateChangedAt, createdAt, now,
         version + 1);

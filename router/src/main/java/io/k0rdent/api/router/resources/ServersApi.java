@@ -346,7 +346,7 @@ public final class ServersApi {
     return change(call, Permissions.SERVERS_PROVISION, s -> {
       Transition t = Transition.of(s.state(), ServerAction.PROVISION, null);
       Instant now = Clock.now();
-      return s.withProvisioning(new Server.Provisioning(image, configuration, jobId), now).apply(t, now);
+      return s.apply(t, new Server.Provisioning(image, configuration, jobId), now);
     }).map(s -> new Reply(202, new JsonObject().put("jobId", jobId).put("status", "queued"),
         Map.of("Location", s.selfLink())));
   }
@@ -441,7 +441,8 @@ public final class ServersApi {
         }
         JsonObject body = new JsonObject().put("logs", out);
         if (page.next() != null) {
-          body.put("nextPageToken", services.pageTokens().encode(page.next(), scope));
+          // the cursor is the last entry's seq; page tokens carry a time, unused here
+          body.put("nextPageToken", services.pageTokens().encode(new PageCursor(Instant.EPOCH, page.next().id()), scope));
         }
         return Reply.ok(body);
       });

@@ -212,6 +212,22 @@ public final class ContractSchemas {
       ext.put("Network", ordered("etag", STRING));
       ext.put("Subnet", ordered("etag", STRING));
       ext.put("Address", ordered("updatedAt", DATE_TIME, "etag", STRING, "addressPool", STRING));
+      String nullableString = "{\"type\":[\"string\",\"null\"]}";
+      ext.put("Server", ordered("etag", STRING, "bmcTls", "{\"type\":\"object\",\"properties\":{"
+          + "\"certificateSha256\":{\"type\":\"string\",\"pattern\":\"^[0-9a-f]{64}$\"},"
+          + "\"insecure\":{\"type\":\"boolean\"}},\"additionalProperties\":false}",
+          "provisionStatus", "{\"type\":\"object\",\"required\":[\"state\",\"allowedActions\",\"stateChangedAt\","
+          + "\"maintenance\"],\"additionalProperties\":false,\"properties\":{"
+          + "\"state\":{\"enum\":[\"enrolling\",\"inspecting\",\"cleaning\",\"provisioning\",\"deprovisioning\","
+          + "\"deleting\",\"enroll_failed\",\"inspect_failed\",\"clean_failed\",\"provision_failed\",\"error\","
+          + "\"manageable\",\"available\",\"provisioned\"]},"
+          + "\"step\":" + nullableString + ",\"allowedActions\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+          + "\"stateChangedAt\":{\"type\":\"string\",\"format\":\"date-time\"},"
+          + "\"powerState\":" + nullableString + ",\"targetPowerState\":" + nullableString + ","
+          + "\"maintenance\":{\"type\":\"boolean\"},\"maintenanceReason\":" + nullableString + ","
+          + "\"lastError\":" + nullableString + ",\"jobId\":" + nullableString + ",\"osImage\":" + nullableString
+          + "}}"));
+      ext.put("getServerLogs:200/logs", ordered("jobId", STRING));
       Map<String, List<String>> always = new LinkedHashMap<>();
       always.put("Organization", List.of("selfLink", "uid", "id", "createdAt", "updatedAt", "etag"));
       always.put("Project", List.of("selfLink", "uid", "id", "organizationId", "createdAt", "updatedAt", "etag"));
@@ -244,6 +260,13 @@ public final class ContractSchemas {
       always.put("Subnet", List.of("selfLink", "uid", "id", "network", "createdAt", "updatedAt", "etag"));
       always.put("Address", List.of("selfLink", "uid", "id", "ipAddress", "ipVersion", "addressType", "status",
           "createdAt", "updatedAt", "etag"));
+      always.put("Server", List.of("selfLink", "uid", "id", "bmcAddress", "provisioningState", "provisionStatus", "tags",
+          "createdAt", "updatedAt", "etag"));
+      always.put("listServers:200", List.of("servers"));
+      always.put("getServerLogs:200", List.of("logs"));
+      always.put("validateServer:200", List.of("valid", "errors"));
+      always.put("batchCreateServers:200", List.of("succeeded", "failed"));
+      always.put("provisionServer:202", List.of("jobId", "status"));
       always.put("listNetworks:200", List.of("networks"));
       always.put("listSubnets:200", List.of("subnets"));
       always.put("listAddresses:200", List.of("addresses"));
@@ -291,6 +314,14 @@ public final class ContractSchemas {
       statuses.put("listAddresses", Set.of(400, 404));
       statuses.put("allocateAddress", Set.of(404, 409, 413, 415, 422));
       statuses.put("releaseAddress", Set.of(409, 412));
+      statuses.put("listServers", Set.of(400, 404));
+      statuses.put("registerServer", Set.of(404, 409, 413, 415, 422, 503));
+      statuses.put("batchCreateServers", Set.of(404, 413, 415, 422, 503));
+      statuses.put("updateServer", Set.of(409, 412, 413, 415, 503));
+      statuses.put("decommissionServer", Set.of(409, 412));
+      statuses.put("provisionServer", Set.of(409, 412, 413, 415));
+      statuses.put("executeServerAction", Set.of(409, 412, 413, 415));
+      statuses.put("getServerLogs", Set.of(400));
       return new Rules(ext, always, statuses);
     }
 

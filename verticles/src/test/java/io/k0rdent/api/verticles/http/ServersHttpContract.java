@@ -430,6 +430,7 @@ abstract class ServersHttpContract extends NodeHttpTest {
     assertThat(paged).isEqualTo(all);
     String middle = all.get(all.size() / 2).getString("timestamp");
     Res after = node.atlas.get(servers() + "/" + id + "/logs?pageSize=1000&startTime=" + middle, token);
+    assertThat(after.status()).as(after.body()).isEqualTo(200);
     assertThat(after.json().getJsonArray("logs").stream().map(o -> ((JsonObject) o).getString("timestamp")))
         .allMatch(t -> Instant.parse(t).compareTo(Instant.parse(middle)) >= 0);
     Res before = node.atlas.get(servers() + "/" + id + "/logs?pageSize=1000&endTime=" + middle, token);
