@@ -64,7 +64,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li><b>ETags.</b> Every GET carries an {@code ETag} (and a captured {@code @odata.etag} is rewritten to it)
  *       that changes whenever the resource changes.</li>
  *   <li><b>Tasks</b> (DSP0266 §12.2). With a task quirk a reset answers 202 with a {@code Location} naming the
- *       Task, which serves as its task monitor: GET answers 202 with the Task while it runs (≈150 ms), then 200
+ *       Task, which serves as its task monitor: GET answers 202 with the Task while it runs (≈400 ms), then 200
  *       with the finished Task.</li>
  * </ul>
  * Quirks of real BMCs are switched on through {@link #quirks()}, one switch each, all off by default.
@@ -82,7 +82,7 @@ public final class FakeBmc {
   }
 
   /** How long a fake task runs before it ends. */
-  static final long TASK_MILLIS = 150;
+  static final long TASK_MILLIS = 400;
 
   private static final String ROOT = "/redfish/v1";
   private static final String RESET = "/Actions/ComputerSystem.Reset";
@@ -133,9 +133,11 @@ public final class FakeBmc {
     private volatile boolean actionInfoOnly;
     private volatile boolean virtualMediaWithoutInsert;
     private volatile boolean sessionsUnsupported;
+    private volatile int sessionLoginStatus;
     private volatile Duration slowResponses = Duration.ZERO;
     private final AtomicInteger transient5xx = new AtomicInteger();
     private final AtomicInteger etagsOmitted = new AtomicInteger();
+    private final AtomicInteger concurrentChanges = new AtomicInteger();
 
     private Quirks() {}
 
@@ -228,9 +230,27 @@ public final class FakeBmc {
       return this;
     }
 
+    /**
+     * A login ({@code POST} to the sessions collection) answers {@code status} (e.g. 404, 405, 501) with a Redfish
+     * error body while the service root still names the collection; 0 turns it off.
+     */
+    public Quirks sessionLoginStatus(int status) {
+      this.sessionLoginStatus = status;
+      return this;
+    }
+
     /** The next {@code n} GETs carry no ETag (no header, no {@code @odata.etag}). */
     public Quirks etagsOmitted(int n) {
       etagsOmitted.set(n);
+      return this;
+    }
+
+    /**
+     * The next {@code n} PATCHes find their resource changed by another client just before (its {@code AssetTag}
+     * changes, and so its ETag): an If-Match read earlier is stale and answered 412.
+     */
+    public Quirks concurrentChangeBeforePatch(int n) {
+      concurrentChanges.set(n);
       return this;
     }
 
@@ -368,6 +388,10 @@ public final class FakeBmc {
       boolean sessionLogin = method.equals("POST") && path.endsWith(SESSIONS);
       if (sessionLogin && quirks.sessionsUnsupported) {
         error(req, 405, "Base.1.0.OperationNotAllowed", "sessions are not supported by this service");
+        return;
+      }
+      if (sessionLogin && quirks.sessionLoginStatus > 0) {
+        error(req, quirks.sessionLoginStatus, "Base.1.0.OperationNotAllowed", "sessions are not available");
         return;
       }
       if (!path.equals(ROOT) && !sessionLogin && !authenticated(req)) {
@@ -652,6 +676,9 @@ public final class FakeBmc {
       return;
     }
     synchronized (r) {
+      if (quirks.concurrentChanges.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0) {
+        r.put("AssetTag", "changed-by-another-client-" + random.nextInt(1_000_000));
+      }
       if (ifMatch != null && !ifMatch.equals("*") && !ifMatch.equals(etag(r))) {
         error(req, 412, "Base.1.0.PreconditionFailed", "If-Match " + ifMatch + " is not the current ETag");
         return;

@@ -165,12 +165,15 @@ public final class RedfishClient {
    * Opens a session (DSP0266 §13.3.4): {@code POST} of {@code {"UserName","Password"}} to the service root's
    * {@code Links.Sessions} (else its SessionService's {@code Sessions}), keeping the {@code X-Auth-Token} and the
    * session's {@code Location}. When the service has no SessionService, or the login answers 404, 405 or 501,
-   * every call uses HTTP Basic instead (and this succeeds).
+   * every call uses HTTP Basic instead (and this succeeds). Already logged in: nothing sent.
    *
    * @return fails PERMANENT when the BMC refuses the credentials (401/403) or has no service root; TRANSIENT when
    *     it cannot be reached
    */
   public Future<Void> login() {
+    if (token != null) {
+      return Future.succeededFuture();
+    }
     return exchange(HttpMethod.GET, ROOT, null, null, false, null).compose(r -> {
       if (r.status() == 401 || r.status() == 403) {
         return Future.failedFuture(refused("GET " + ROOT, r.status()));
@@ -698,8 +701,8 @@ public final class RedfishClient {
    * Inserts {@code imageUrl} as a virtual CD (VirtualMedia schema): the VirtualMedia collections of the system and
    * of its managers ({@code Links.ManagedBy}, else the service root's Managers) are searched for a slot whose
    * {@code MediaTypes} include CD or DVD and that advertises {@code #VirtualMedia.InsertMedia} (others are
-   * skipped); a slot already holding the image is kept, else an empty one is preferred, else the first is
-   * ejected first. {@code InsertMedia {Image, Inserted: true, WriteProtected: true}} is POSTed without If-Match,
+   * skipped); a slot already holding the image is kept, else the first such slot is used, ejecting what it
+   * holds first (so the server never sees two CDs). {@code InsertMedia {Image, Inserted: true, WriteProtected: true}} is POSTed without If-Match,
    * then the slot is read until it shows the image inserted (within {@code taskTimeout}).
    *
    * @return fails PERMANENT when no such slot exists (e.g. Lenovo XCC, the DMTF mockups), TIMEOUT when the slot
@@ -728,7 +731,7 @@ public final class RedfishClient {
         log(holding.odataId() + " already holds " + imageUrl + ": nothing sent");
         return Future.succeededFuture();
       }
-      Slot slot = usable.stream().filter(s -> !inserted(s)).findFirst().orElse(usable.get(0));
+      Slot slot = usable.get(0);
       Future<Void> empty = inserted(slot) ? eject(slot) : Future.succeededFuture();
       String insert = actionTarget(slot, "#VirtualMedia.InsertMedia");
       JsonObject body = new JsonObject().put("Image", imageUrl).put("Inserted", true).put("WriteProtected", true);
@@ -790,11 +793,11 @@ public final class RedfishClient {
     return pause.compose(v -> get(slot)).compose(s -> {
       boolean in = s != null && inserted(new Slot(slot, s));
       Object shown = s == null ? null : s.getValue("Image");
+      log("poll " + (n + 1) + ": " + slot + " Inserted " + in + " Image " + shown + ", want "
+          + (wantInserted ? "Inserted true Image " + image : "Inserted false"));
       if (in == wantInserted && (!wantInserted || image.equals(shown))) {
         return Future.succeededFuture();
       }
-      log("poll " + (n + 1) + ": " + slot + " Inserted " + in + " Image " + shown + ", want "
-          + (wantInserted ? "Inserted true Image " + image : "Inserted false"));
       if (System.nanoTime() >= deadline) {
         return Future.failedFuture(new RedfishException(RedfishException.Kind.TIMEOUT, "virtual media " + slot
             + " on " + endpoint.address() + " does not show " + (wantInserted ? image + " inserted" : "ejected")
