@@ -187,6 +187,11 @@ final class CountingStore implements Store {
   }
 
   @Override
+  public io.k0rdent.api.core.store.ServerStore servers() {
+    return delegate.servers();
+  }
+
+  @Override
   public Future<Void> ping() {
     return delegate.ping();
   }
