@@ -4,6 +4,7 @@ import io.k0rdent.api.core.auth.SigningKeyRing;
 import io.k0rdent.api.core.auth.SigningKeys;
 import io.k0rdent.api.router.OpenApiUi;
 import io.k0rdent.api.verticles.Node;
+import io.k0rdent.api.verticles.redfish.FakeBmcFleet;
 import io.k0rdent.api.verticles.config.ConfigLoader;
 import io.k0rdent.api.verticles.config.Settings;
 import io.k0rdent.api.verticles.store.pg.Migrations;
@@ -85,6 +86,12 @@ public final class Main implements Runnable {
     Integer managementPort;
     @Option(names = "--pg-url", description = "postgresql://user:password@host:5432/db to store in PostgreSQL")
     String pgUrl;
+    @Option(names = "--fake-bmcs", paramLabel = "N", description = {"start N fake Redfish BMCs on loopback (plain http),",
+        "cycling through the captured BMCs of shared/redfish-mockups, and print their addresses and passwords"})
+    int fakeBmcs;
+    @Option(names = "--mockups", paramLabel = "DIR", description = {"the folder of Redfish captures for --fake-bmcs",
+        "(default: shared/redfish-mockups found in the working directory or above it)"})
+    Path mockups;
 
     @Override
     public Integer call() {
@@ -93,8 +100,19 @@ public final class Main implements Runnable {
       o.put("http.atlasPort", atlasPort);
       o.put("http.managementPort", managementPort);
       o.put("database.url", pgUrl);
+      if (fakeBmcs < 0) {
+        throw new ConfigLoader.ConfigException("--fake-bmcs must be 0 or more");
+      }
+      Path captures = null;
+      if (fakeBmcs > 0) {
+        captures = mockups != null ? mockups : FakeBmcFleet.findMockups(Path.of("").toAbsolutePath());
+        if (captures == null || !java.nio.file.Files.isDirectory(captures)) {
+          throw new ConfigLoader.ConfigException("--fake-bmcs needs the Redfish captures: run from the repository "
+              + "(shared/redfish-mockups is found in the working directory or above it) or give --mockups DIR");
+        }
+      }
       Settings s = ConfigLoader.load(DEV_DEFAULTS, config, environment(), o);
-      return runNode(s, Node.Mode.DEV);
+      return runNode(s, Node.Mode.DEV, fakeBmcs, captures);
     }
   }
 
@@ -112,7 +130,7 @@ public final class Main implements Runnable {
         System.err.println("warning: auth.issuer (K0RDENT_AUTH_ISSUER) is not set, so tokens say iss=http://localhost:"
             + s.http().arcPort() + "; set it to the public URL of the Arc face, the same on every node");
       }
-      return runNode(s, Node.Mode.SERVE);
+      return runNode(s, Node.Mode.SERVE, 0, null);
     }
   }
 
@@ -229,7 +247,7 @@ public final class Main implements Runnable {
     return s;
   }
 
-  private static int runNode(Settings s, Node.Mode mode) {
+  private static int runNode(Settings s, Node.Mode mode, int fakeBmcs, Path mockups) {
     long t0 = System.nanoTime();
     Node node;
     try {
@@ -247,8 +265,26 @@ public final class Main implements Runnable {
     }
     long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
     printBanner(System.out, node, s, mode, ms);
+    FakeBmcFleet fleet = null;
+    Vertx fleetVertx = null;
+    if (fakeBmcs > 0) {
+      fleetVertx = Vertx.vertx();
+      try {
+        fleet = FakeBmcFleet.start(fleetVertx, mockups, fakeBmcs).toCompletionStage().toCompletableFuture()
+            .get(60, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        System.err.println("the fake BMCs did not start: " + e.getMessage());
+      }
+      if (fleet != null) {
+        printFleet(System.out, fleet, node, s);
+      }
+    }
+    Vertx fleetToClose = fleetVertx;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (fleetToClose != null) {
+        fleetToClose.close();
+      }
       System.out.println("shutting down: draining in-flight requests");
       try {
         node.close().toCompletionStage().toCompletableFuture()
@@ -265,6 +301,24 @@ public final class Main implements Runnable {
       Thread.currentThread().interrupt();
     }
     return 0;
+  }
+
+  private static void printFleet(PrintStream out, FakeBmcFleet fleet, Node node, Settings s) {
+    out.println("Fake BMCs (Redfish over plain http on loopback, each serving one captured BMC):");
+    int i = 1;
+    for (FakeBmcFleet.Member m : fleet.members()) {
+      out.printf("  %2d. %-24s username %-6s password %s   (%s)%n", i++, m.address(), m.username(), m.password(),
+          m.capture());
+    }
+    FakeBmcFleet.Member first = fleet.members().get(0);
+    out.println();
+    out.println("Enrol one in a project of yours (README: \"Bare-metal servers\"), on Atlas:");
+    out.printf("  curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' "
+        + "http://localhost:%d/v1/regions/%s/projects/<project>/infrastructure/servers "
+        + "-d '{\"id\":\"gpu-1\",\"bmcAddress\":\"%s\",\"bmcCredentials\":{\"username\":\"%s\",\"password\":\"%s\"}}'%n",
+        node.atlasPort(), s.region().name(), first.address(), first.username(), first.password());
+    out.println();
+    out.flush();
   }
 
   private static void printBanner(PrintStream out, Node node, Settings s, Node.Mode mode, long ms) {

@@ -20,6 +20,7 @@ import io.k0rdent.api.core.store.PolicyStore;
 import io.k0rdent.api.core.store.ResourceStore;
 import io.k0rdent.api.core.store.RevocationStore;
 import io.k0rdent.api.core.store.RoleSetStore;
+import io.k0rdent.api.core.store.ServerStore;
 import io.k0rdent.api.core.store.SettingsStore;
 import io.k0rdent.api.core.store.Store;
 import io.vertx.core.Future;
@@ -65,6 +66,7 @@ public final class PgStore implements Store {
   private final PgIdempotencyStore idempotency;
   private final PgSettingsStore settings;
   private final PgIpamStore ipam;
+  private final PgServerStore servers;
 
   private PgStore(Pool pool) {
     this.pool = pool;
@@ -121,6 +123,7 @@ public final class PgStore implements Store {
     this.idempotency = new PgIdempotencyStore(pool);
     this.settings = new PgSettingsStore(pool);
     this.ipam = new PgIpamStore(pool);
+    this.servers = new PgServerStore(pool);
   }
 
   /** The delete error of a project that a row still points at, by the foreign key that stopped it. */
@@ -128,6 +131,10 @@ public final class PgStore implements Store {
     if ("networks_project_fkey".equals(constraint) || "addresses_project_fkey".equals(constraint)) {
       return ApiException.conflict("FAILED_PRECONDITION",
           "project '" + id + "' still has networks or addresses; delete them first");
+    }
+    if ("servers_project_fkey".equals(constraint)) {
+      return ApiException.conflict("FAILED_PRECONDITION",
+          "project '" + id + "' still has bare-metal servers; decommission them first");
     }
     return ApiException.conflict("FAILED_PRECONDITION",
         "project '" + id + "' still has service accounts or API keys; delete them first");
@@ -310,9 +317,10 @@ public final class PgStore implements Store {
     return ipam;
   }
 
+  /** Bare-metal servers, their leases and logs in tables {@code servers} and {@code server_logs}. */
   @Override
-  public io.k0rdent.api.core.store.ServerStore servers() {
-    throw new UnsupportedOperationException("TEMPORARY: PgServerStore is being written");
+  public ServerStore servers() {
+    return servers;
   }
 
   /** Runs {@code SELECT 1}; fails 503 when the database does not answer. */

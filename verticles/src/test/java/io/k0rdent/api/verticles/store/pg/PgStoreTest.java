@@ -126,7 +126,7 @@ class PgStoreTest extends StoreContract {
         "organizations.id=C", "policies.id=C", "policies.organization_id=C", "policies.principal_group_id=C",
         "policies.principal_id=C", "policies.principal_service_account_id=C", "policies.principal_user_id=C",
         "projects.id=C", "projects.organization_id=C", "revoked_tokens.jti=C", "role_sets.id=C",
-        "roles.id=C", "roles.organization_id=C",
+        "roles.id=C", "roles.organization_id=C", "server_logs.job_id=C", "servers.id=C", "servers.project_id=C",
         "service_account_credentials.id=C", "service_account_credentials.service_account_id=C",
         "service_accounts.client_id=C", "service_accounts.id=C", "service_accounts.organization_id=C",
         "service_accounts.project_id=C", "service_accounts.scope_id=C", "settings.name=C",

@@ -1,0 +1,175 @@
+package io.k0rdent.api.verticles.store.pg;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.resource.Clock;
+import io.k0rdent.api.core.server.Server;
+import io.k0rdent.api.core.server.ServerLogEntry.Severity;
+import io.k0rdent.api.core.store.ServerStore;
+import io.k0rdent.api.core.store.ServerStore.Lease;
+import io.k0rdent.api.core.store.ServerStoreContract;
+import io.k0rdent.api.core.store.Store;
+import io.k0rdent.api.verticles.testsupport.PgTestDatabase;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.net.ServerSocket;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** {@link PgServerStore} (through {@link PgStore}) against the server store contract, plus what is PostgreSQL's own. */
+class PgServerStoreTest extends ServerStoreContract {
+
+  private static PgTestDatabase db;
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void startDatabase() {
+    db = PgTestDatabase.create();
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void dropDatabase() {
+    try {
+      if (vertx != null) {
+        await(vertx.close());
+      }
+    } finally {
+      if (db != null) {
+        db.drop();
+      }
+    }
+  }
+
+  @Override
+  protected Store createStore() {
+    db.truncate();
+    return PgStore.create(vertx, db.settings());
+  }
+
+  private static Connection jdbc() throws SQLException {
+    Connection c = DriverManager.getConnection(db.settings().jdbcUrl(), db.settings().user(), db.settings().password());
+    c.setSchema(db.schema());
+    return c;
+  }
+
+  /** Runs {@code sql} over JDBC, past the store. */
+  private static void sql(String sql) throws SQLException {
+    try (Connection c = jdbc(); Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  private static long count(String sql) throws SQLException {
+    try (Connection c = jdbc(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static String sqlState(Throwable t) {
+    return t instanceof SQLException e ? e.getSQLState() : null;
+  }
+
+  @Test
+  void anUnreachableDatabaseFailsWith503WithoutDetails() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    PgStore down = PgStore.create(vertx,
+        new PgSettings("postgresql://postgres:secret@127.0.0.1:" + port + "/test", null, 2));
+    ServerStore s = down.servers();
+    Server n = server(HERE, "n1", Clock.now());
+    UUID uid = n.uid();
+    try {
+      for (Future<?> f : List.of(s.create(n), s.get(HERE, "n1"), s.byUid(uid), s.list(HERE, null, 5),
+          s.update(n.withStep("x", Clock.now()), true), s.updateFenced(n.withStep("x", Clock.now()), "w", 1),
+          s.deleteFenced(uid, "w", 1), s.needingWork(NOW, 5), s.acquire(uid, "w", TTL, NOW),
+          s.renew(uid, "w", 1, TTL, NOW), s.release(uid, "w", 1),
+          s.appendLog(uid, List.of(entry(NOW, Severity.INFO, "m", null))), s.logs(uid, null, null, 0, 5))) {
+        ApiException e = awaitApiFailure(f, 503, "UNAVAILABLE");
+        assertThat(e.getMessage()).isEqualTo("the database is unavailable; retry later");
+      }
+    } finally {
+      await(down.close());
+    }
+  }
+
+  @Test
+  void theRulesAreTheSchemasEvenPastTheStore() throws Exception {
+    Instant t = Clock.now();
+    Server s = create(server(HERE, "n1", t));
+    await(servers.appendLog(s.uid(), List.of(entry(t, Severity.INFO, "a", null), entry(t, Severity.INFO, "b", null))));
+    assertThat(count("SELECT log_seq FROM servers WHERE id = 'n1'")).isEqualTo(2);
+    // an unknown state or power request, a BMC setting without an address, a seq taken twice, a project with
+    // servers deleted, a log entry without its server
+    assertThatThrownBy(() -> sql("UPDATE servers SET state = 'active'"))
+        .satisfies(e -> assertThat(sqlState(e)).isEqualTo("23514"));
+    assertThatThrownBy(() -> sql("UPDATE servers SET power_requested = 'On'"))
+        .satisfies(e -> assertThat(sqlState(e)).isEqualTo("23514"));
+    assertThatThrownBy(() -> sql("UPDATE servers SET bmc_address = NULL"))
+        .satisfies(e -> assertThat(sqlState(e)).isEqualTo("23514"));
+    assertThatThrownBy(() -> sql("INSERT INTO server_logs (server_uid, seq, at, severity, message)"
+        + " SELECT uid, 2, now(), 'info', 'again' FROM servers"))
+        .satisfies(e -> assertThat(sqlState(e)).isEqualTo("23505"));
+    assertThatThrownBy(() -> sql("INSERT INTO server_logs (server_uid, seq, at, severity, message)"
+        + " VALUES (gen_random_uuid(), 1, now(), 'info', 'orphan')"))
+        .satisfies(e -> assertThat(sqlState(e)).isEqualTo("23503"));
+    assertThatThrownBy(() -> sql("DELETE FROM projects WHERE id = 'train'"))
+        .satisfies(e -> assertThat(sqlState(e)).isEqualTo("23503"));
+    // the log goes with its server
+    sql("DELETE FROM servers WHERE id = 'n1'");
+    assertThat(count("SELECT count(*) FROM server_logs")).isZero();
+  }
+
+  @Test
+  void aBmcWithoutAnAddressIsRefused() {
+    Instant t = Clock.now();
+    Server s = server(HERE, "n1", t);
+    Server noAddress = withBmc(s, new Server.Bmc(null, "v1.x", null, false));
+    assertThat(awaitFailure(servers.create(noAddress))).isInstanceOf(IllegalArgumentException.class);
+    create(s);
+    assertThat(awaitFailure(servers.update(withBmc(s.withStep("x", t), new Server.Bmc(null, null, null, true)),
+        true))).isInstanceOf(IllegalArgumentException.class);
+    // no BMC at all is stored as such
+    Server none = create(withBmc(server(HERE, "n2", t), null));
+    assertThat(await(servers.byUid(none.uid())).bmc()).isNull();
+  }
+
+  @Test
+  void aStaleHolderRacingATakeoverNeverWritesAfterIt() throws Exception {
+    // worker-a's lease has expired; its writes race worker-b's acquisitions: whatever the interleaving, once
+    // worker-b holds the lease, the stored server is worker-a's last write that came before it
+    for (int round = 0; round < 10; round++) {
+      Instant t = Clock.now();
+      Server v1 = create(server(HERE, "n" + round, t));
+      Lease a = await(servers.acquire(v1.uid(), "worker-a", TTL, NOW.minus(TTL)));
+      List<Future<Object>> results = concurrently(2, 2, i -> i == 0
+          ? servers.updateFenced(v1.withStep("by-a", t), "worker-a", a.token()).map(x -> (Object) x)
+          : servers.acquire(v1.uid(), "worker-b", TTL, NOW).map(x -> (Object) x));
+      Lease b = (Lease) results.get(1).result();
+      assertThat(b).isEqualTo(new Lease(v1.uid(), "worker-b", 2, "worker-a"));
+      Server stored = await(servers.byUid(v1.uid()));
+      if (results.get(0).succeeded()) {
+        assertThat(stored.step()).isEqualTo("by-a");
+      } else {
+        assertThat(((ApiException) results.get(0).cause()).reason()).isEqualTo("LEASE_LOST");
+        assertThat(stored).isEqualTo(v1);
+      }
+      awaitApiFailure(servers.updateFenced(withVersion(stored.withStep("late", t), stored.version() + 1),
+          "worker-a", a.token()), 409, "LEASE_LOST");
+    }
+  }
+}
