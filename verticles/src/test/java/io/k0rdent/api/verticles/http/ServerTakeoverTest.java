@@ -43,6 +43,7 @@ class ServerTakeoverTest {
   static Map<String, Object> settings(PgTestDatabase db) {
     Map<String, Object> o = ServersHttpContract.serverSettings();
     o.put("servers.leaseSeconds", 2);
+    o.put("auth.issuer", "http://k0rdent.test"); // tokens of one node are good on the other
     o.put("database.url", db.url());
     o.put("database.schema", db.schema());
     return o;
