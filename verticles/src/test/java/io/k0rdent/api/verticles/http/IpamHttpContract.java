@@ -248,16 +248,22 @@ abstract class IpamHttpContract extends IpamTenantHttpTest {
     assertThat(List.of("10.50.0.0", "10.50.0.1", "10.50.0.254", "10.50.0.255")).doesNotContain(a.getString("ipAddress"));
     assertThat(checked("getAddress", api.get(a.getString("selfLink"), token)).json()).isEqualTo(a);
 
-    assertThat(allocate(internal(self)).status()).isEqualTo(201);
-    assertThat(allocate(new JsonObject().put("addressType", "INTERNAL").put("subnetwork", subnetSelf)).status())
-        .isEqualTo(201);
-    assertThat(allocate(new JsonObject().put("addressType", "INTERNAL").put("subnetwork", id).put("network", id))
-        .status()).isEqualTo(201);
+    java.util.Set<String> random = new java.util.HashSet<>(List.of(a.getString("ipAddress")));
+    for (JsonObject body : List.of(internal(self), new JsonObject().put("addressType", "INTERNAL")
+        .put("subnetwork", subnetSelf), new JsonObject().put("addressType", "INTERNAL").put("subnetwork", id)
+        .put("network", id))) {
+      Res r = allocate(body);
+      assertThat(r.status()).as(r.body()).isEqualTo(201);
+      random.add(r.json().getString("ipAddress"));
+    }
 
-    Res requested = allocate(internal(id).put("ipAddress", "10.50.0.77"));
+    // an address none of the automatic choices above took (they are random)
+    String wanted = java.util.stream.IntStream.range(77, 90).mapToObj(i -> "10.50.0." + i)
+        .filter(ip -> !random.contains(ip)).findFirst().orElseThrow();
+    Res requested = allocate(internal(id).put("ipAddress", wanted));
     assertThat(requested.status()).as(requested.body()).isEqualTo(201);
-    assertThat(requested.json().getString("ipAddress")).isEqualTo("10.50.0.77");
-    Res taken = allocate(internal(id).put("ipAddress", "10.50.0.77"));
+    assertThat(requested.json().getString("ipAddress")).isEqualTo(wanted);
+    Res taken = allocate(internal(id).put("ipAddress", wanted));
     assertThat(taken.status()).isEqualTo(409);
     assertThat(taken.reason()).isEqualTo("ADDRESS_IN_USE");
 
