@@ -116,15 +116,49 @@ public final class ServersApi {
   }
 
   private Future<Server> change(Call call, String permission, Function<Server, Server> patch, boolean replaceBmc) {
+    java.util.concurrent.atomic.AtomicReference<Server> before = new java.util.concurrent.atomic.AtomicReference<>();
     return one(call, permission).compose(o -> ResourceOperations.compareAndSet(call.ctx().vertx(), KIND,
-            o.item().id(), ResourceOperations.ifMatch(call), () -> store.get(o.target().place(), o.item().id()), patch,
-            s -> store.update(s, replaceBmc)))
-        .map(s -> {
+            o.item().id(), ResourceOperations.ifMatch(call), () -> store.get(o.target().place(), o.item().id()),
+            current -> {
+              before.set(current);
+              return patch.apply(current);
+            }, s -> store.update(s, replaceBmc)))
+        .compose(s -> {
           if (s.state().working() || s.power().requested() != null) {
             call.ctx().vertx().eventBus().publish(BmcProbe.WAKE_ADDRESS, s.uid().toString());
           }
-          return s;
+          Server old = before.get();
+          String what = old == null || old.version() == s.version() ? null : describe(call, old, s);
+          return what == null ? Future.succeededFuture(s) : log(s, what).map(s);
         });
+  }
+
+  /** The operator's change as the server's log tells it, or null when it is only metadata. */
+  private static String describe(Call call, Server old, Server now) {
+    String who = call.principal() == null ? "an operator" : call.principal().subject();
+    String action = call.ctx().pathParam("action");
+    if (old.state() != now.state()) {
+      return (action != null ? action : now.state() == ServerState.DELETING ? "decommission" : "provision")
+          + " by " + who + ": " + old.state().wire() + " -> " + now.state().wire();
+    }
+    if (!java.util.Objects.equals(old.power().requested(), now.power().requested()) && now.power().requested() != null) {
+      return action + " by " + who + ": power " + now.power().requested().target() + " requested";
+    }
+    if (old.maintenance().on() != now.maintenance().on()) {
+      return (now.maintenance().on() ? "maintenance set by " + who + ": " + now.maintenance().reason()
+          : "maintenance cleared by " + who);
+    }
+    if (!old.bmc().equals(now.bmc())) {
+      return "BMC settings changed by " + who + " (address " + now.bmc().address() + ")";
+    }
+    return null;
+  }
+
+  /** One INFO entry in the server's log (a failure to write it is not the caller's problem). */
+  private Future<Void> log(Server s, String message) {
+    String job = s.state() == ServerState.PROVISIONING && s.provisioning() != null ? s.provisioning().jobId() : null;
+    return store.appendLog(s.uid(), List.of(ServerLogEntry.of(Clock.now(), ServerLogEntry.Severity.INFO, message, job)))
+        .otherwiseEmpty();
   }
 
   // ---------------------------------------------------------------- registration
@@ -142,10 +176,10 @@ public final class ServersApi {
     return projects.target(call, Permissions.SERVERS_LIST).compose(t -> {
       ProjectResources.requireInProject(call, t, Permissions.SERVERS_CREATE);
       Server s = fromRequest(call.body(), t, "");
-      return store.create(s).map(stored -> {
+      return store.create(s).compose(stored -> log(stored, registered(call, stored)).map(v -> {
         call.ctx().vertx().eventBus().publish(BmcProbe.WAKE_ADDRESS, stored.uid().toString());
         return reply(201, stored).withHeader("Location", stored.selfLink());
-      });
+      }));
     });
   }
 
@@ -170,9 +204,11 @@ public final class ServersApi {
           }
           return one.transform(ar -> {
             if (ar.succeeded()) {
-              call.ctx().vertx().eventBus().publish(BmcProbe.WAKE_ADDRESS, ar.result().uid().toString());
-              succeeded.add(json(ar.result()));
-              return Future.succeededFuture();
+              return log(ar.result(), registered(call, ar.result())).map(x -> {
+                call.ctx().vertx().eventBus().publish(BmcProbe.WAKE_ADDRESS, ar.result().uid().toString());
+                succeeded.add(json(ar.result()));
+                return (Void) null;
+              });
             }
             if (ar.cause() instanceof ApiException e && e.status() < 500) {
               failed.add(new JsonObject().put("index", index).put("error", HttpErrors.body(e)));
@@ -184,6 +220,12 @@ public final class ServersApi {
       }
       return chain.map(v -> Reply.ok(new JsonObject().put("succeeded", succeeded).put("failed", failed)));
     });
+  }
+
+  private static String registered(Call call, Server s) {
+    return "registered by " + (call.principal() == null ? "an operator" : call.principal().subject()) + " with BMC "
+        + s.bmc().address() + (s.bmc().certificateSha256() != null ? " (pinned certificate)"
+        : s.bmc().insecure() ? " (any certificate accepted: insecure)" : "");
   }
 
   /** A new server in {@code enrolling} from a {@code ServerCreateRequest} (already schema-checked). */

@@ -208,6 +208,11 @@ abstract class ServersHttpContract extends NodeHttpTest {
 
     List<JsonObject> logs = logs(id);
     List<String> text = messages(logs);
+    assertThat(text.get(0)).as("the log starts with the registration").startsWith("registered by ")
+        .contains(b.address());
+    assertThat(text).contains("provide by " + TestNode.CLIENT_ID + ": manageable -> cleaning",
+        "provision by " + TestNode.CLIENT_ID + ": available -> provisioning",
+        "deprovision by " + TestNode.CLIENT_ID + ": provisioned -> deprovisioning");
     assertThat(text).anyMatch(m -> m.contains("enrolling"));
     assertThat(text).anyMatch(m -> m.contains("inspection found"));
     assertThat(text).as("polls of the lagging power state").anyMatch(m -> m.startsWith("poll "));
