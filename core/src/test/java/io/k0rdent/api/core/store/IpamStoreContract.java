@@ -11,7 +11,6 @@ import io.k0rdent.api.core.resource.Address;
 import io.k0rdent.api.core.resource.AddressPool;
 import io.k0rdent.api.core.resource.Clock;
 import io.k0rdent.api.core.resource.Network;
-import io.k0rdent.api.core.resource.Organization;
 import io.k0rdent.api.core.resource.Project;
 import io.k0rdent.api.core.resource.Resource;
 import io.k0rdent.api.core.resource.Subnet;
@@ -58,11 +57,7 @@ public abstract class IpamStoreContract extends StoreSuite {
   @BeforeEach
   void setUpStore() throws Exception {
     ipam = store.ipam();
-    Instant now = Clock.now();
-    await(store.organizations().create(new Organization("acme", UUID.randomUUID(), "Acme", null, now, now, 1)));
-    for (String p : List.of("train", "infer")) {
-      await(store.projects().create(new Project(p, UUID.randomUUID(), "acme", "Project " + p, null, now, now, 1)));
-    }
+    seedAcmeProjects();
   }
 
 
@@ -71,15 +66,6 @@ public abstract class IpamStoreContract extends StoreSuite {
 
 
 
-  /** The {@link ApiException} {@code f} fails with; asserts its status and reason. */
-  protected static ApiException awaitApiFailure(Future<?> f, int status, String reason) {
-    Throwable t = Awaits.awaitFailure(f);
-    assertThat(t).isInstanceOf(ApiException.class);
-    ApiException e = (ApiException) t;
-    assertThat(e.status()).as("status of %s", e.getMessage()).isEqualTo(status);
-    assertThat(e.reason()).as("reason of %s", e.getMessage()).isEqualTo(reason);
-    return e;
-  }
 
 
 

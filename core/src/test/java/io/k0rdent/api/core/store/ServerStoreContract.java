@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.resource.Clock;
-import io.k0rdent.api.core.resource.Organization;
 import io.k0rdent.api.core.resource.Project;
 import io.k0rdent.api.core.server.Server;
 import io.k0rdent.api.core.server.Server.Bmc;
@@ -63,24 +62,11 @@ public abstract class ServerStoreContract extends StoreSuite {
   @BeforeEach
   void setUpProjects() {
     servers = store.servers();
-    Instant now = Clock.now();
-    await(store.organizations().create(new Organization("acme", UUID.randomUUID(), "Acme", null, now, now, 1)));
-    for (String p : List.of("train", "infer")) {
-      await(store.projects().create(new Project(p, UUID.randomUUID(), "acme", "Project " + p, null, now, now, 1)));
-    }
+    seedAcmeProjects();
   }
 
   // ---------------------------------------------------------------- helpers
 
-  /** The {@link ApiException} {@code f} fails with; asserts its status and reason. */
-  protected static ApiException awaitApiFailure(Future<?> f, int status, String reason) {
-    Throwable t = Awaits.awaitFailure(f);
-    assertThat(t).isInstanceOf(ApiException.class);
-    ApiException e = (ApiException) t;
-    assertThat(e.status()).as("status of %s", e.getMessage()).isEqualTo(status);
-    assertThat(e.reason()).as("reason of %s", e.getMessage()).isEqualTo(reason);
-    return e;
-  }
 
   protected static Bmc bmc(String host) {
     return new Bmc("https://" + host, "v1.sealed-" + host, null, false);

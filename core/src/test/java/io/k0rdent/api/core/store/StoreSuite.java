@@ -55,6 +55,27 @@ public abstract class StoreSuite {
     return Awaits.failure(f);
   }
 
+  /** The {@link io.k0rdent.api.core.error.ApiException} {@code f} fails with; asserts its status and reason. */
+  protected static io.k0rdent.api.core.error.ApiException awaitApiFailure(Future<?> f, int status, String reason) {
+    Throwable t = Awaits.awaitFailure(f);
+    org.assertj.core.api.Assertions.assertThat(t).isInstanceOf(io.k0rdent.api.core.error.ApiException.class);
+    io.k0rdent.api.core.error.ApiException e = (io.k0rdent.api.core.error.ApiException) t;
+    org.assertj.core.api.Assertions.assertThat(e.status()).as("status of %s", e.getMessage()).isEqualTo(status);
+    org.assertj.core.api.Assertions.assertThat(e.reason()).as("reason of %s", e.getMessage()).isEqualTo(reason);
+    return e;
+  }
+
+  /** Organization {@code acme} with projects {@code train} and {@code infer}: where project-scoped suites work. */
+  protected void seedAcmeProjects() {
+    java.time.Instant now = io.k0rdent.api.core.resource.Clock.now();
+    await(store.organizations().create(new io.k0rdent.api.core.resource.Organization("acme", java.util.UUID.randomUUID(),
+        "Acme", null, now, now, 1)));
+    for (String p : List.of("train", "infer")) {
+      await(store.projects().create(new io.k0rdent.api.core.resource.Project(p, java.util.UUID.randomUUID(), "acme",
+          "Project " + p, null, now, now, 1)));
+    }
+  }
+
   /** See {@link Awaits#concurrently}. */
   protected static <T> List<Future<T>> concurrently(int n, int threads, Function<Integer, Future<T>> task)
       throws Exception {

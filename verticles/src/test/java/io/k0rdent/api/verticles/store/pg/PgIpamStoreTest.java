@@ -13,16 +13,12 @@ import io.k0rdent.api.core.store.IpamStore.Allocation;
 import io.k0rdent.api.core.store.IpamStore.Released;
 import io.k0rdent.api.core.store.IpamStoreContract;
 import io.k0rdent.api.core.store.Store;
-import io.k0rdent.api.verticles.testsupport.PgTestDatabase;
+import io.k0rdent.api.verticles.testsupport.PgStoreFixture;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.net.ServerSocket;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -32,57 +28,25 @@ import org.junit.jupiter.api.Test;
 /** {@link PgIpamStore} (through {@link PgStore}) against the IPAM store contract, plus what is PostgreSQL's own. */
 class PgIpamStoreTest extends IpamStoreContract {
 
-  private static PgTestDatabase db;
-  private static Vertx vertx;
+  private static PgStoreFixture pg;
 
   @BeforeAll
   static void startDatabase() {
-    db = PgTestDatabase.create();
-    vertx = Vertx.vertx();
+    pg = PgStoreFixture.start();
   }
 
   @AfterAll
   static void dropDatabase() {
-    try {
-      if (vertx != null) {
-        await(vertx.close());
-      }
-    } finally {
-      if (db != null) {
-        db.drop();
-      }
+    if (pg != null) {
+      pg.close();
     }
   }
 
   @Override
   protected Store createStore() {
-    db.truncate();
-    return PgStore.create(vertx, db.settings());
+    return pg.freshStore();
   }
 
-  private static Connection jdbc() throws SQLException {
-    Connection c = DriverManager.getConnection(db.settings().jdbcUrl(), db.settings().user(), db.settings().password());
-    c.setSchema(db.schema());
-    return c;
-  }
-
-  /** Runs {@code sql} over JDBC, past the store. */
-  private static void sql(String sql) throws SQLException {
-    try (Connection c = jdbc(); Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
-  }
-
-  private static long count(String sql) throws SQLException {
-    try (Connection c = jdbc(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
-  private static String sqlState(Throwable t) {
-    return t instanceof SQLException e ? e.getSQLState() : null;
-  }
 
   @Test
   void anUnreachableDatabaseFailsWith503WithoutDetails() throws Exception {
@@ -90,7 +54,7 @@ class PgIpamStoreTest extends IpamStoreContract {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    PgStore down = PgStore.create(vertx,
+    PgStore down = PgStore.create(pg.vertx(),
         new PgSettings("postgresql://postgres:secret@127.0.0.1:" + port + "/test", null, 2));
     Network n = network(HERE, "net", "10.1.0.0/24", Clock.now());
     AddressPool p = pool(REGION, "public", "203.0.113.0/29", Clock.now());
@@ -121,26 +85,26 @@ class PgIpamStoreTest extends IpamStoreContract {
     await(ipam.allocate(new Allocation(internal(v4, "a", "10.2.0.7"), AddressRange.of(v4.cidr()))));
     String network = "INSERT INTO networks (region, project_id, id, uid, cidr_text, created_at, updated_at, version)"
         + " VALUES ('" + REGION + "', 'train', 'x', gen_random_uuid(), '%s', now(), now(), 1)";
-    assertThatThrownBy(() -> sql(String.format(network, "10.1.2.0/24")))
-        .satisfies(t -> assertThat(sqlState(t)).isEqualTo("23P01"));
-    assertThatThrownBy(() -> sql(String.format(network, "10.0.0.0/8")))
-        .satisfies(t -> assertThat(sqlState(t)).isEqualTo("23P01"));
-    sql(String.format(network, "fd00::/48"));
+    assertThatThrownBy(() -> pg.sql(String.format(network, "10.1.2.0/24")))
+        .satisfies(t -> assertThat(PgStoreFixture.sqlState(t)).isEqualTo("23P01"));
+    assertThatThrownBy(() -> pg.sql(String.format(network, "10.0.0.0/8")))
+        .satisfies(t -> assertThat(PgStoreFixture.sqlState(t)).isEqualTo("23P01"));
+    pg.sql(String.format(network, "fd00::/48"));
     // one value twice in a subnet, an address without its subnet, a subnet without its network
     String address = "INSERT INTO addresses (region, project_id, id, uid, ip_text, sort_key, ip_version, address_type,"
         + " network_id, subnet_id, range_uid, status, created_at, updated_at, version)"
         + " SELECT region, project_id, '%s', gen_random_uuid(), '%s', 'k', 'IPV4', 'INTERNAL', network_id, '%s', uid,"
         + " 'RESERVED', now(), now(), 1 FROM subnets WHERE id = 'v4'";
-    assertThatThrownBy(() -> sql(String.format(address, "b", "10.2.0.7", "v4")))
-        .satisfies(t -> assertThat(sqlState(t)).isEqualTo("23505"));
-    assertThatThrownBy(() -> sql(String.format(address, "b", "10.2.0.8", "ghost")))
-        .satisfies(t -> assertThat(sqlState(t)).isEqualTo("23503"));
-    assertThatThrownBy(() -> sql("DELETE FROM subnets WHERE id = 'v4'"))
-        .satisfies(t -> assertThat(sqlState(t)).isEqualTo("23503"));
-    assertThatThrownBy(() -> sql("DELETE FROM projects WHERE id = 'train'"))
-        .satisfies(t -> assertThat(sqlState(t)).isEqualTo("23503"));
+    assertThatThrownBy(() -> pg.sql(String.format(address, "b", "10.2.0.7", "v4")))
+        .satisfies(t -> assertThat(PgStoreFixture.sqlState(t)).isEqualTo("23505"));
+    assertThatThrownBy(() -> pg.sql(String.format(address, "b", "10.2.0.8", "ghost")))
+        .satisfies(t -> assertThat(PgStoreFixture.sqlState(t)).isEqualTo("23503"));
+    assertThatThrownBy(() -> pg.sql("DELETE FROM subnets WHERE id = 'v4'"))
+        .satisfies(t -> assertThat(PgStoreFixture.sqlState(t)).isEqualTo("23503"));
+    assertThatThrownBy(() -> pg.sql("DELETE FROM projects WHERE id = 'train'"))
+        .satisfies(t -> assertThat(PgStoreFixture.sqlState(t)).isEqualTo("23503"));
     // the stored block is the text the store was given, as PostgreSQL's cidr too
-    assertThat(count("SELECT count(*) FROM networks WHERE cidr_text::cidr <> cidr")).isZero();
+    assertThat(pg.count("SELECT count(*) FROM networks WHERE cidr_text::cidr <> cidr")).isZero();
   }
 
   @Test
@@ -150,27 +114,27 @@ class PgIpamStoreTest extends IpamStoreContract {
       await(ipam.allocate(new Allocation(internal(n, id, null), AddressRange.of(n.cidr()))));
     }
     assertThat(await(ipam.releaseAddress(HERE, "a", null))).isEqualTo(Released.RELEASED);
-    assertThat(count("SELECT count(*) FROM address_releases WHERE id = 'a'")).isOne();
-    sql("UPDATE address_releases SET released_at = now() - interval '25 hours' WHERE id = 'a'");
+    assertThat(pg.count("SELECT count(*) FROM address_releases WHERE id = 'a'")).isOne();
+    pg.sql("UPDATE address_releases SET released_at = now() - interval '25 hours' WHERE id = 'a'");
     awaitApiFailure(ipam.releaseAddress(HERE, "a", null), 404, "NOT_FOUND");
     assertThat(await(ipam.releaseAddress(HERE, "b", null))).isEqualTo(Released.RELEASED);
-    assertThat(count("SELECT count(*) FROM address_releases WHERE id = 'a'")).isZero();
-    assertThat(count("SELECT count(*) FROM address_releases WHERE id = 'b'")).isOne();
+    assertThat(pg.count("SELECT count(*) FROM address_releases WHERE id = 'a'")).isZero();
+    assertThat(pg.count("SELECT count(*) FROM address_releases WHERE id = 'b'")).isOne();
     // allocating the id again forgets its release
     await(ipam.allocate(new Allocation(internal(n, "b", null), AddressRange.of(n.cidr()))));
-    assertThat(count("SELECT count(*) FROM address_releases")).isZero();
+    assertThat(pg.count("SELECT count(*) FROM address_releases")).isZero();
   }
 
   @Test
   void ipamKeysUseTheCCollation() throws Exception {
     List<String> notC = new ArrayList<>();
-    try (Connection c = jdbc();
+    try (Connection c = pg.jdbc();
          PreparedStatement ps = c.prepareStatement("SELECT table_name || '.' || column_name FROM"
              + " information_schema.columns WHERE table_schema = ? AND data_type = 'text' AND table_name IN"
              + " ('networks', 'subnets', 'address_pools', 'addresses', 'address_releases')"
              + " AND column_name NOT IN ('display_name', 'description', 'cidr_text', 'ip_text')"
              + " AND collation_name IS DISTINCT FROM 'C'")) {
-      ps.setString(1, db.schema());
+      ps.setString(1, pg.db().schema());
       try (ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           notC.add(rs.getString(1));

@@ -11,15 +11,9 @@ import io.k0rdent.api.core.store.ServerStore;
 import io.k0rdent.api.core.store.ServerStore.Lease;
 import io.k0rdent.api.core.store.ServerStoreContract;
 import io.k0rdent.api.core.store.Store;
-import io.k0rdent.api.verticles.testsupport.PgTestDatabase;
+import io.k0rdent.api.verticles.testsupport.PgStoreFixture;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.net.ServerSocket;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -30,57 +24,25 @@ import org.junit.jupiter.api.Test;
 /** {@link PgServerStore} (through {@link PgStore}) against the server store contract, plus what is PostgreSQL's own. */
 class PgServerStoreTest extends ServerStoreContract {
 
-  private static PgTestDatabase db;
-  private static Vertx vertx;
+  private static PgStoreFixture pg;
 
   @BeforeAll
   static void startDatabase() {
-    db = PgTestDatabase.create();
-    vertx = Vertx.vertx();
+    pg = PgStoreFixture.start();
   }
 
   @AfterAll
   static void dropDatabase() {
-    try {
-      if (vertx != null) {
-        await(vertx.close());
-      }
-    } finally {
-      if (db != null) {
-        db.drop();
-      }
+    if (pg != null) {
+      pg.close();
     }
   }
 
   @Override
   protected Store createStore() {
-    db.truncate();
-    return PgStore.create(vertx, db.settings());
+    return pg.freshStore();
   }
 
-  private static Connection jdbc() throws SQLException {
-    Connection c = DriverManager.getConnection(db.settings().jdbcUrl(), db.settings().user(), db.settings().password());
-    c.setSchema(db.schema());
-    return c;
-  }
-
-  /** Runs {@code sql} over JDBC, past the store. */
-  private static void sql(String sql) throws SQLException {
-    try (Connection c = jdbc(); Statement s = c.createStatement()) {
-      s.execute(sql);
-    }
-  }
-
-  private static long count(String sql) throws SQLException {
-    try (Connection c = jdbc(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-      rs.next();
-      return rs.getLong(1);
-    }
-  }
-
-  private static String sqlState(Throwable t) {
-    return t instanceof SQLException e ? e.getSQLState() : null;
-  }
 
   @Test
   void anUnreachableDatabaseFailsWith503WithoutDetails() throws Exception {
@@ -88,7 +50,7 @@ class PgServerStoreTest extends ServerStoreContract {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    PgStore down = PgStore.create(vertx,
+    PgStore down = PgStore.create(pg.vertx(),
         new PgSettings("postgresql://postgres:secret@127.0.0.1:" + port + "/test", null, 2));
     ServerStore s = down.servers();
     Server n = server(HERE, "n1", Clock.now());
@@ -112,26 +74,26 @@ class PgServerStoreTest extends ServerStoreContract {
     Instant t = Clock.now();
     Server s = create(server(HERE, "n1", t));
     await(servers.appendLog(s.uid(), List.of(entry(t, Severity.INFO, "a", null), entry(t, Severity.INFO, "b", null))));
-    assertThat(count("SELECT log_seq FROM servers WHERE id = 'n1'")).isEqualTo(2);
+    assertThat(pg.count("SELECT log_seq FROM servers WHERE id = 'n1'")).isEqualTo(2);
     // an unknown state or power request, a BMC setting without an address, a seq taken twice, a project with
     // servers deleted, a log entry without its server
-    assertThatThrownBy(() -> sql("UPDATE servers SET state = 'active'"))
-        .satisfies(e -> assertThat(sqlState(e)).isEqualTo("23514"));
-    assertThatThrownBy(() -> sql("UPDATE servers SET power_requested = 'On'"))
-        .satisfies(e -> assertThat(sqlState(e)).isEqualTo("23514"));
-    assertThatThrownBy(() -> sql("UPDATE servers SET bmc_address = NULL"))
-        .satisfies(e -> assertThat(sqlState(e)).isEqualTo("23514"));
-    assertThatThrownBy(() -> sql("INSERT INTO server_logs (server_uid, seq, at, severity, message)"
+    assertThatThrownBy(() -> pg.sql("UPDATE servers SET state = 'active'"))
+        .satisfies(e -> assertThat(PgStoreFixture.sqlState(e)).isEqualTo("23514"));
+    assertThatThrownBy(() -> pg.sql("UPDATE servers SET power_requested = 'On'"))
+        .satisfies(e -> assertThat(PgStoreFixture.sqlState(e)).isEqualTo("23514"));
+    assertThatThrownBy(() -> pg.sql("UPDATE servers SET bmc_address = NULL"))
+        .satisfies(e -> assertThat(PgStoreFixture.sqlState(e)).isEqualTo("23514"));
+    assertThatThrownBy(() -> pg.sql("INSERT INTO server_logs (server_uid, seq, at, severity, message)"
         + " SELECT uid, 2, now(), 'info', 'again' FROM servers"))
-        .satisfies(e -> assertThat(sqlState(e)).isEqualTo("23505"));
-    assertThatThrownBy(() -> sql("INSERT INTO server_logs (server_uid, seq, at, severity, message)"
+        .satisfies(e -> assertThat(PgStoreFixture.sqlState(e)).isEqualTo("23505"));
+    assertThatThrownBy(() -> pg.sql("INSERT INTO server_logs (server_uid, seq, at, severity, message)"
         + " VALUES (gen_random_uuid(), 1, now(), 'info', 'orphan')"))
-        .satisfies(e -> assertThat(sqlState(e)).isEqualTo("23503"));
-    assertThatThrownBy(() -> sql("DELETE FROM projects WHERE id = 'train'"))
-        .satisfies(e -> assertThat(sqlState(e)).isEqualTo("23503"));
+        .satisfies(e -> assertThat(PgStoreFixture.sqlState(e)).isEqualTo("23503"));
+    assertThatThrownBy(() -> pg.sql("DELETE FROM projects WHERE id = 'train'"))
+        .satisfies(e -> assertThat(PgStoreFixture.sqlState(e)).isEqualTo("23503"));
     // the log goes with its server
-    sql("DELETE FROM servers WHERE id = 'n1'");
-    assertThat(count("SELECT count(*) FROM server_logs")).isZero();
+    pg.sql("DELETE FROM servers WHERE id = 'n1'");
+    assertThat(pg.count("SELECT count(*) FROM server_logs")).isZero();
   }
 
   @Test

@@ -10,9 +10,8 @@ import io.k0rdent.api.core.store.ListQuery;
 import io.k0rdent.api.core.store.Store;
 import io.k0rdent.api.core.store.StoreContract;
 import io.k0rdent.api.core.store.Use;
-import io.k0rdent.api.verticles.testsupport.PgTestDatabase;
+import io.k0rdent.api.verticles.testsupport.PgStoreFixture;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -28,32 +27,23 @@ import org.junit.jupiter.api.Test;
 /** {@link PgStore} against the store contract, plus PostgreSQL-specific failure handling. */
 class PgStoreTest extends StoreContract {
 
-  private static PgTestDatabase db;
-  private static Vertx vertx;
+  private static PgStoreFixture pg;
 
   @BeforeAll
   static void startDatabase() {
-    db = PgTestDatabase.create();
-    vertx = Vertx.vertx();
+    pg = PgStoreFixture.start();
   }
 
   @AfterAll
   static void dropDatabase() {
-    try {
-      if (vertx != null) {
-        await(vertx.close());
-      }
-    } finally {
-      if (db != null) {
-        db.drop();
-      }
+    if (pg != null) {
+      pg.close();
     }
   }
 
   @Override
   protected Store createStore() {
-    db.truncate();
-    return PgStore.create(vertx, db.settings());
+    return pg.freshStore();
   }
 
   private static int closedPort() throws Exception {
@@ -64,7 +54,7 @@ class PgStoreTest extends StoreContract {
 
   @Test
   void anUnreachableDatabaseFailsWith503WithoutDetails() throws Exception {
-    PgStore down = PgStore.create(vertx,
+    PgStore down = PgStore.create(pg.vertx(),
         new PgSettings("postgresql://postgres:secret@127.0.0.1:" + closedPort() + "/test", null, 2));
     try {
       for (Future<?> f : List.of(down.ping(), down.organizations().get("x"),
@@ -90,7 +80,7 @@ class PgStoreTest extends StoreContract {
 
   @Test
   void anUnmigratedSchemaFailsWith500WithoutSqlText() {
-    PgStore bare = PgStore.create(vertx, new PgSettings(db.url(), "t_never_migrated", 1));
+    PgStore bare = PgStore.create(pg.vertx(), new PgSettings(pg.db().url(), "t_never_migrated", 1));
     try {
       ApiException e = awaitApiFailure(bare.organizations().get("x"), 500);
       assertThat(e.getMessage()).isEqualTo("internal store error");
@@ -103,7 +93,7 @@ class PgStoreTest extends StoreContract {
   @Test
   void keysUseTheCCollationWhateverTheDatabaseDefault() throws Exception {
     // the contract's ordering test only discriminates on databases whose default collation is not C
-    PgSettings s = db.settings();
+    PgSettings s = pg.db().settings();
     List<String> found = new ArrayList<>();
     try (Connection c = DriverManager.getConnection(s.jdbcUrl(), s.user(), s.password());
          PreparedStatement ps = c.prepareStatement("SELECT table_name || '.' || column_name || '=' || collation_name"
@@ -136,7 +126,7 @@ class PgStoreTest extends StoreContract {
 
   @Test
   void migratingAgainIsANoOp() {
-    Migrations.migrate(db.settings());
+    Migrations.migrate(pg.db().settings());
     await(store.organizations().create(org("still-works")));
   }
 

@@ -1,0 +1,82 @@
+package io.k0rdent.api.verticles.testsupport;
+
+import io.k0rdent.api.core.store.Awaits;
+import io.k0rdent.api.verticles.store.pg.PgStore;
+import io.vertx.core.Vertx;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * What the PostgreSQL store suites share: a fresh schema and a Vert.x for the test class ({@link #start()},
+ * {@link #close()}), a new store over an emptied schema per test ({@link #freshStore()}), and JDBC access past the
+ * store for the checks that must bypass it.
+ */
+public final class PgStoreFixture implements AutoCloseable {
+
+  private final PgTestDatabase db;
+  private final Vertx vertx;
+
+  private PgStoreFixture(PgTestDatabase db, Vertx vertx) {
+    this.db = db;
+    this.vertx = vertx;
+  }
+
+  /** A new schema (migrated by the first store) and a Vert.x. */
+  public static PgStoreFixture start() {
+    return new PgStoreFixture(PgTestDatabase.create(), Vertx.vertx());
+  }
+
+  public PgTestDatabase db() {
+    return db;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** A store over the schema, emptied first. */
+  public PgStore freshStore() {
+    db.truncate();
+    return PgStore.create(vertx, db.settings());
+  }
+
+  /** A JDBC connection to the schema. */
+  public Connection jdbc() throws SQLException {
+    Connection c = DriverManager.getConnection(db.settings().jdbcUrl(), db.settings().user(), db.settings().password());
+    c.setSchema(db.schema());
+    return c;
+  }
+
+  /** Runs {@code sql} over JDBC, past the store. */
+  public void sql(String sql) throws SQLException {
+    try (Connection c = jdbc(); Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+
+  /** The first column of the first row of {@code sql}, as a number. */
+  public long count(String sql) throws SQLException {
+    try (Connection c = jdbc(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  /** The SQLSTATE of {@code t} when it is an {@link SQLException}, else null. */
+  public static String sqlState(Throwable t) {
+    return t instanceof SQLException e ? e.getSQLState() : null;
+  }
+
+  /** Closes the Vert.x, then drops the schema. */
+  @Override
+  public void close() {
+    try {
+      Awaits.await(vertx.close());
+    } finally {
+      db.drop();
+    }
+  }
+}
