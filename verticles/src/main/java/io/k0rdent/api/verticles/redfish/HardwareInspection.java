@@ -4,10 +4,12 @@ import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * What a server is made of, read from its BMC: the contract's {@code hardwareSpecs} ({@code cpu {model, count,
@@ -24,13 +26,31 @@ import java.util.Set;
  * <p>CPUs are the present {@code CPU} processors of the host system (the system that has CPUs); {@code cores} is
  * per CPU; RAM is the host's {@code MemorySummary.TotalSystemMemoryGiB} (a GPU baseboard's memory is GPU
  * memory, not RAM).
+ *
+ * <p>The extension's {@code nics} are the host's {@code EthernetInterfaces} and its {@code disks} the
+ * {@code Drives} its {@code Storage} members link (else, on BMCs with only the older schema, its
+ * {@code SimpleStorage} devices); absent ones are left out, and a link the BMC does not serve just makes a list
+ * shorter.
  */
 public final class HardwareInspection {
 
-  /** The contract's {@code hardwareSpecs}. */
-  public record HardwareSpecs(Cpu cpu, Ram ram, Gpu gpu) {
+  /**
+   * The contract's {@code hardwareSpecs}, with the {@code nics} and {@code disks} extension (each ordered by
+   * {@code id}, never null).
+   */
+  public record HardwareSpecs(Cpu cpu, Ram ram, Gpu gpu, List<Nic> nics, List<Disk> disks) {
 
-    /** As the API shows it. */
+    public HardwareSpecs {
+      nics = nics == null ? List.of() : List.copyOf(nics);
+      disks = disks == null ? List.of() : List.copyOf(disks);
+    }
+
+    /** Without NICs and disks. */
+    public HardwareSpecs(Cpu cpu, Ram ram, Gpu gpu) {
+      this(cpu, ram, gpu, List.of(), List.of());
+    }
+
+    /** As the API shows it (null members of NICs and disks left out). */
     public JsonObject json() {
       JsonObject cpuJson = new JsonObject().put("count", cpu.count()).put("cores", cpu.cores());
       if (cpu.model() != null) {
@@ -40,8 +60,23 @@ public final class HardwareInspection {
       if (gpu.model() != null) {
         gpuJson.put("model", gpu.model());
       }
+      JsonArray nicsJson = new JsonArray();
+      for (Nic n : nics) {
+        nicsJson.add(withoutNulls(new JsonObject().put("id", n.id()).put("macAddress", n.macAddress())
+            .put("speedMbps", n.speedMbps())));
+      }
+      JsonArray disksJson = new JsonArray();
+      for (Disk d : disks) {
+        disksJson.add(withoutNulls(new JsonObject().put("id", d.id()).put("model", d.model())
+            .put("capacityBytes", d.capacityBytes()).put("mediaType", d.mediaType())));
+      }
       return new JsonObject().put("cpu", cpuJson).put("ram", new JsonObject().put("totalGiB", ram.totalGiB()))
-          .put("gpu", gpuJson);
+          .put("gpu", gpuJson).put("nics", nicsJson).put("disks", disksJson);
+    }
+
+    private static JsonObject withoutNulls(JsonObject o) {
+      o.getMap().values().removeIf(v -> v == null);
+      return o;
     }
   }
 
@@ -53,8 +88,22 @@ public final class HardwareInspection {
   /** {@code model} of the first GPU found (null when none or unnamed); {@code count} 0 when none. */
   public record Gpu(String model, int count) {}
 
+  /**
+   * A network interface of the host: {@code id} its {@code Id}; {@code macAddress} lowercase colon form, null
+   * when the BMC gives no valid 48-bit MAC; {@code speedMbps} as the BMC says (null when it does not).
+   */
+  public record Nic(String id, String macAddress, Integer speedMbps) {}
+
+  /**
+   * A drive of the host: {@code id} its {@code Id} (a {@code SimpleStorage} device's {@code Name});
+   * {@code mediaType} {@code HDD}, {@code SSD} or {@code SMR} as the BMC says; null members unknown.
+   */
+  public record Disk(String id, String model, Long capacityBytes, String mediaType) {}
+
   private static final List<String> GPU_VENDORS = List.of("NVIDIA", "AMD", "ADVANCED MICRO DEVICES");
   private static final Set<String> GPU_CLASSES = Set.of("DisplayController", "ProcessingAccelerators");
+  private static final Pattern MAC =
+      Pattern.compile("[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(\\1[0-9A-Fa-f]{2}){4}|[0-9A-Fa-f]{12}");
 
   private HardwareInspection() {}
 
@@ -82,8 +131,13 @@ public final class HardwareInspection {
           }
           List<JsonObject> cpus = host < 0 ? List.of() : p.<List<JsonObject>>resultAt(host).stream()
               .filter(HardwareInspection::isPresentCpu).toList();
-          Ram ram = ram(host < 0 ? null : systems.get(host));
-          return gpus(client, all, devices).map(gpu -> new HardwareSpecs(cpu(cpus), ram, gpu));
+          JsonObject hostSystem = host < 0 ? null : systems.get(host);
+          Ram ram = ram(hostSystem);
+          Future<Gpu> gpu = gpus(client, all, devices);
+          Future<List<Nic>> nics = nics(client, hostSystem);
+          Future<List<Disk>> disks = disks(client, hostSystem);
+          return Future.all(gpu, nics, disks).map(x -> new HardwareSpecs(cpu(cpus), ram, gpu.result(),
+              nics.result(), disks.result()));
         }));
       });
     });
@@ -105,6 +159,148 @@ public final class HardwareInspection {
     Number gib = host == null ? null : host.getJsonObject("MemorySummary", new JsonObject())
         .getNumber("TotalSystemMemoryGiB");
     return new Ram(gib == null ? 0 : gib.doubleValue());
+  }
+
+  /**
+   * The members of the host's {@code EthernetInterfaces} not {@code Absent}, by {@code Id}: MAC from
+   * {@code MACAddress}, else {@code PermanentMACAddress} (the first valid one), speed from {@code SpeedMbps}.
+   */
+  private static Future<List<Nic>> nics(RedfishClient client, JsonObject host) {
+    if (host == null) {
+      return Future.succeededFuture(List.of());
+    }
+    return client.members(link(host, "EthernetInterfaces")).map(interfaces -> {
+      List<Nic> out = new ArrayList<>();
+      for (JsonObject e : interfaces) {
+        String id = idOf(e, null);
+        if (isAbsent(e) || id == null) {
+          continue;
+        }
+        String mac = mac(e.getValue("MACAddress"));
+        out.add(new Nic(id, mac != null ? mac : mac(e.getValue("PermanentMACAddress")),
+            e.getValue("SpeedMbps") instanceof Number n ? Integer.valueOf(n.intValue()) : null));
+      }
+      out.sort(Comparator.comparing(Nic::id));
+      return out;
+    });
+  }
+
+  /**
+   * The drives the host's {@code Storage} members link in {@code Drives} (each {@code @odata.id} once, absent
+   * ones left out), by {@code Id}; when {@code Storage} yields no drive at all (no collection, no members, links
+   * all missing), the devices of the host's {@code SimpleStorage} instead.
+   */
+  private static Future<List<Disk>> disks(RedfishClient client, JsonObject host) {
+    if (host == null) {
+      return Future.succeededFuture(List.of());
+    }
+    return client.members(link(host, "Storage")).compose(storages -> {
+      List<JsonObject> links = new ArrayList<>();
+      Set<String> seen = new HashSet<>();
+      for (JsonObject storage : storages) {
+        if (storage.getValue("Drives") instanceof JsonArray drives) {
+          for (Object d : drives) {
+            if (d instanceof JsonObject l && l.getValue("@odata.id") instanceof String id
+                && seen.add(withoutTrailingSlash(id))) {
+              links.add(l);
+            }
+          }
+        }
+      }
+      List<Future<JsonObject>> each = links.stream().map(client::follow).toList();
+      return Future.all(each).compose(all -> {
+        List<Disk> out = new ArrayList<>();
+        boolean any = false;
+        for (int i = 0; i < each.size(); i++) {
+          JsonObject d = all.resultAt(i);
+          if (d == null) {
+            continue;
+          }
+          any = true;
+          if (!isAbsent(d)) {
+            out.add(new Disk(idOf(d, links.get(i).getString("@odata.id")), trimmed(string(d.getValue("Model"))),
+                d.getValue("CapacityBytes") instanceof Number n ? Long.valueOf(n.longValue()) : null,
+                trimmed(string(d.getValue("MediaType")))));
+          }
+        }
+        if (!any) {
+          return simpleStorage(client, host);
+        }
+        out.sort(Comparator.comparing(Disk::id));
+        return Future.succeededFuture(out);
+      });
+    });
+  }
+
+  /**
+   * The devices of the host's {@code SimpleStorage} members not {@code Absent}: {@code Name} as id, {@code Model}
+   * (else {@code Name}) as model; no media type.
+   */
+  private static Future<List<Disk>> simpleStorage(RedfishClient client, JsonObject host) {
+    return client.members(link(host, "SimpleStorage")).map(controllers -> {
+      List<Disk> out = new ArrayList<>();
+      for (JsonObject c : controllers) {
+        if (!(c.getValue("Devices") instanceof JsonArray devices)) {
+          continue;
+        }
+        for (Object o : devices) {
+          if (!(o instanceof JsonObject d) || isAbsent(d)) {
+            continue;
+          }
+          String name = trimmed(string(d.getValue("Name")));
+          String model = trimmed(string(d.getValue("Model")));
+          if (name == null && model == null) {
+            continue;
+          }
+          out.add(new Disk(name != null ? name : model, model != null ? model : name,
+              d.getValue("CapacityBytes") instanceof Number n ? Long.valueOf(n.longValue()) : null, null));
+        }
+      }
+      out.sort(Comparator.comparing(Disk::id));
+      return out;
+    });
+  }
+
+  /** A 48-bit MAC ({@code aa:bb:..}, {@code aa-bb-..}, or 12 hex digits) in lowercase colon form; else null. */
+  static String mac(Object value) {
+    String s = trimmed(string(value));
+    if (s == null || !MAC.matcher(s).matches()) {
+      return null;
+    }
+    String hex = s.replace(":", "").replace("-", "").toLowerCase(Locale.ROOT);
+    StringBuilder out = new StringBuilder(17);
+    for (int i = 0; i < 12; i += 2) {
+      out.append(i == 0 ? "" : ":").append(hex, i, i + 2);
+    }
+    return out.toString();
+  }
+
+  /** A resource's {@code Id}, else the last segment of its {@code @odata.id}, else of {@code link}; or null. */
+  private static String idOf(JsonObject resource, String link) {
+    String id = trimmed(string(resource.getValue("Id")));
+    if (id != null) {
+      return id;
+    }
+    String self = string(resource.getValue("@odata.id"));
+    String from = self != null ? self : link;
+    return from == null ? null : trimmed(lastSegment(withoutTrailingSlash(from.replaceFirst("#.*$", ""))));
+  }
+
+  private static boolean isAbsent(JsonObject resource) {
+    return resource.getValue("Status") instanceof JsonObject status && "Absent".equals(status.getValue("State"));
+  }
+
+  /** {@code resource}'s link object {@code key}, or null when it has none. */
+  private static JsonObject link(JsonObject resource, String key) {
+    return resource.getValue(key) instanceof JsonObject l ? l : null;
+  }
+
+  private static String string(Object value) {
+    return value instanceof String s ? s : null;
+  }
+
+  private static String withoutTrailingSlash(String odataId) {
+    return odataId.length() > 1 && odataId.endsWith("/") ? odataId.substring(0, odataId.length() - 1) : odataId;
   }
 
   /** The PCIe devices of every Chassis and System, by their {@code @odata.id} (each once). */

@@ -419,6 +419,8 @@ final class ServerDrive {
   private static String summary(HardwareInspection.HardwareSpecs specs) {
     return specs.cpu().count() + " × " + (specs.cpu().model() == null ? "CPU" : specs.cpu().model()) + " ("
         + specs.cpu().cores() + " cores), " + specs.ram().totalGiB() + " GiB RAM, " + specs.gpu().count()
-        + " GPU" + (specs.gpu().count() == 1 ? "" : "s") + (specs.gpu().model() == null ? "" : " × " + specs.gpu().model());
+        + " GPU" + (specs.gpu().count() == 1 ? "" : "s") + (specs.gpu().model() == null ? "" : " × " + specs.gpu().model())
+        + ", " + specs.nics().size() + " NIC" + (specs.nics().size() == 1 ? "" : "s") + ", " + specs.disks().size()
+        + " disk" + (specs.disks().size() == 1 ? "" : "s");
   }
 }

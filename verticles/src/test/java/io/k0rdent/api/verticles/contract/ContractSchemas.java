@@ -189,6 +189,9 @@ public final class ContractSchemas {
      *       (RFC 7662); what we always send of them and of {@code ServiceAccountCredential};</li>
      *   <li>users and groups: {@code User} and {@code Group} gain {@code organizationId} and {@code etag};
      *       what we always send of them (a group's {@code memberCount} too) and of {@code GroupMember};</li>
+     *   <li>servers: {@code hardwareSpecs} gains {@code nics} ({@code id}, lowercase colon {@code macAddress},
+     *       {@code speedMbps}) and {@code disks} ({@code id}, {@code model}, {@code capacityBytes},
+     *       {@code mediaType}), null members left out;</li>
      *   <li>IPAM: {@code Network} and {@code Subnet} gain {@code etag}, {@code Address} {@code updatedAt},
      *       {@code etag} and {@code addressPool}; what we always send of them; 404 (unknown region or project),
      *       409 (overlap, in use, exhausted, dependants), 412 and 422 where the operations can answer them;</li>
@@ -227,6 +230,15 @@ public final class ContractSchemas {
           + "\"maintenance\":{\"type\":\"boolean\"},\"maintenanceReason\":" + nullableString + ","
           + "\"lastError\":" + nullableString + ",\"jobId\":" + nullableString + ",\"osImage\":" + nullableString
           + "}}"));
+      ext.put("Server/hardwareSpecs", ordered(
+          "nics", "{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"id\"],"
+          + "\"additionalProperties\":false,\"properties\":{\"id\":{\"type\":\"string\"},"
+          + "\"macAddress\":{\"type\":\"string\",\"pattern\":\"^([0-9a-f]{2}:){5}[0-9a-f]{2}$\"},"
+          + "\"speedMbps\":{\"type\":\"integer\"}}}}",
+          "disks", "{\"type\":\"array\",\"items\":{\"type\":\"object\",\"required\":[\"id\"],"
+          + "\"additionalProperties\":false,\"properties\":{\"id\":{\"type\":\"string\"},"
+          + "\"model\":{\"type\":\"string\"},\"capacityBytes\":{\"type\":\"integer\"},"
+          + "\"mediaType\":{\"type\":\"string\"}}}}"));
       ext.put("getServerLogs:200/logs", ordered("jobId", STRING));
       Map<String, List<String>> always = new LinkedHashMap<>();
       always.put("Organization", List.of("selfLink", "uid", "id", "createdAt", "updatedAt", "etag"));
