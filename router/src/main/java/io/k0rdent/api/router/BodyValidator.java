@@ -84,6 +84,7 @@ public final class BodyValidator {
 
   /** At most this many field violations are listed in one answer. */
   public static final int MAX_VIOLATIONS = 20;
+  private static final String EMPTY_NAME = "an empty field name (\"\") is not accepted";
 
   /**
    * Throws a 400 {@link ApiException} when {@code body} does not satisfy the schema, or when any string in
@@ -113,7 +114,16 @@ public final class BodyValidator {
       fail(violations, unknown);
     }
     checkText(body, "", violations);
-    for (ValidationMessage m : schema.validate(body)) {
+    if (violations.stream().anyMatch(v -> v.description().endsWith(EMPTY_NAME))) {
+      fail(violations, violations.size()); // the schema library cannot even name such a field
+    }
+    java.util.Set<ValidationMessage> messages;
+    try {
+      messages = schema.validate(body);
+    } catch (RuntimeException e) {
+      throw ApiException.badRequest("INVALID_ARGUMENT", "the request body is not a valid " + schemaName);
+    }
+    for (ValidationMessage m : messages) {
       if ("additionalProperties".equals(m.getType()) || "unevaluatedProperties".equals(m.getType())) {
         // top-level unknown fields were reported above, with read-only ones told apart; nested ones here
         String loc = m.getInstanceLocation().toString();
@@ -146,8 +156,13 @@ public final class BodyValidator {
         violations.add(new FieldViolation(field, field + ": " + bad));
       }
     } else if (node.isObject()) {
-      node.fields().forEachRemaining(e -> checkText(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey(),
-          violations));
+      node.fields().forEachRemaining(e -> {
+        if (e.getKey().isEmpty()) {
+          String field = path.isEmpty() ? "body" : path;
+          violations.add(new FieldViolation(field, field + ": " + EMPTY_NAME));
+        }
+        checkText(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey(), violations);
+      });
     } else if (node.isArray()) {
       for (int i = 0; i < node.size(); i++) {
         checkText(node.get(i), path + "[" + i + "]", violations);

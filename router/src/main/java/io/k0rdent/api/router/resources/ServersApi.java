@@ -92,7 +92,8 @@ public final class ServersApi {
         })),
         Map.entry("updateServer", this::update),
         Map.entry("decommissionServer", call -> change(call, Permissions.SERVERS_DELETE,
-            s -> s.apply(Transition.of(s.state(), ServerAction.DELETE, null), Clock.now()))
+            s -> notInMaintenance(s, "decommissioning it").apply(Transition.of(s.state(), ServerAction.DELETE, null),
+                Clock.now()))
             .map(s -> Reply.noContent())),
         Map.entry("provisionServer", this::provision),
         Map.entry("validateServer", call -> one(call, Permissions.SERVERS_VALIDATE)
@@ -113,6 +114,15 @@ public final class ServersApi {
    */
   private Future<Server> change(Call call, String permission, Function<Server, Server> patch) {
     return change(call, permission, patch, false);
+  }
+
+  /** 409 while the server is in maintenance: workers leave it alone, so nothing would drive a new working state. */
+  private static Server notInMaintenance(Server s, String what) {
+    if (s.maintenance().on()) {
+      throw ApiException.conflict("FAILED_PRECONDITION", "server '" + s.id() + "' is in maintenance ("
+          + s.maintenance().reason() + "); clearMaintenance before " + what);
+    }
+    return s;
   }
 
   private Future<Server> change(Call call, String permission, Function<Server, Server> patch, boolean replaceBmc) {
@@ -197,7 +207,11 @@ public final class ServersApi {
         chain = chain.compose(v -> {
           Future<Server> one;
           try {
-            entryValidator.validate(entry);
+            try {
+              entryValidator.validate(entry);
+            } catch (ApiException e) {
+              throw prefixed(e, "servers[" + index + "].");
+            }
             one = store.create(fromRequest(entry, t, "servers[" + index + "]."));
           } catch (ApiException e) {
             one = Future.failedFuture(e);
@@ -226,6 +240,27 @@ public final class ServersApi {
     return "registered by " + (call.principal() == null ? "an operator" : call.principal().subject()) + " with BMC "
         + s.bmc().address() + (s.bmc().certificateSha256() != null ? " (pinned certificate)"
         : s.bmc().insecure() ? " (any certificate accepted: insecure)" : "");
+  }
+
+  /** {@code e} with {@code prefix} before the field of each of its field violations. */
+  @SuppressWarnings("unchecked")
+  private static ApiException prefixed(ApiException e, String prefix) {
+    List<Map<String, Object>> details = new ArrayList<>();
+    for (Map<String, Object> d : e.details()) {
+      if ("BadRequest".equals(d.get("@type")) && d.get("fieldViolations") instanceof List<?> list) {
+        List<Map<String, Object>> fv = new ArrayList<>();
+        for (Object o : list) {
+          Map<String, Object> v = new LinkedHashMap<>((Map<String, Object>) o);
+          Object f = v.get("field");
+          v.put("field", f == null || "body".equals(f) ? prefix.substring(0, prefix.length() - 1) : prefix + f);
+          fv.add(v);
+        }
+        details.add(Map.of("@type", "BadRequest", "fieldViolations", fv));
+      } else {
+        details.add(d);
+      }
+    }
+    return new ApiException(e.status(), e.reason(), e.getMessage(), details);
   }
 
   /** A new server in {@code enrolling} from a {@code ServerCreateRequest} (already schema-checked). */
@@ -263,6 +298,30 @@ public final class ServersApi {
   /** A {@code bmcTls} setting: the pinned fingerprint as lowercase hex without colons, or insecure, or neither. */
   private record Tls(String pin, boolean insecure) {}
 
+  /**
+   * RFC 7396 merge of a {@code bmcTls} patch into {@code current}: absent keeps it, null removes the setting, an
+   * object replaces only the members it names (null members removed).
+   */
+  private static Tls mergeTls(Tls current, JsonNode patch) {
+    if (patch == null) {
+      return current;
+    }
+    if (patch.isNull()) {
+      return new Tls(null, false);
+    }
+    String pin = current.pin();
+    if (patch.has("certificateSha256")) {
+      JsonNode p = patch.get("certificateSha256");
+      pin = p.isNull() ? null : p.asText().replace(":", "").toLowerCase(Locale.ROOT);
+    }
+    boolean insecure = patch.has("insecure") ? patch.get("insecure").asBoolean(false) : current.insecure();
+    if (pin != null && insecure) {
+      throw ApiException.invalidField("bmcTls",
+          "set either certificateSha256 (pin the BMC's certificate) or insecure, not both");
+    }
+    return new Tls(pin, insecure);
+  }
+
   private static Tls tls(JsonNode tls, String prefix) {
     if (tls == null || tls.isNull()) {
       return new Tls(null, false);
@@ -290,6 +349,10 @@ public final class ServersApi {
       throw ApiException.invalidField(field, "not a URL: " + e.getReason() + "; " + hint);
     }
     String scheme = uri.getScheme();
+    if (scheme != null && !scheme.equals(scheme.toLowerCase(Locale.ROOT))) {
+      throw ApiException.invalidField(field, "write the scheme in lowercase: "
+          + scheme.toLowerCase(Locale.ROOT) + text.substring(scheme.length()));
+    }
     if (!"https".equals(scheme) && !"http".equals(scheme)) {
       throw ApiException.invalidField(field, "the scheme must be https" + (services.servers().allowHttp()
           ? " or http" : "") + "; " + hint);
@@ -303,6 +366,10 @@ public final class ServersApi {
     }
     if (uri.getHost() == null || uri.getHost().isEmpty()) {
       throw ApiException.invalidField(field, "the address names no host; " + hint);
+    }
+    String authority = uri.getRawAuthority();
+    if (uri.getPort() == 0 || uri.getPort() > 65535 || authority != null && authority.endsWith(":")) {
+      throw ApiException.invalidField(field, "the port must be 1 to 65535 (or left out for the scheme's own)");
     }
     String path = uri.getRawPath();
     if (path != null && !path.isEmpty() || uri.getRawQuery() != null || uri.getRawFragment() != null) {
@@ -337,7 +404,7 @@ public final class ServersApi {
         throw ApiException.invalidField(f, f + " cannot be removed");
       }
     }
-    Tls tls = patch.has("bmcTls") ? tls(patch.get("bmcTls"), "") : null;
+    JsonNode tlsPatch = patch.get("bmcTls");
     return change(call, Permissions.SERVERS_UPDATE, s -> {
       String displayName = ResourceOperations.merge(patch, "displayName", s.displayName());
       String description = ResourceOperations.merge(patch, "description", s.description());
@@ -349,9 +416,10 @@ public final class ServersApi {
           throw ApiException.conflict("FAILED_PRECONDITION", "server '" + s.id() + "' is " + s.state().wire()
               + "; its BMC can change once the worker is done (or after abort)");
         }
+        Tls tls = mergeTls(new Tls(bmc.certificateSha256(), bmc.insecure()), tlsPatch);
         bmc = new Server.Bmc(address != null ? address : bmc.address(),
             patch.has("bmcCredentials") ? seal(patch.get("bmcCredentials"), s.uid(), cipher) : bmc.sealedCredentials(),
-            tls != null ? tls.pin() : bmc.certificateSha256(), tls != null ? tls.insecure() : bmc.insecure());
+            tls.pin(), tls.insecure());
       }
       if (java.util.Objects.equals(displayName, s.displayName()) && java.util.Objects.equals(description,
           s.description()) && tags.equals(s.tags()) && java.util.Objects.equals(persona, s.persona())
@@ -375,6 +443,10 @@ public final class ServersApi {
       if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme()) || u.getHost() == null) {
         throw new URISyntaxException(image, "not an http(s) URL with a host");
       }
+      if (u.getRawUserInfo() != null) {
+        throw ApiException.invalidField("osImage", "no user info in osImage: the URL is shown in the server's status "
+            + "and log; serve the image where the BMC can fetch it without credentials in the URL");
+      }
     } catch (URISyntaxException e) {
       throw ApiException.invalidField("osImage", "osImage must be the http or https URL of the image to deploy, e.g. "
           + "https://images.example/ubuntu-24.04.iso");
@@ -386,6 +458,7 @@ public final class ServersApi {
     }
     String jobId = "job-" + UUID.randomUUID();
     return change(call, Permissions.SERVERS_PROVISION, s -> {
+      notInMaintenance(s, "provisioning it");
       Transition t = Transition.of(s.state(), ServerAction.PROVISION, null);
       Instant now = Clock.now();
       return s.apply(t, new Server.Provisioning(image, configuration, jobId), now);
@@ -410,7 +483,7 @@ public final class ServersApi {
     return change(call, Permissions.SERVERS_TRANSITION, s -> {
       Instant now = Clock.now();
       if (action.lifecycle()) {
-        return s.apply(Transition.of(s.state(), action, caller), now);
+        return notInMaintenance(s, action.wire()).apply(Transition.of(s.state(), action, caller), now);
       }
       if (action == ServerAction.CLEAR_MAINTENANCE) {
         return s.maintenance().on()
@@ -555,8 +628,10 @@ public final class ServersApi {
   /** What an operator may do now: the state's lifecycle actions, and power or maintenance where allowed. */
   private static List<String> allowed(Server s) {
     List<String> out = new ArrayList<>();
-    for (ServerAction a : s.state().actions()) {
-      out.add(a.wire());
+    if (!s.maintenance().on()) {
+      for (ServerAction a : s.state().actions()) {
+        out.add(a.wire());
+      }
     }
     if (!s.state().working()) {
       if (!s.maintenance().on()) {

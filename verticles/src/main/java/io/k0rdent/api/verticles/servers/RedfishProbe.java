@@ -40,8 +40,14 @@ public final class RedfishProbe implements BmcProbe {
     } catch (IllegalArgumentException e) {
       return Future.succeededFuture(List.of(e.getMessage()));
     }
-    RedfishClient client = RedfishClient.create(vertx, new BmcEndpoint(server.bmc().address(), creds.username(),
-        creds.password(), server.bmc().certificateSha256(), server.bmc().insecure()), options, line -> { });
+    RedfishClient client;
+    try {
+      client = RedfishClient.create(vertx, new BmcEndpoint(server.bmc().address(), creds.username(),
+          creds.password(), server.bmc().certificateSha256(), server.bmc().insecure()), options, line -> { });
+    } catch (RuntimeException e) {
+      return Future.succeededFuture(List.of("BMC " + server.bmc().address() + " cannot be reached as configured: "
+          + ServerDrive.redact(e.getMessage(), creds.password())));
+    }
     return client.login().compose(v -> client.hostSystem()).map(sys -> {
       if (sys.resetTypes().isEmpty()) {
         errors.add("the host system " + sys.odataId() + " advertises no ResetType values");
@@ -51,7 +57,8 @@ public final class RedfishProbe implements BmcProbe {
       }
       return errors;
     }).recover(err -> {
-      errors.add("BMC " + server.bmc().address() + ": " + (err.getMessage() == null ? err.toString() : err.getMessage()));
+      errors.add("BMC " + server.bmc().address() + ": " + ServerDrive.redact(err.getMessage() == null ? err.toString()
+          : err.getMessage(), creds.password()));
       return Future.succeededFuture(errors);
     }).eventually(client::logout);
   }

@@ -69,6 +69,8 @@ final class ServerDrive {
   private Server current;
   private ServerLog log;
   private long renewTimer = -1;
+  /** When the running phase's state was entered ({@link Server#stateChangedAt()}). */
+  private Instant phaseStart;
 
   ServerDrive(Vertx vertx, ServerStore store, CredentialCipher cipher, WorkerOptions options, String holder, UUID uid,
               BooleanSupplier workerHalted) {
@@ -202,11 +204,17 @@ final class ServerDrive {
     });
   }
 
-  /** {@code change} for a server still in {@code state}; else the work is abandoned. */
-  private static Function<Server, Server> inState(ServerState state, Function<Server, Server> change) {
+  /**
+   * {@code change} for a server still in the phase this drive runs: in {@code state}, entered at
+   * {@link #phaseStart} (an operator's abort followed by the same action again is another phase); else the work is
+   * abandoned.
+   */
+  private Function<Server, Server> inState(ServerState state, Function<Server, Server> change) {
+    Instant start = phaseStart;
     return s -> {
-      if (s.state() != state) {
-        throw new Abandoned("the server is " + s.state().wire() + " now, no longer " + state.wire());
+      if (s.state() != state || !s.stateChangedAt().equals(start)) {
+        throw new Abandoned(s.state() != state ? "the server is " + s.state().wire() + " now, no longer " + state.wire()
+            : state.wire() + " was started again by an operator");
       }
       return change.apply(s);
     };
@@ -221,6 +229,7 @@ final class ServerDrive {
 
   private Future<Void> phase(Server s, boolean first) {
     ServerState state = s.state();
+    phaseStart = s.stateChangedAt();
     log.job(state == ServerState.PROVISIONING && s.provisioning() != null ? s.provisioning().jobId() : null);
     if (first && s.step() != null) {
       String who = lease.previousHolder() != null ? "worker " + lease.previousHolder() : "the previous worker";
@@ -246,7 +255,13 @@ final class ServerDrive {
   }
 
   private Future<Void> attempt(ServerState state, int retry) {
-    return bmcWork(state).compose(v -> succeed(state)).recover(err -> {
+    Future<Void> work;
+    try {
+      work = bmcWork(state);
+    } catch (RuntimeException e) {
+      work = Future.failedFuture(e); // whatever the worker cannot do ends the phase, never a retry loop
+    }
+    return work.compose(v -> succeed(state)).recover(err -> {
       if (err instanceof Abandoned) {
         return Future.failedFuture(err);
       }
@@ -260,8 +275,9 @@ final class ServerDrive {
             return Future.failedFuture(new Abandoned("the server was deleted"));
           }
           current = s;
-          if (s.state() != state) {
-            return Future.failedFuture(new Abandoned("the server is " + s.state().wire() + " now"));
+          if (s.state() != state || !s.stateChangedAt().equals(phaseStart)) {
+            return Future.failedFuture(new Abandoned("the server is " + s.state().wire() + " now, since "
+                + s.stateChangedAt()));
           }
           return attempt(state, retry + 1);
         });
@@ -269,6 +285,11 @@ final class ServerDrive {
       log.error(state.wire() + " failed: " + message);
       return fail(state, message);
     });
+  }
+
+  /** {@code text} with every occurrence of {@code secret} replaced by {@code ***}. */
+  static String redact(String text, String secret) {
+    return text == null || secret == null || secret.isEmpty() ? text : text.replace(secret, "***");
   }
 
   private static boolean transientFailure(Throwable err) {
@@ -279,8 +300,10 @@ final class ServerDrive {
     return err.getMessage() == null ? err.getClass().getSimpleName() : err.getMessage();
   }
 
+  /** The phase's end: its log entries are stored first, so whoever sees the new state can read why. */
   private Future<Void> succeed(ServerState state) {
-    return update(inState(state, s -> s.apply(Transition.succeeded(state, s.inspectAfterEnroll()), Clock.now())))
+    return log.flushed().compose(v -> update(inState(state, s -> s.apply(Transition.succeeded(state,
+            s.inspectAfterEnroll()), Clock.now()))))
         .map(s -> {
           log.info(state.wire() + " done: now " + s.state().wire());
           return (Void) null;
@@ -288,7 +311,8 @@ final class ServerDrive {
   }
 
   private Future<Void> fail(ServerState state, String why) {
-    return update(inState(state, s -> s.apply(Transition.failed(state, why), Clock.now()))).mapEmpty();
+    return log.flushed().compose(v -> update(inState(state, s -> s.apply(Transition.failed(state, why), Clock.now()))))
+        .mapEmpty();
   }
 
   /** A Redfish conversation with the server's BMC: {@code work} between log-in and log-out. */
@@ -304,9 +328,19 @@ final class ServerDrive {
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(new RedfishException(RedfishException.Kind.PERMANENT, e.getMessage()));
     }
-    RedfishClient client = RedfishClient.create(vertx, new BmcEndpoint(s.bmc().address(), creds.username(),
-        creds.password(), s.bmc().certificateSha256(), s.bmc().insecure()), options.redfish(), log::debug);
-    return client.login().compose(v -> work.apply(client)).eventually(client::logout);
+    String password = creds.password();
+    RedfishClient client;
+    try {
+      client = RedfishClient.create(vertx, new BmcEndpoint(s.bmc().address(), creds.username(), password,
+          s.bmc().certificateSha256(), s.bmc().insecure()), options.redfish(), line -> log.debug(redact(line, password)));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(new RedfishException(RedfishException.Kind.PERMANENT,
+          "the BMC cannot be reached as configured: " + redact(message(e), password)));
+    }
+    // a BMC may echo what it was sent in its error messages: never let the password through to lastError or the log
+    return client.login().compose(v -> work.apply(client)).eventually(client::logout)
+        .recover(err -> Future.failedFuture(err instanceof RedfishException r
+            ? new RedfishException(r.kind(), redact(message(r), password)) : err));
   }
 
   private Future<Void> bmcWork(ServerState state) {
@@ -391,9 +425,10 @@ final class ServerDrive {
       } else {
         log.info("power is " + request.target());
       }
-      return update(s -> s.withStatus(new Server.Power(error == null ? request.target() : s.power().observed(),
-              s.power().requested() == request ? null : s.power().requested()), s.maintenance(), s.health(),
-          error, Clock.now())).mapEmpty();
+      return log.flushed().compose(v -> update(s -> s.withStatus(
+          new Server.Power(error == null ? request.target() : s.power().observed(),
+              s.power().requested() == request ? null : s.power().requested()),
+          s.maintenance(), s.health(), error, Clock.now()))).mapEmpty();
     });
   }
 

@@ -34,6 +34,9 @@ public final class ServerWorker extends VerticleBase {
   private final WorkerOptions options;
   private final String holder;
   private final Map<UUID, ServerDrive> active = new ConcurrentHashMap<>();
+  /** Servers whose last drive failed unexpectedly: not taken again before this {@link System#nanoTime()}. */
+  private final Map<UUID, Long> cooldown = new ConcurrentHashMap<>();
+  private final Map<UUID, Long> failures = new ConcurrentHashMap<>();
   private volatile boolean halted;
   private volatile boolean crashed;
   private long scanTimer = -1;
@@ -118,6 +121,10 @@ public final class ServerWorker extends VerticleBase {
   }
 
   private void take(UUID uid) {
+    Long until = cooldown.get(uid);
+    if (until != null && until > System.nanoTime()) {
+      return;
+    }
     ServerDrive drive = new ServerDrive(vertx, store, cipher, options, holder, uid, this::halted);
     if (halted || active.putIfAbsent(uid, drive) != null) {
       return;
@@ -134,8 +141,17 @@ public final class ServerWorker extends VerticleBase {
       }
       drive.run(ar.result()).onComplete(done -> {
         active.remove(uid);
-        if (done.failed() && !(done.cause() instanceof ApiException a && a.status() == 503)) {
-          LOG.error("driving server {} failed", uid, done.cause());
+        if (done.failed()) {
+          // not again at once: a server this worker cannot drive must not make it spin (doubling, at most a minute)
+          long pause = Math.min(60_000, Math.max(options.scanInterval().toMillis(),
+              2 * failures.merge(uid, 1L, Long::sum) * options.scanInterval().toMillis()));
+          cooldown.put(uid, System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(pause));
+          if (!(done.cause() instanceof ApiException a && a.status() == 503)) {
+            LOG.error("driving server {} failed; trying again in {} ms", uid, pause, done.cause());
+          }
+        } else {
+          cooldown.remove(uid);
+          failures.remove(uid);
         }
         if (!halted) {
           vertx.setTimer(1, t -> scan()); // more may have arrived meanwhile

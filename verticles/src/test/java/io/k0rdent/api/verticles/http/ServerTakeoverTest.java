@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
 class ServerTakeoverTest {
 
   static final ContractSchemas CONTRACT = NodeHttpTest.CONTRACT;
-  static final String USER = ServersHttpContract.USER;
-  static final String PASSWORD = ServersHttpContract.PASSWORD;
+  static final String USER = ServersHttpTest.USER;
+  static final String PASSWORD = ServersHttpTest.PASSWORD;
 
   PgTestDatabase db;
   TestNode a;
@@ -41,7 +41,7 @@ class ServerTakeoverTest {
   boolean crashed;
 
   static Map<String, Object> settings(PgTestDatabase db) {
-    Map<String, Object> o = ServersHttpContract.serverSettings();
+    Map<String, Object> o = ServersHttpTest.serverSettings();
     o.put("servers.leaseSeconds", 2);
     o.put("auth.issuer", "http://k0rdent.test"); // tokens of one node are good on the other
     o.put("database.url", db.url());
@@ -81,7 +81,7 @@ class ServerTakeoverTest {
   }
 
   FakeBmc bmc(String capture) throws Exception {
-    return FakeBmc.start(fakes, ServersHttpContract.mockups().resolve(capture), 0, USER, PASSWORD)
+    return FakeBmc.start(fakes, ServersHttpTest.mockups().resolve(capture), 0, USER, PASSWORD)
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
@@ -104,7 +104,7 @@ class ServerTakeoverTest {
   }
 
   static Predicate<JsonObject> inState(String state) {
-    return s -> state.equals(ServersHttpContract.state(s));
+    return s -> state.equals(ServersHttpTest.state(s));
   }
 
   static Predicate<JsonObject> atStep(String step) {
@@ -121,7 +121,7 @@ class ServerTakeoverTest {
   void provisioningInterruptedByACrashEndsFailedWithNothingLostAndProvisionsAgain() throws Exception {
     FakeBmc bmc = bmc("dmtf-public-rackmount1");
     String id = NodeHttpTest.unique("crash");
-    post(a.atlas, servers, ServersHttpContract.registration(bmc, id).put("inspect", false));
+    post(a.atlas, servers, ServersHttpTest.registration(bmc, id).put("inspect", false));
     await(a.atlas, id, inState("manageable"), "manageable");
     post(a.atlas, servers + "/" + id + ":provide", null);
     await(a.atlas, id, inState("available"), "available");
@@ -160,7 +160,7 @@ class ServerTakeoverTest {
     FakeBmc bmc = bmc("lenovo-sr670-v2");
     bmc.quirks().slowResponses(Duration.ofMillis(150));
     String id = NodeHttpTest.unique("crash");
-    post(a.atlas, servers, ServersHttpContract.registration(bmc, id));
+    post(a.atlas, servers, ServersHttpTest.registration(bmc, id));
     await(a.atlas, id, atStep("inspect"), "node A inspecting");
     b = TestNode.start(settings(db));
     crashed = true;

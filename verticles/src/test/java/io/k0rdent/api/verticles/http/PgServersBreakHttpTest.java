@@ -1,0 +1,10 @@
+package io.k0rdent.api.verticles.http;
+
+/** {@link ServersBreakHttpContract} on PostgreSQL. */
+class PgServersBreakHttpTest extends ServersBreakHttpContract {
+
+  @Override
+  boolean onPostgres() {
+    return true;
+  }
+}
