@@ -8,25 +8,40 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * What the PostgreSQL store suites share: a fresh schema and a Vert.x for the test class ({@link #start()},
- * {@link #close()}), a new store over an emptied schema per test ({@link #freshStore()}), and JDBC access past the
- * store for the checks that must bypass it.
+ * What the PostgreSQL store suites share, as a JUnit extension ({@code @RegisterExtension static final
+ * PgStoreFixture pg = new PgStoreFixture();}): a fresh schema and a Vert.x for the test class, a new store over an
+ * emptied schema per test ({@link #freshStore()}), and JDBC access past the store for the checks that must bypass
+ * it. The schema is dropped after the class.
  */
-public final class PgStoreFixture implements AutoCloseable {
+public final class PgStoreFixture implements BeforeAllCallback, AfterAllCallback {
 
-  private final PgTestDatabase db;
-  private final Vertx vertx;
-
-  private PgStoreFixture(PgTestDatabase db, Vertx vertx) {
-    this.db = db;
-    this.vertx = vertx;
-  }
+  private PgTestDatabase db;
+  private Vertx vertx;
 
   /** A new schema (migrated by the first store) and a Vert.x. */
-  public static PgStoreFixture start() {
-    return new PgStoreFixture(PgTestDatabase.create(), Vertx.vertx());
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    db = PgTestDatabase.create();
+    vertx = Vertx.vertx();
+  }
+
+  /** Closes the Vert.x, then drops the schema. */
+  @Override
+  public void afterAll(ExtensionContext context) {
+    try {
+      if (vertx != null) {
+        Awaits.await(vertx.close());
+      }
+    } finally {
+      if (db != null) {
+        db.drop();
+      }
+    }
   }
 
   public PgTestDatabase db() {
@@ -68,15 +83,5 @@ public final class PgStoreFixture implements AutoCloseable {
   /** The SQLSTATE of {@code t} when it is an {@link SQLException}, else null. */
   public static String sqlState(Throwable t) {
     return t instanceof SQLException e ? e.getSQLState() : null;
-  }
-
-  /** Closes the Vert.x, then drops the schema. */
-  @Override
-  public void close() {
-    try {
-      Awaits.await(vertx.close());
-    } finally {
-      db.drop();
-    }
   }
 }

@@ -21,26 +21,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link PgIpamStore} (through {@link PgStore}) against the IPAM store contract, plus what is PostgreSQL's own. */
 class PgIpamStoreTest extends IpamStoreContract {
 
-  private static PgStoreFixture pg;
-
-  @BeforeAll
-  static void startDatabase() {
-    pg = PgStoreFixture.start();
-  }
-
-  @AfterAll
-  static void dropDatabase() {
-    if (pg != null) {
-      pg.close();
-    }
-  }
+  @RegisterExtension
+  static final PgStoreFixture pg = new PgStoreFixture();
 
   @Override
   protected Store createStore() {

@@ -17,26 +17,14 @@ import java.net.ServerSocket;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link PgServerStore} (through {@link PgStore}) against the server store contract, plus what is PostgreSQL's own. */
 class PgServerStoreTest extends ServerStoreContract {
 
-  private static PgStoreFixture pg;
-
-  @BeforeAll
-  static void startDatabase() {
-    pg = PgStoreFixture.start();
-  }
-
-  @AfterAll
-  static void dropDatabase() {
-    if (pg != null) {
-      pg.close();
-    }
-  }
+  @RegisterExtension
+  static final PgStoreFixture pg = new PgStoreFixture();
 
   @Override
   protected Store createStore() {

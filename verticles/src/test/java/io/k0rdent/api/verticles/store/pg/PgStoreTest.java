@@ -20,26 +20,14 @@ import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link PgStore} against the store contract, plus PostgreSQL-specific failure handling. */
 class PgStoreTest extends StoreContract {
 
-  private static PgStoreFixture pg;
-
-  @BeforeAll
-  static void startDatabase() {
-    pg = PgStoreFixture.start();
-  }
-
-  @AfterAll
-  static void dropDatabase() {
-    if (pg != null) {
-      pg.close();
-    }
-  }
+  @RegisterExtension
+  static final PgStoreFixture pg = new PgStoreFixture();
 
   @Override
   protected Store createStore() {
