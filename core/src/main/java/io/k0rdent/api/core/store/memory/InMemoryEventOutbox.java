@@ -1,0 +1,164 @@
+package io.k0rdent.api.core.store.memory;
+
+import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.event.CloudEvent;
+import io.k0rdent.api.core.store.EventOutbox;
+import io.k0rdent.api.core.store.OutboxRow;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The {@link EventOutbox} of the in-memory store: rows in a map by {@code seq} (1, 2, 3, ... in append order, no
+ * gaps) under the store's lock, so that a mutation holding that lock can append its event in the same critical
+ * section ({@link #appendLocked}). Published rows are kept (the audit log will read them); gone at exit. The relay
+ * lock is exclusive per instance.
+ */
+public final class InMemoryEventOutbox implements EventOutbox {
+
+  private final Object lock;
+  private final TreeMap<Long, Row> rows = new TreeMap<>();
+  private final Set<String> ids = new HashSet<>();
+  private final AtomicReference<Lock> relay = new AtomicReference<>();
+  private long lastSeq;
+  private long backlog;
+
+  private record Row(OutboxRow row, boolean published) {}
+
+  /** An outbox with its own lock. */
+  public InMemoryEventOutbox() {
+    this(new Object());
+  }
+
+  /**
+   * @param lock the monitor guarding the rows; the in-memory store passes its own so its mutations can append
+   *             under it
+   */
+  public InMemoryEventOutbox(Object lock) {
+    this.lock = Objects.requireNonNull(lock, "lock");
+  }
+
+  @Override
+  public Future<Void> append(CloudEvent event, String key) {
+    try {
+      appendLocked(event, key);
+      return Future.succeededFuture();
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  /**
+   * Appends synchronously; for callers that already hold the store's lock (a reentrant monitor, so any thread may
+   * call it).
+   *
+   * @return the new row's seq
+   * @throws ApiException            409 {@code ALREADY_EXISTS} when an event with this id is stored
+   * @throws IllegalArgumentException when the id is not a UUID or the key is empty
+   */
+  public long appendLocked(CloudEvent event, String key) {
+    Objects.requireNonNull(event, "event");
+    String id = canonicalId(event.id());
+    if (key == null || key.isEmpty()) {
+      throw new IllegalArgumentException("an outbox row's key must be non-empty");
+    }
+    synchronized (lock) {
+      if (!ids.add(id)) {
+        throw ApiException.conflict("ALREADY_EXISTS", "event '" + event.id() + "' already exists");
+      }
+      long seq = ++lastSeq;
+      rows.put(seq, new Row(new OutboxRow(seq, key, event), false));
+      backlog++;
+      return seq;
+    }
+  }
+
+  /** The UUID form of an event id, as PostgreSQL's {@code uuid} column compares them. */
+  static String canonicalId(String id) {
+    try {
+      return UUID.fromString(id).toString();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("an outbox event's id must be a UUID: '" + id + "'");
+    }
+  }
+
+  @Override
+  public Future<List<OutboxRow>> pending(int limit) {
+    if (limit < 1 || limit > MAX_BATCH) {
+      return Future.failedFuture(new IllegalArgumentException("limit must be 1.." + MAX_BATCH + ": " + limit));
+    }
+    List<OutboxRow> out = new ArrayList<>();
+    synchronized (lock) {
+      for (Row r : rows.values()) {
+        if (!r.published()) {
+          out.add(r.row());
+          if (out.size() == limit) {
+            break;
+          }
+        }
+      }
+    }
+    return Future.succeededFuture(out);
+  }
+
+  @Override
+  public Future<Void> markPublished(List<Long> seqs) {
+    synchronized (lock) {
+      for (Long seq : seqs) {
+        Row r = rows.get(seq);
+        if (r != null && !r.published()) {
+          rows.put(seq, new Row(r.row(), true));
+          backlog--;
+        }
+      }
+    }
+    return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Long> backlog() {
+    synchronized (lock) {
+      return Future.succeededFuture(backlog);
+    }
+  }
+
+  /** Grants the lock when no one holds it. */
+  @Override
+  public Future<RelayLock> tryLock(String holder) {
+    if (holder == null || holder.isEmpty()) {
+      return Future.failedFuture(new IllegalArgumentException("holder must be non-empty"));
+    }
+    Lock l = new Lock(holder);
+    return Future.succeededFuture(relay.compareAndSet(null, l) ? l : null);
+  }
+
+  private final class Lock implements RelayLock {
+    private final String holder;
+
+    Lock(String holder) {
+      this.holder = holder;
+    }
+
+    @Override
+    public String holder() {
+      return holder;
+    }
+
+    @Override
+    public Future<Boolean> check() {
+      return Future.succeededFuture(relay.get() == this);
+    }
+
+    @Override
+    public Future<Void> release() {
+      relay.compareAndSet(this, null);
+      return Future.succeededFuture();
+    }
+  }
+}
