@@ -44,6 +44,7 @@ public final class InMemoryEventOutbox implements EventOutbox {
     this.lock = Objects.requireNonNull(lock, "lock");
   }
 
+  /** See {@link EventOutbox#append}; its own critical section under the store's lock ({@link #appendLocked}). */
   @Override
   public Future<Void> append(CloudEvent event, String key) {
     try {
@@ -88,6 +89,7 @@ public final class InMemoryEventOutbox implements EventOutbox {
     }
   }
 
+  /** See {@link EventOutbox#pending}; a snapshot under the lock. */
   @Override
   public Future<List<OutboxRow>> pending(int limit) {
     if (limit < 1 || limit > MAX_BATCH) {
@@ -107,6 +109,7 @@ public final class InMemoryEventOutbox implements EventOutbox {
     return Future.succeededFuture(out);
   }
 
+  /** See {@link EventOutbox#markPublished}; the rows stay, flagged published. */
   @Override
   public Future<Void> markPublished(List<Long> seqs) {
     synchronized (lock) {
@@ -121,6 +124,7 @@ public final class InMemoryEventOutbox implements EventOutbox {
     return Future.succeededFuture();
   }
 
+  /** See {@link EventOutbox#backlog}; a counter kept with the rows, so O(1). */
   @Override
   public Future<Long> backlog() {
     synchronized (lock) {
@@ -145,16 +149,19 @@ public final class InMemoryEventOutbox implements EventOutbox {
       this.holder = holder;
     }
 
+    /** The holder's name, as given to {@link InMemoryEventOutbox#tryLock}. */
     @Override
     public String holder() {
       return holder;
     }
 
+    /** True until released. */
     @Override
     public Future<Boolean> check() {
       return Future.succeededFuture(relay.get() == this);
     }
 
+    /** Frees the lock for the next {@link InMemoryEventOutbox#tryLock}. */
     @Override
     public Future<Void> release() {
       relay.compareAndSet(this, null);

@@ -64,6 +64,11 @@ final class PgEventOutbox implements EventOutbox {
     this.connect = new PgConnectOptions(connect);
   }
 
+  /**
+   * See {@link EventOutbox#append}: one {@code INSERT}, its own transaction; {@code type}, {@code subject} and
+   * {@code time} copied into their columns, the whole event into {@code payload}. A duplicate id is 409 by
+   * constraint {@code events_id_key}.
+   */
   @Override
   public Future<Void> append(CloudEvent event, String key) {
     Objects.requireNonNull(event, "event");
@@ -85,6 +90,10 @@ final class PgEventOutbox implements EventOutbox {
             : PgErrors.map(e)));
   }
 
+  /**
+   * See {@link EventOutbox#pending}: the unpublished rows by {@code seq} through index {@code events_unpublished};
+   * the events are read back from {@code payload}.
+   */
   @Override
   public Future<List<OutboxRow>> pending(int limit) {
     if (limit < 1 || limit > MAX_BATCH) {
@@ -102,6 +111,7 @@ final class PgEventOutbox implements EventOutbox {
         });
   }
 
+  /** See {@link EventOutbox#markPublished}: one {@code UPDATE} setting {@code published_at} to now. */
   @Override
   public Future<Void> markPublished(List<Long> seqs) {
     if (seqs.isEmpty()) {
@@ -113,6 +123,7 @@ final class PgEventOutbox implements EventOutbox {
         .recover(e -> Future.failedFuture(PgErrors.map(e)));
   }
 
+  /** See {@link EventOutbox#backlog}: a count over index {@code events_unpublished}. */
   @Override
   public Future<Long> backlog() {
     return pool.query(BACKLOG).execute()
@@ -160,6 +171,7 @@ final class PgEventOutbox implements EventOutbox {
       });
     }
 
+    /** The holder's name, as given to {@link PgEventOutbox#tryLock}. */
     @Override
     public String holder() {
       return holder;
