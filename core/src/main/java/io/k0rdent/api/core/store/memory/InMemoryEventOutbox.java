@@ -24,10 +24,11 @@ public final class InMemoryEventOutbox implements EventOutbox {
 
   private final Object lock;
   private final TreeMap<Long, Row> rows = new TreeMap<>();
+  /** The unpublished subset of {@link #rows}, so that a poll never walks the published history. */
+  private final TreeMap<Long, OutboxRow> unpublished = new TreeMap<>();
   private final Set<String> ids = new HashSet<>();
   private final AtomicReference<Lock> relay = new AtomicReference<>();
   private long lastSeq;
-  private long backlog;
 
   private record Row(OutboxRow row, boolean published) {}
 
@@ -74,8 +75,9 @@ public final class InMemoryEventOutbox implements EventOutbox {
         throw ApiException.conflict("ALREADY_EXISTS", "event '" + event.id() + "' already exists");
       }
       long seq = ++lastSeq;
-      rows.put(seq, new Row(new OutboxRow(seq, key, event), false));
-      backlog++;
+      OutboxRow row = new OutboxRow(seq, key, event);
+      rows.put(seq, new Row(row, false));
+      unpublished.put(seq, row);
       return seq;
     }
   }
@@ -97,12 +99,10 @@ public final class InMemoryEventOutbox implements EventOutbox {
     }
     List<OutboxRow> out = new ArrayList<>();
     synchronized (lock) {
-      for (Row r : rows.values()) {
-        if (!r.published()) {
-          out.add(r.row());
-          if (out.size() == limit) {
-            break;
-          }
+      for (OutboxRow r : unpublished.values()) {
+        out.add(r);
+        if (out.size() == limit) {
+          break;
         }
       }
     }
@@ -117,18 +117,18 @@ public final class InMemoryEventOutbox implements EventOutbox {
         Row r = rows.get(seq);
         if (r != null && !r.published()) {
           rows.put(seq, new Row(r.row(), true));
-          backlog--;
+          unpublished.remove(seq);
         }
       }
     }
     return Future.succeededFuture();
   }
 
-  /** See {@link EventOutbox#backlog}; a counter kept with the rows, so O(1). */
+  /** See {@link EventOutbox#backlog}; the size of the unpublished index, so O(1). */
   @Override
   public Future<Long> backlog() {
     synchronized (lock) {
-      return Future.succeededFuture(backlog);
+      return Future.succeededFuture((long) unpublished.size());
     }
   }
 
