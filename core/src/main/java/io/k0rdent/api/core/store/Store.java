@@ -83,6 +83,12 @@ public interface Store {
    */
   ServerStore servers();
 
+  /**
+   * The transactional outbox of change events ({@link EventOutbox}), which the outbox relay publishes to Kafka and
+   * the audit log will read.
+   */
+  EventOutbox events();
+
   /** Succeeds when the backend answers a trivial query; used by {@code /readyz}. */
   Future<Void> ping();
 

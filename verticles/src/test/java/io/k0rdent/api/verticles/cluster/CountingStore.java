@@ -192,6 +192,11 @@ final class CountingStore implements Store {
   }
 
   @Override
+  public io.k0rdent.api.core.store.EventOutbox events() {
+    return delegate.events();
+  }
+
+  @Override
   public Future<Void> ping() {
     return delegate.ping();
   }

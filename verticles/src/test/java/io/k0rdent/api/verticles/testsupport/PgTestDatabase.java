@@ -27,7 +27,7 @@ public final class PgTestDatabase {
   private static final List<String> TABLES = List.of("organizations", "projects", "service_accounts",
       "service_account_credentials", "api_keys", "revoked_tokens", "role_sets", "idempotency_keys", "settings",
       "users", "groups", "group_members", "roles", "policies", "networks", "subnets", "address_pools", "addresses",
-      "address_releases", "servers", "server_logs");
+      "address_releases", "servers", "server_logs", "events");
 
   private final PgSettings settings;
 

@@ -66,6 +66,7 @@ public final class InMemoryStore implements Store {
   private final Settings settings = new Settings();
   private final InMemoryIpamStore ipam;
   private final InMemoryServerStore servers;
+  private final InMemoryEventOutbox events = new InMemoryEventOutbox(lock);
 
   public InMemoryStore() {
     ipam = new InMemoryIpamStore(lock, this::projectExists);
@@ -501,6 +502,12 @@ public final class InMemoryStore implements Store {
   @Override
   public io.k0rdent.api.core.store.ServerStore servers() {
     return servers;
+  }
+
+  /** The outbox, under this store's lock (so mutations can append their events in their critical section). */
+  @Override
+  public io.k0rdent.api.core.store.EventOutbox events() {
+    return events;
   }
 
   @Override

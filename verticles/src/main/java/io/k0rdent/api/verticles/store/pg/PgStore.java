@@ -67,8 +67,9 @@ public final class PgStore implements Store {
   private final PgSettingsStore settings;
   private final PgIpamStore ipam;
   private final PgServerStore servers;
+  private final PgEventOutbox events;
 
-  private PgStore(Pool pool) {
+  private PgStore(Vertx vertx, Pool pool, PgConnectOptions connect) {
     this.pool = pool;
     this.organizations = new PgResourceStore<>(pool, new PgResourceStore.Table<>(
         "organization", "organizations",
@@ -124,6 +125,7 @@ public final class PgStore implements Store {
     this.settings = new PgSettingsStore(pool);
     this.ipam = new PgIpamStore(pool);
     this.servers = new PgServerStore(pool);
+    this.events = new PgEventOutbox(vertx, pool, connect);
   }
 
   /** The delete error of a project that a row still points at, by the foreign key that stopped it. */
@@ -193,7 +195,7 @@ public final class PgStore implements Store {
         .setPreparedStatementCacheMaxSize(STATEMENT_CACHE_SIZE);
     PoolOptions poolOptions = new PoolOptions().setMaxSize(settings.poolSize());
     Pool pool = PgBuilder.pool().with(poolOptions).connectingTo(connect).using(vertx).build();
-    return new PgStore(pool);
+    return new PgStore(vertx, pool, connect);
   }
 
   private static Organization organization(Row r) {
@@ -321,6 +323,15 @@ public final class PgStore implements Store {
   @Override
   public ServerStore servers() {
     return servers;
+  }
+
+  /**
+   * Change events in table {@code events}; the relay lock is an advisory lock per schema on a dedicated connection
+   * ({@link PgEventOutbox}).
+   */
+  @Override
+  public io.k0rdent.api.core.store.EventOutbox events() {
+    return events;
   }
 
   /** Runs {@code SELECT 1}; fails 503 when the database does not answer. */

@@ -98,7 +98,7 @@ class PgStoreTest extends StoreContract {
     assertThat(found).containsExactly("address_pools.id=C", "address_releases.id=C",
         "address_releases.project_id=C", "addresses.id=C", "addresses.network_id=C", "addresses.pool_id=C",
         "addresses.project_id=C", "addresses.subnet_id=C", "api_keys.id=C", "api_keys.organization_id=C",
-        "api_keys.project_id=C", "api_keys.scope_id=C", "group_members.group_id=C", "group_members.id=C",
+        "api_keys.project_id=C", "api_keys.scope_id=C", "events.key=C", "group_members.group_id=C", "group_members.id=C",
         "group_members.organization_id=C", "group_members.user_id=C", "groups.id=C", "groups.organization_id=C",
         "idempotency_keys.key=C", "idempotency_keys.principal=C", "networks.id=C", "networks.project_id=C",
         "organizations.id=C", "policies.id=C", "policies.organization_id=C", "policies.principal_group_id=C",

@@ -1,0 +1,107 @@
+package io.k0rdent.api.verticles.store.pg;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.k0rdent.api.core.store.EventOutbox;
+import io.k0rdent.api.core.store.EventOutbox.RelayLock;
+import io.k0rdent.api.core.store.EventOutboxContract;
+import io.k0rdent.api.core.store.Store;
+import io.k0rdent.api.verticles.testsupport.PgStoreFixture;
+import io.k0rdent.api.verticles.testsupport.PgTestDatabase;
+import java.net.ServerSocket;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** {@link PgEventOutbox} (through {@link PgStore}) against the outbox contract, plus what is PostgreSQL's own. */
+class PgEventOutboxTest extends EventOutboxContract {
+
+  private static PgStoreFixture pg;
+
+  @BeforeAll
+  static void startDatabase() {
+    pg = PgStoreFixture.start();
+  }
+
+  @AfterAll
+  static void dropDatabase() {
+    if (pg != null) {
+      pg.close();
+    }
+  }
+
+  @Override
+  protected Store createStore() {
+    return pg.freshStore();
+  }
+
+  @Test
+  void theLockIsOnePerSchemaAcrossStoresAndGoesWithItsSession() throws Exception {
+    PgStore other = PgStore.create(pg.vertx(), pg.db().settings());
+    PgTestDatabase elsewhere = PgTestDatabase.create();
+    PgStore otherSchema = PgStore.create(pg.vertx(), elsewhere.settings());
+    try {
+      RelayLock a = await(events.tryLock("a"));
+      assertThat(a).isNotNull();
+      assertThat(await(other.events().tryLock("b"))).isNull();
+      // another schema has its own lock
+      RelayLock c = await(otherSchema.events().tryLock("c"));
+      assertThat(c).isNotNull();
+      await(c.release());
+      // the session ends (a crashed relay's connection): the lock is free at once, and its holder learns it
+      pg.sql("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
+          + " AND objid = hashtext(current_schema())::oid AND classid = hashtext('" + PgEventOutbox.LOCK_NAME
+          + "')::oid");
+      assertThat(await(a.check())).isFalse();
+      RelayLock b = await(other.events().tryLock("b"));
+      assertThat(b).isNotNull();
+      assertThat(await(b.check())).isTrue();
+      await(b.release());
+      assertThat(await(b.check())).isFalse();
+      RelayLock again = await(events.tryLock("a2"));
+      assertThat(again).isNotNull();
+      await(again.release());
+    } finally {
+      await(other.close());
+      await(otherSchema.close());
+      elsewhere.drop();
+    }
+  }
+
+  @Test
+  void theRulesAreTheSchemasEvenPastTheStore() throws Exception {
+    await(events.append(event("p1", 1), "/v1/projects/p1"));
+    assertThat(pg.count("SELECT count(*) FROM events WHERE published_at IS NULL AND type ="
+        + " 'ai.k0rdent.resourcemanager.project.updated' AND subject = '/v1/projects/p1'"
+        + " AND payload->>'actorid' = 'alice'")).isEqualTo(1);
+    assertThatThrownBy(() -> pg.sql("INSERT INTO events (id, key, type, payload) VALUES"
+        + " (gen_random_uuid(), '', 't', '{}')")).satisfies(e -> assertThat(PgStoreFixture.sqlState(e))
+        .isEqualTo("23514"));
+    assertThatThrownBy(() -> pg.sql("INSERT INTO events (id, key, type, payload) VALUES"
+        + " (gen_random_uuid(), 'k', 't', '[]')")).satisfies(e -> assertThat(PgStoreFixture.sqlState(e))
+        .isEqualTo("23514"));
+    assertThat(pg.count("SELECT count(*) FROM pg_indexes WHERE indexname = 'events_unpublished'"
+        + " AND schemaname = current_schema()")).isEqualTo(1);
+  }
+
+  @Test
+  void anUnreachableDatabaseFailsWith503() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    PgStore down = PgStore.create(pg.vertx(),
+        new PgSettings("postgresql://postgres:secret@127.0.0.1:" + port + "/test", null, 2));
+    EventOutbox e = down.events();
+    try {
+      for (var f : List.of(e.append(event("p1", 1), "/k"), e.pending(5), e.markPublished(List.of(1L)), e.backlog(),
+          e.tryLock("x"))) {
+        awaitApiFailure(f, 503, "UNAVAILABLE");
+      }
+    } finally {
+      await(down.close());
+    }
+  }
+}
