@@ -37,6 +37,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link OutboxRelay} against a real Kafka broker in this JVM ({@link EmbeddedKafka}, KRaft) and the PostgreSQL
@@ -50,7 +51,8 @@ class OutboxRelayTest {
       "/v1/projects/e"};
 
   private static EmbeddedKafka kafka;
-  private static PgStoreFixture pg;
+  @RegisterExtension
+  static final PgStoreFixture pg = new PgStoreFixture();
 
   private PgStore store;
   private final List<PgStore> moreStores = new ArrayList<>();
@@ -59,21 +61,14 @@ class OutboxRelayTest {
   private int n;
 
   @BeforeAll
-  static void startKafkaAndDatabase() {
+  static void startKafka() {
     kafka = EmbeddedKafka.start();
-    pg = PgStoreFixture.start();
   }
 
   @AfterAll
-  static void stopKafkaAndDatabase() {
-    try {
-      if (kafka != null) {
-        kafka.close();
-      }
-    } finally {
-      if (pg != null) {
-        pg.close();
-      }
+  static void stopKafka() {
+    if (kafka != null) {
+      kafka.close();
     }
   }
 

@@ -11,26 +11,14 @@ import io.k0rdent.api.verticles.testsupport.PgStoreFixture;
 import io.k0rdent.api.verticles.testsupport.PgTestDatabase;
 import java.net.ServerSocket;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link PgEventOutbox} (through {@link PgStore}) against the outbox contract, plus what is PostgreSQL's own. */
 class PgEventOutboxTest extends EventOutboxContract {
 
-  private static PgStoreFixture pg;
-
-  @BeforeAll
-  static void startDatabase() {
-    pg = PgStoreFixture.start();
-  }
-
-  @AfterAll
-  static void dropDatabase() {
-    if (pg != null) {
-      pg.close();
-    }
-  }
+  @RegisterExtension
+  static final PgStoreFixture pg = new PgStoreFixture();
 
   @Override
   protected Store createStore() {
