@@ -122,6 +122,11 @@ public final class ServersApi {
       throw ApiException.conflict("FAILED_PRECONDITION", "server '" + s.id() + "' is in maintenance ("
           + s.maintenance().reason() + "); clearMaintenance before " + what);
     }
+    if (s.power().requested() != null) {
+      // as Ironic locks a node during a power change: a phase must not race the worker's power request
+      throw ApiException.conflict("FAILED_PRECONDITION", "server '" + s.id() + "' has a power change to "
+          + s.power().requested().target() + " in progress; " + what + " once powerState shows it");
+    }
     return s;
   }
 
@@ -628,7 +633,7 @@ public final class ServersApi {
   /** What an operator may do now: the state's lifecycle actions, and power or maintenance where allowed. */
   private static List<String> allowed(Server s) {
     List<String> out = new ArrayList<>();
-    if (!s.maintenance().on()) {
+    if (!s.maintenance().on() && s.power().requested() == null) {
       for (ServerAction a : s.state().actions()) {
         out.add(a.wire());
       }

@@ -251,10 +251,17 @@ abstract class ServersHttpContract extends ServersHttpTest {
     String id = unique("srv");
     assertThat(register(registration(b, id).put("inspect", false)).status()).isEqualTo(201);
     awaitState(id, "manageable");
+    b.quirks().powerLag(Duration.ofSeconds(1));
     Res off = act(id, "powerOff", null);
     assertThat(off.json().getJsonObject("provisionStatus").getString("targetPowerState")).isEqualTo("Off");
+    assertThat(off.json().getJsonObject("provisionStatus").getJsonArray("allowedActions").getList())
+        .as("no lifecycle action while the power change runs").doesNotContain("provide", "inspect", "delete");
+    Res racing = act(id, "provide", null);
+    assertThat(racing.status()).as(racing.body()).isEqualTo(409);
+    assertThat(racing.body()).contains("power change to Off in progress");
     await(id, Duration.ofSeconds(15), s -> "Off".equals(s.getJsonObject("provisionStatus").getString("powerState"))
         && s.getJsonObject("provisionStatus").getString("targetPowerState") == null, "power off");
+    b.quirks().powerLag(Duration.ZERO);
     Res m = act(id, "setMaintenance", new JsonObject().put("reason", "replacing a DIMM"));
     assertThat(m.json().getJsonObject("provisionStatus").getBoolean("maintenance")).isTrue();
     assertThat(m.json().getJsonObject("provisionStatus").getString("maintenanceReason")).isEqualTo("replacing a DIMM");
