@@ -22,10 +22,20 @@ import java.util.UUID;
 public interface ServerStore {
 
   /**
-   * Stores a new server (version 1). 409 {@code ALREADY_EXISTS} when the id is taken in the place, 404 when the
-   * project does not exist.
+   * Stores a new server (version 1). 409 {@code ALREADY_EXISTS} when the id is taken in the place or when another
+   * server of the region has the same BMC address ({@link #bmcTaken}; compared as text), 404 when the project does
+   * not exist.
    */
   Future<Server> create(Server server);
+
+  /**
+   * The 409 for a BMC address another server of the region has: two servers on one BMC would have two workers
+   * fighting over it. The other server is not named (it may be another tenant's project).
+   */
+  static io.k0rdent.api.core.error.ApiException bmcTaken(String address) {
+    return io.k0rdent.api.core.error.ApiException.conflict("ALREADY_EXISTS", "the BMC at " + address
+        + " is already registered for another server in this region; decommission that one first");
+  }
 
   /** The server; 404 when absent. */
   Future<Server> get(Place place, String id);
@@ -39,7 +49,8 @@ public interface ServerStore {
   /**
    * Replaces the stored server with {@code updated} if its stored version is still {@code updated.version() - 1}:
    * 404 when gone, 412 when another change came first. Immutable fields ({@code uid}, {@code createdAt},
-   * {@code bmc}) keep their stored values unless {@code replaceBmc}. Lease state is not touched.
+   * {@code bmc}) keep their stored values unless {@code replaceBmc}; a replaced BMC address another server of the
+   * region has is a 409 ({@link #bmcTaken}). Lease state is not touched.
    */
   Future<Server> update(Server updated, boolean replaceBmc);
 

@@ -75,14 +75,14 @@ public abstract class ServerStoreContract extends StoreSuite {
   /** A new enrolling server of {@code p} created at {@code at}. */
   protected static Server server(Place p, String id, Instant at) {
     return Server.enrolling(p.region(), p.project(), id, "Server " + id, null, Map.of("rack", "r1"), "gpu",
-        bmc(id + ".bmc.example"), true, at);
+        bmc(id + "." + p.project() + ".bmc.example"), true, at);
   }
 
   /** A server of {@code p} in {@code state} since {@code stateChangedAt}, with {@code power} and maintenance. */
   protected static Server server(Place p, String id, ServerState state, Instant stateChangedAt, Power power,
                                  Maintenance maintenance) {
     return new Server(p.region(), p.project(), id, UUID.randomUUID(), null, null, Map.of(), null,
-        bmc(id + ".bmc.example"), state, null, power, maintenance, Health.UNKNOWN, null, null, null, true,
+        bmc(id + "." + p.project() + ".bmc.example"), state, null, power, maintenance, Health.UNKNOWN, null, null, null, true,
         stateChangedAt, stateChangedAt, stateChangedAt, 1);
   }
 
@@ -703,5 +703,33 @@ public abstract class ServerStoreContract extends StoreSuite {
         "worker-b", 1, null));
     await(servers.appendLog(again.uid(), List.of(entry(t, Severity.INFO, "new", null))));
     assertThat(log(again.uid())).containsExactly(new ServerLogEntry(1, t, Severity.INFO, "new", null));
+  }
+
+  @Test
+  void oneServerPerBmcAddressInARegion() {
+    Instant t = Clock.now();
+    Server a = await(servers.create(server(HERE, "a", t)));
+    Server sameBmc = server(NEIGHBOUR, "b", t);
+    sameBmc = new Server(sameBmc.region(), sameBmc.projectId(), sameBmc.id(), sameBmc.uid(), null, null, Map.of(),
+        null, a.bmc(), sameBmc.state(), null, sameBmc.power(), sameBmc.maintenance(), sameBmc.health(), null, null,
+        null, true, t, t, t, 1);
+    ApiException e = awaitApiFailure(servers.create(sameBmc), 409, "ALREADY_EXISTS");
+    assertThat(e.getMessage()).contains(a.bmc().address()).doesNotContain("'a'");
+    Server c = await(servers.create(server(NEIGHBOUR, "c", t)));
+    Server moved = new Server(c.region(), c.projectId(), c.id(), c.uid(), c.displayName(), c.description(), c.tags(),
+        c.persona(), a.bmc(), c.state(), c.step(), c.power(), c.maintenance(), c.health(), c.lastError(),
+        c.hardware(), c.provisioning(), c.inspectAfterEnroll(), c.stateChangedAt(), c.createdAt(), t, c.version() + 1);
+    awaitApiFailure(servers.update(moved, true), 409, "ALREADY_EXISTS");
+    assertThat(await(servers.byUid(c.uid())).bmc()).isEqualTo(c.bmc());
+    await(servers.update(new Server(a.region(), a.projectId(), a.id(), a.uid(), "renamed", null, a.tags(),
+        a.persona(), a.bmc(), a.state(), a.step(), a.power(), a.maintenance(), a.health(), a.lastError(),
+        a.hardware(), a.provisioning(), a.inspectAfterEnroll(), a.stateChangedAt(), a.createdAt(), t,
+        a.version() + 1), true));
+    Place elsewhere = new Place(OTHER_REGION, "train");
+    Server otherRegion = server(elsewhere, "a", t);
+    otherRegion = new Server(otherRegion.region(), otherRegion.projectId(), otherRegion.id(), otherRegion.uid(), null,
+        null, Map.of(), null, a.bmc(), otherRegion.state(), null, otherRegion.power(), otherRegion.maintenance(),
+        otherRegion.health(), null, null, null, true, t, t, t, 1);
+    assertThat(await(servers.create(otherRegion)).bmc()).isEqualTo(a.bmc());
   }
 }

@@ -179,14 +179,17 @@ abstract class ServersHttpContract extends ServersHttpTest {
         .add(new JsonObject().put("id", unique("b")))                          // no bmcAddress
         .add(registration(b, a))                                                // duplicate id
         .add(registration(b, unique("b")).put("bmcAddress", "https://x/y"))    // a path
-        .add(registration(b, c).put("inspect", false));
+        .add(registration(bmc("dmtf-public-rackmount1"), c).put("inspect", false))
+        .add(registration(b, unique("b")));                                   // b's BMC is a's
     Res r = checked("batchCreateServers", node.atlas.post(servers() + ":batchCreate", token,
         new JsonObject().put("servers", entries)));
     assertThat(r.status()).as(r.body()).isEqualTo(200);
     assertThat(r.json().getJsonArray("succeeded").stream().map(o -> ((JsonObject) o).getString("id")).toList())
         .containsExactly(a, c);
     JsonArray failed = r.json().getJsonArray("failed");
-    assertThat(failed.stream().map(o -> ((JsonObject) o).getInteger("index")).toList()).containsExactly(1, 2, 3);
+    assertThat(failed.stream().map(o -> ((JsonObject) o).getInteger("index")).toList()).containsExactly(1, 2, 3, 5);
+    assertThat(failed.getJsonObject(3).getJsonObject("error").getJsonObject("error").getString("message"))
+        .contains("already registered for another server");
     assertThat(failed.getJsonObject(0).getJsonObject("error").getJsonObject("error").getInteger("code")).isEqualTo(400);
     assertThat(failed.getJsonObject(1).getJsonObject("error").getJsonObject("error").getInteger("code")).isEqualTo(409);
     assertThat(failed.getJsonObject(2).getJsonObject("error").getJsonObject("error").getInteger("code")).isEqualTo(400);

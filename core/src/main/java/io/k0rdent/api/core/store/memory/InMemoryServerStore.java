@@ -72,10 +72,20 @@ final class InMemoryServerStore implements ServerStore {
       if (byKey.containsKey(k) || byUid.containsKey(server.uid())) {
         throw ApiException.conflict("ALREADY_EXISTS", "server '" + server.id() + "' already exists");
       }
+      checkBmcFree(server);
       byKey.put(k, server);
       byUid.put(server.uid(), server);
       return server;
     });
+  }
+
+  /** 409 when another server of {@code s}'s region has its BMC address; caller holds the lock. */
+  private void checkBmcFree(Server s) {
+    String address = s.bmc() == null ? null : s.bmc().address();
+    if (address != null && byUid.values().stream().anyMatch(o -> !o.uid().equals(s.uid())
+        && o.region().equals(s.region()) && o.bmc() != null && address.equals(o.bmc().address()))) {
+      throw ServerStore.bmcTaken(address);
+    }
   }
 
   @Override
@@ -118,6 +128,9 @@ final class InMemoryServerStore implements ServerStore {
     }
     if (cur.version() != updated.version() - 1) {
       throw ApiException.preconditionFailed("server '" + updated.id() + "' was changed meanwhile");
+    }
+    if (replaceBmc) {
+      checkBmcFree(updated);
     }
     Server stored = new Server(cur.region(), cur.projectId(), cur.id(), cur.uid(), updated.displayName(),
         updated.description(), updated.tags(), updated.persona(), replaceBmc ? updated.bmc() : cur.bmc(),

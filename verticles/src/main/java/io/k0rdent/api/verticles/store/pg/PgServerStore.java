@@ -174,8 +174,18 @@ final class PgServerStore implements ServerStore {
         .recover(e -> Future.failedFuture(onCreateFailure(s, e)));
   }
 
+  /** 409 when {@code e} is the one-server-per-BMC index refusing {@code s}'s address; else null. */
+  private static ApiException bmcTaken(Server s, Throwable e) {
+    return PgErrors.UNIQUE_VIOLATION.equals(PgErrors.sqlState(e))
+        && "servers_bmc_address_unique".equals(PgErrors.constraint(e))
+        ? ServerStore.bmcTaken(s.bmc().address()) : null;
+  }
+
   private static Throwable onCreateFailure(Server s, Throwable e) {
     String state = PgErrors.sqlState(e);
+    if (bmcTaken(s, e) != null) {
+      return bmcTaken(s, e);
+    }
     if (PgErrors.UNIQUE_VIOLATION.equals(state)) {
       return ApiException.conflict("ALREADY_EXISTS", "server '" + s.id() + "' already exists");
     }
@@ -245,7 +255,7 @@ final class PgServerStore implements ServerStore {
       args.addValue(holder).addValue(token);
     }
     return pool.preparedQuery(fenced ? UPDATE_FENCED : UPDATE_FREE).execute(args)
-        .recover(e -> Future.failedFuture(PgErrors.map(e)))
+        .recover(e -> Future.failedFuture(bmcTaken(u, e) != null ? bmcTaken(u, e) : PgErrors.map(e)))
         .compose(rows -> {
           Row row = first(rows);
           if (row.getUUID("uid") != null) {
