@@ -291,8 +291,10 @@ public final class Node {
                     settings.http().shutdownTimeoutSeconds()), new DeploymentOptions().setInstances(instances))
                 .compose(id -> {
                   deployments.add(id);
+                  String relayState = settings.events().kafkaBootstrapServers() == null
+                      || settings.events().kafkaBootstrapServers().isBlank() ? "off" : "on";
                   return vertx.deployVerticle(new ManagementVerticle(store, hazelcast, registry, host, managementPort,
-                      settings.http().shutdownTimeoutSeconds(), draining::get));
+                      settings.http().shutdownTimeoutSeconds(), draining::get, relayState));
                 })
                 .compose(id -> {
                   deployments.add(id);
@@ -306,6 +308,19 @@ public final class Node {
                     return w;
                   }, new DeploymentOptions().setThreadingModel(io.vertx.core.ThreadingModel.WORKER)
                       .setInstances(settings.servers().workerInstances()));
+                })
+                .compose(id -> {
+                  if (id != null) {
+                    deployments.add(id);
+                  }
+                  io.k0rdent.api.verticles.events.RelayOptions relay = io.k0rdent.api.verticles.events.RelayOptions
+                      .of(settings.events().kafkaBootstrapServers()).withTopic(settings.events().topic());
+                  if (!relay.enabled()) {
+                    return Future.succeededFuture(null);
+                  }
+                  String nodeName = hazelcast.getCluster().getLocalMember().getAddress().toString();
+                  return vertx.deployVerticle(new io.k0rdent.api.verticles.events.OutboxRelay(store.events(), relay,
+                      registry, nodeName), new DeploymentOptions().setThreadingModel(io.vertx.core.ThreadingModel.WORKER));
                 })
                 .map(id -> {
                   if (id != null) {

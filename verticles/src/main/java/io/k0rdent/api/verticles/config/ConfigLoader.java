@@ -129,7 +129,14 @@ public final class ConfigLoader {
     return new Settings(s.http(), s.database(), s.auth(),
         new Settings.Bootstrap(b.organizationId(), b.clientId(), b.clientSecret(), users(usersNode, b.organizationId())),
         new Settings.Region(s.region().name(), pools(s.region().addressPools(), rules(s.ipam()))), s.ipam(),
-        servers(s.servers()), s.hazelcast());
+        servers(s.servers()), events(s.events()), s.hazelcast());
+  }
+
+  /** {@code events}, checked: a legal Kafka topic name. */
+  private static Settings.Events events(Settings.Events e) {
+    check(e.topic() != null && e.topic().matches("[a-zA-Z0-9._-]{1,249}") && !e.topic().equals(".")
+        && !e.topic().equals(".."), "events.topic must be 1 to 249 characters of a-z A-Z 0-9 . _ - (a Kafka topic name)");
+    return e;
   }
 
   /** {@code servers}, checked: a usable credential key, positive timings. */

@@ -6,7 +6,7 @@ package io.k0rdent.api.verticles.config;
  * and command-line flags over them.
  */
 public record Settings(Http http, Database database, Auth auth, Bootstrap bootstrap, Region region,
-                       Ipam ipam, Servers servers, Hazelcast hazelcast) {
+                       Ipam ipam, Servers servers, Events events, Hazelcast hazelcast) {
 
   /** Listeners. Ports 0..65535 (0 = pick a free one). */
   public record Http(String host, int arcPort, int atlasPort, int managementPort, int instances,
@@ -95,6 +95,15 @@ public record Settings(Http http, Database database, Auth auth, Bootstrap bootst
   public record Servers(String credentialKey, boolean allowHttp, int workerInstances, int leaseSeconds,
                         int scanIntervalMillis, int phaseRetries, int bmcRequestTimeoutSeconds, int bmcPollIntervalMillis,
                         int bmcPowerTimeoutSeconds, int bmcTaskTimeoutSeconds, int bmcRetries) {}
+
+  /**
+   * The change-event stream.
+   *
+   * @param kafkaBootstrapServers Kafka's {@code host:port[,host:port]}; null or empty: no relay (events stay in the
+   *                              outbox)
+   * @param topic                 the topic events go to (key: the resource's selfLink)
+   */
+  public record Events(String kafkaBootstrapServers, String topic) {}
 
   /** The embedded Hazelcast member. */
   public record Hazelcast(String clusterName, int port, String members, String bindAddress) {

@@ -14,8 +14,10 @@ import io.vertx.ext.web.Router;
 
 /**
  * The management face: {@code GET /healthz} (the process answers), {@code GET /readyz} (the store answers a
- * query within 2 s, the Hazelcast member is running and the node is not shutting down; else 503), {@code GET /metrics} (Prometheus text
- * format from Micrometer). No authentication: bind it to an internal address in production.
+ * query within 2 s, the Hazelcast member is running and the node is not shutting down; else 503; its {@code details}
+ * give the event outbox's {@code backlog} (unpublished events, null when unknown) and whether this node runs the
+ * Kafka {@code relay}, neither a reason to be unready), {@code GET /metrics} (Prometheus text format from
+ * Micrometer). No authentication: bind it to an internal address in production.
  */
 public final class ManagementVerticle extends VerticleBase {
 
@@ -26,10 +28,14 @@ public final class ManagementVerticle extends VerticleBase {
   private final int port;
   private final int shutdownTimeoutSeconds;
   private final java.util.function.BooleanSupplier draining;
+  private final String eventsRelay;
   private HttpServer server;
 
+  /** @param eventsRelay {@code on} when this node runs the Kafka relay ({@code events.kafkaBootstrapServers}), else {@code off} */
   public ManagementVerticle(Store store, HazelcastInstance hazelcast, PrometheusMeterRegistry registry, String host,
-                            int port, int shutdownTimeoutSeconds, java.util.function.BooleanSupplier draining) {
+                            int port, int shutdownTimeoutSeconds, java.util.function.BooleanSupplier draining,
+                            String eventsRelay) {
+    this.eventsRelay = eventsRelay;
     this.shutdownTimeoutSeconds = shutdownTimeoutSeconds;
     this.draining = draining;
     this.store = store;
@@ -47,14 +53,22 @@ public final class ManagementVerticle extends VerticleBase {
     router.route("/readyz").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> {
       boolean hz = hazelcast == null || hazelcast.getLifecycleService().isRunning();
       store.ping().timeout(2, java.util.concurrent.TimeUnit.SECONDS).onComplete(ar -> {
-        boolean stopping = draining.getAsBoolean();
-        boolean ready = hz && ar.succeeded() && !stopping;
-        ctx.response().setStatusCode(ready ? 200 : 503).putHeader("Content-Type", "application/json")
-            .end(new JsonObject().put("status", ready ? "ready" : stopping ? "draining" : "not ready")
-                .put("checks", new JsonObject()
-                    .put("store", ar.succeeded() ? "up" : "down")
-                    .put("hazelcast", hz ? "up" : "down"))
-                .toBuffer());
+        // the event backlog is a detail, never a reason to be unready (events wait in the outbox)
+        Future<Long> backlog = ar.succeeded()
+            ? store.events().backlog().timeout(2, java.util.concurrent.TimeUnit.SECONDS) : Future.failedFuture("store down");
+        backlog.onComplete(b -> {
+          boolean stopping = draining.getAsBoolean();
+          boolean ready = hz && ar.succeeded() && !stopping;
+          ctx.response().setStatusCode(ready ? 200 : 503).putHeader("Content-Type", "application/json")
+              .end(new JsonObject().put("status", ready ? "ready" : stopping ? "draining" : "not ready")
+                  .put("checks", new JsonObject()
+                      .put("store", ar.succeeded() ? "up" : "down")
+                      .put("hazelcast", hz ? "up" : "down"))
+                  .put("details", new JsonObject().put("events", new JsonObject()
+                      .put("backlog", b.succeeded() ? b.result() : null)
+                      .put("relay", eventsRelay)))
+                  .toBuffer());
+        });
       });
     });
     router.route("/metrics").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(ctx -> vertx.<String>executeBlocking(registry::scrape).onComplete(ar -> {

@@ -86,6 +86,9 @@ public final class Main implements Runnable {
     Integer managementPort;
     @Option(names = "--pg-url", description = "postgresql://user:password@host:5432/db to store in PostgreSQL")
     String pgUrl;
+    @Option(names = "--kafka", paramLabel = "HOST:PORT", description = {"publish change events to this Kafka",
+        "(events.kafkaBootstrapServers; without it, events stay in the outbox)"})
+    String kafka;
     @Option(names = "--fake-bmcs", paramLabel = "N", description = {"start N fake Redfish BMCs on loopback (plain http),",
         "cycling through the captured BMCs of shared/redfish-mockups, and print their addresses and passwords"})
     int fakeBmcs;
@@ -100,6 +103,7 @@ public final class Main implements Runnable {
       o.put("http.atlasPort", atlasPort);
       o.put("http.managementPort", managementPort);
       o.put("database.url", pgUrl);
+      o.put("events.kafkaBootstrapServers", kafka);
       if (fakeBmcs < 0) {
         throw new ConfigLoader.ConfigException("--fake-bmcs must be 0 or more");
       }
