@@ -58,6 +58,21 @@ public final class PgStoreFixture implements BeforeAllCallback, AfterAllCallback
     return PgStore.create(vertx, db.settings());
   }
 
+  /** A store whose database is unreachable: PostgreSQL settings naming a loopback port nobody listens on. */
+  public PgStore unreachable() {
+    return PgStore.create(vertx, new io.k0rdent.api.verticles.store.pg.PgSettings(
+        "postgresql://postgres:secret@127.0.0.1:" + closedPort() + "/test", null, 2));
+  }
+
+  /** A loopback port nobody listens on (it was free a moment ago). */
+  public static int closedPort() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** A JDBC connection to the schema. */
   public Connection jdbc() throws SQLException {
     Connection c = DriverManager.getConnection(db.settings().jdbcUrl(), db.settings().user(), db.settings().password());

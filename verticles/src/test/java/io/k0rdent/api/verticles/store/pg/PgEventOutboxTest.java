@@ -9,7 +9,6 @@ import io.k0rdent.api.core.store.EventOutboxContract;
 import io.k0rdent.api.core.store.Store;
 import io.k0rdent.api.verticles.testsupport.PgStoreFixture;
 import io.k0rdent.api.verticles.testsupport.PgTestDatabase;
-import java.net.ServerSocket;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -76,12 +75,7 @@ class PgEventOutboxTest extends EventOutboxContract {
 
   @Test
   void anUnreachableDatabaseFailsWith503() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    PgStore down = PgStore.create(pg.vertx(),
-        new PgSettings("postgresql://postgres:secret@127.0.0.1:" + port + "/test", null, 2));
+    PgStore down = pg.unreachable();
     EventOutbox e = down.events();
     try {
       for (var f : List.of(e.append(event("p1", 1), "/k"), e.pending(5), e.markPublished(List.of(1L)), e.backlog(),

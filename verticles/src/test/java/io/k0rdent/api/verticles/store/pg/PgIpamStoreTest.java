@@ -15,7 +15,6 @@ import io.k0rdent.api.core.store.IpamStoreContract;
 import io.k0rdent.api.core.store.Store;
 import io.k0rdent.api.verticles.testsupport.PgStoreFixture;
 import io.vertx.core.Future;
-import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -38,12 +37,7 @@ class PgIpamStoreTest extends IpamStoreContract {
 
   @Test
   void anUnreachableDatabaseFailsWith503WithoutDetails() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    PgStore down = PgStore.create(pg.vertx(),
-        new PgSettings("postgresql://postgres:secret@127.0.0.1:" + port + "/test", null, 2));
+    PgStore down = pg.unreachable();
     Network n = network(HERE, "net", "10.1.0.0/24", Clock.now());
     AddressPool p = pool(REGION, "public", "203.0.113.0/29", Clock.now());
     try {

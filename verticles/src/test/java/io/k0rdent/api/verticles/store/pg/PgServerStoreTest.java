@@ -13,7 +13,6 @@ import io.k0rdent.api.core.store.ServerStoreContract;
 import io.k0rdent.api.core.store.Store;
 import io.k0rdent.api.verticles.testsupport.PgStoreFixture;
 import io.vertx.core.Future;
-import java.net.ServerSocket;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -34,12 +33,7 @@ class PgServerStoreTest extends ServerStoreContract {
 
   @Test
   void anUnreachableDatabaseFailsWith503WithoutDetails() throws Exception {
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    PgStore down = PgStore.create(pg.vertx(),
-        new PgSettings("postgresql://postgres:secret@127.0.0.1:" + port + "/test", null, 2));
+    PgStore down = pg.unreachable();
     ServerStore s = down.servers();
     Server n = server(HERE, "n1", Clock.now());
     UUID uid = n.uid();

@@ -12,7 +12,6 @@ import io.k0rdent.api.core.store.StoreContract;
 import io.k0rdent.api.core.store.Use;
 import io.k0rdent.api.verticles.testsupport.PgStoreFixture;
 import io.vertx.core.Future;
-import java.net.ServerSocket;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -34,16 +33,9 @@ class PgStoreTest extends StoreContract {
     return pg.freshStore();
   }
 
-  private static int closedPort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   @Test
   void anUnreachableDatabaseFailsWith503WithoutDetails() throws Exception {
-    PgStore down = PgStore.create(pg.vertx(),
-        new PgSettings("postgresql://postgres:secret@127.0.0.1:" + closedPort() + "/test", null, 2));
+    PgStore down = pg.unreachable();
     try {
       for (Future<?> f : List.of(down.ping(), down.organizations().get("x"),
           down.organizations().create(org("x")), down.projects().list(new ListQuery(Map.of(), null, 5)),
@@ -120,7 +112,7 @@ class PgStoreTest extends StoreContract {
 
   @Test
   void migratingAnUnreachableDatabaseSaysSo() throws Exception {
-    PgSettings down = new PgSettings("postgresql://postgres:secret@127.0.0.1:" + closedPort() + "/test", "t_x", 1);
+    PgSettings down = new PgSettings("postgresql://postgres:secret@127.0.0.1:" + PgStoreFixture.closedPort() + "/test", "t_x", 1);
     assertThatThrownBy(() -> Migrations.migrate(down))
         .isInstanceOf(Migrations.MigrationException.class)
         .hasMessageContaining("unreachable")
