@@ -146,6 +146,16 @@ public record Server(String region, String projectId, String id, UUID uid, Strin
         version + 1);
   }
 
+  /**
+   * With {@code bmc}, the version unchanged: for a server being built (registration seals the credentials with its
+   * uid) or with a change that already bumped the version.
+   */
+  public Server withBmc(Bmc bmc) {
+    return new Server(region, projectId, id, uid, displayName, description, tags, persona, bmc, state, step, power,
+        maintenance, health, lastError, hardware, provisioning, inspectAfterEnroll, stateChangedAt, createdAt,
+        updatedAt, version);
+  }
+
   /** With the worker's progress {@code step} (null: none); version bumped. */
   public Server withStep(String step, Instant now) {
     return new Server(region, projectId, id, uid, displayName, description, tags, persona, bmc, state, step, power,

@@ -111,12 +111,6 @@ public abstract class ServerStoreContract extends StoreSuite {
     return s;
   }
 
-  /** {@code s} with {@code bmc}, the same version. */
-  protected static Server withBmc(Server s, Bmc bmc) {
-    return new Server(s.region(), s.projectId(), s.id(), s.uid(), s.displayName(), s.description(), s.tags(),
-        s.persona(), bmc, s.state(), s.step(), s.power(), s.maintenance(), s.health(), s.lastError(), s.hardware(),
-        s.provisioning(), s.inspectAfterEnroll(), s.stateChangedAt(), s.createdAt(), s.updatedAt(), s.version());
-  }
 
   /** {@code s} with {@code version}. */
   protected static Server withVersion(Server s, long version) {
@@ -347,7 +341,7 @@ public abstract class ServerStoreContract extends StoreSuite {
 
     // replaceBmc: the BMC is the update's
     Bmc other = new Bmc("https://10.9.9.9", "v1.new", "cd".repeat(32), false);
-    Server v3 = withBmc(withVersion(expected, 3), other);
+    Server v3 = withVersion(expected, 3).withBmc(other);
     assertThat(await(servers.update(v3, true))).isEqualTo(v3);
     assertThat(await(servers.get(HERE, "n1")).bmc()).isEqualTo(other);
 
@@ -454,8 +448,8 @@ public abstract class ServerStoreContract extends StoreSuite {
     assertThat(await(servers.get(HERE, "n1"))).isEqualTo(v2);
 
     // the holder writes compare-and-set, the BMC kept
-    Server v3 = withBmc(v2.withStep("wait-power", t.plusMillis(3)), bmc("evil.example"));
-    Server v3stored = withBmc(v3, v1.bmc());
+    Server v3 = v2.withStep("wait-power", t.plusMillis(3)).withBmc(bmc("evil.example"));
+    Server v3stored = v3.withBmc(v1.bmc());
     assertThat(await(servers.updateFenced(v3, "worker-b", b.token()))).isEqualTo(v3stored);
     assertThat(await(servers.get(HERE, "n1"))).isEqualTo(v3stored);
     awaitApiFailure(servers.updateFenced(v2.withStep("stale", t), "worker-b", b.token()), 412,
@@ -709,27 +703,16 @@ public abstract class ServerStoreContract extends StoreSuite {
   void oneServerPerBmcAddressInARegion() {
     Instant t = Clock.now();
     Server a = await(servers.create(server(HERE, "a", t)));
-    Server sameBmc = server(NEIGHBOUR, "b", t);
-    sameBmc = new Server(sameBmc.region(), sameBmc.projectId(), sameBmc.id(), sameBmc.uid(), null, null, Map.of(),
-        null, a.bmc(), sameBmc.state(), null, sameBmc.power(), sameBmc.maintenance(), sameBmc.health(), null, null,
-        null, true, t, t, t, 1);
+    Server sameBmc = server(NEIGHBOUR, "b", t).withBmc(a.bmc());
     ApiException e = awaitApiFailure(servers.create(sameBmc), 409, "ALREADY_EXISTS");
     assertThat(e.getMessage()).contains(a.bmc().address()).doesNotContain("'a'");
     Server c = await(servers.create(server(NEIGHBOUR, "c", t)));
-    Server moved = new Server(c.region(), c.projectId(), c.id(), c.uid(), c.displayName(), c.description(), c.tags(),
-        c.persona(), a.bmc(), c.state(), c.step(), c.power(), c.maintenance(), c.health(), c.lastError(),
-        c.hardware(), c.provisioning(), c.inspectAfterEnroll(), c.stateChangedAt(), c.createdAt(), t, c.version() + 1);
+    Server moved = c.withMetadata(c.displayName(), c.description(), c.tags(), c.persona(), t).withBmc(a.bmc());
     awaitApiFailure(servers.update(moved, true), 409, "ALREADY_EXISTS");
     assertThat(await(servers.byUid(c.uid())).bmc()).isEqualTo(c.bmc());
-    await(servers.update(new Server(a.region(), a.projectId(), a.id(), a.uid(), "renamed", null, a.tags(),
-        a.persona(), a.bmc(), a.state(), a.step(), a.power(), a.maintenance(), a.health(), a.lastError(),
-        a.hardware(), a.provisioning(), a.inspectAfterEnroll(), a.stateChangedAt(), a.createdAt(), t,
-        a.version() + 1), true));
+    await(servers.update(a.withMetadata("renamed", null, a.tags(), a.persona(), t), true));
     Place elsewhere = new Place(OTHER_REGION, "train");
-    Server otherRegion = server(elsewhere, "a", t);
-    otherRegion = new Server(otherRegion.region(), otherRegion.projectId(), otherRegion.id(), otherRegion.uid(), null,
-        null, Map.of(), null, a.bmc(), otherRegion.state(), null, otherRegion.power(), otherRegion.maintenance(),
-        otherRegion.health(), null, null, null, true, t, t, t, 1);
+    Server otherRegion = server(elsewhere, "a", t).withBmc(a.bmc());
     assertThat(await(servers.create(otherRegion)).bmc()).isEqualTo(a.bmc());
   }
 }

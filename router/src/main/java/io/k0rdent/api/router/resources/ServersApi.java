@@ -283,10 +283,7 @@ public final class ServersApi {
     Server draft = Server.enrolling(t.place().region(), t.place().project(), id, text(body, "displayName"),
         text(body, "description"), tags(body.get("tags")), text(body, "persona"), null,
         inspect == null || inspect.isNull() || inspect.asBoolean(), now);
-    Server.Bmc bmc = bmc(address, creds, tls, draft.uid(), cipher, prefix);
-    return new Server(draft.region(), draft.projectId(), draft.id(), draft.uid(), draft.displayName(),
-        draft.description(), draft.tags(), draft.persona(), bmc, draft.state(), null, draft.power(),
-        draft.maintenance(), draft.health(), null, null, null, draft.inspectAfterEnroll(), now, now, now, 1);
+    return draft.withBmc(bmc(address, creds, tls, draft.uid(), cipher, prefix));
   }
 
   private static Server.Bmc bmc(String address, JsonNode creds, JsonNode tls, UUID uid, CredentialCipher cipher,
@@ -431,10 +428,7 @@ public final class ServersApi {
           && bmc.equals(s.bmc())) {
         return s;
       }
-      Server n = s.withMetadata(displayName, description, tags, persona, Clock.now());
-      return new Server(n.region(), n.projectId(), n.id(), n.uid(), n.displayName(), n.description(), n.tags(),
-          n.persona(), bmc, n.state(), n.step(), n.power(), n.maintenance(), n.health(), n.lastError(), n.hardware(),
-          n.provisioning(), n.inspectAfterEnroll(), n.stateChangedAt(), n.createdAt(), n.updatedAt(), n.version());
+      return s.withMetadata(displayName, description, tags, persona, Clock.now()).withBmc(bmc);
     }, bmcChange).map(s -> reply(200, s));
   }
 

@@ -20,7 +20,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 import java.util.function.Function;
 
 /**
@@ -62,7 +61,6 @@ final class ServerDrive {
   private final WorkerOptions options;
   private final String holder;
   private final UUID uid;
-  private final BooleanSupplier workerHalted;
   private final AtomicBoolean halted = new AtomicBoolean();
   private final AtomicBoolean lost = new AtomicBoolean();
   private ServerStore.Lease lease;
@@ -72,15 +70,13 @@ final class ServerDrive {
   /** When the running phase's state was entered ({@link Server#stateChangedAt()}). */
   private Instant phaseStart;
 
-  ServerDrive(Vertx vertx, ServerStore store, CredentialCipher cipher, WorkerOptions options, String holder, UUID uid,
-              BooleanSupplier workerHalted) {
+  ServerDrive(Vertx vertx, ServerStore store, CredentialCipher cipher, WorkerOptions options, String holder, UUID uid) {
     this.vertx = vertx;
     this.store = store;
     this.cipher = cipher;
     this.options = options;
     this.holder = holder;
     this.uid = uid;
-    this.workerHalted = workerHalted;
   }
 
   void halt() {
@@ -89,7 +85,7 @@ final class ServerDrive {
   }
 
   private boolean stopped() {
-    return halted.get() || lost.get() || workerHalted.getAsBoolean() && halted.get();
+    return halted.get() || lost.get();
   }
 
   /** Gives the lease up (graceful stop). */

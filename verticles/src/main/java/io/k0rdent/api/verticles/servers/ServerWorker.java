@@ -93,9 +93,6 @@ public final class ServerWorker extends VerticleBase {
     active.values().forEach(ServerDrive::halt);
   }
 
-  boolean halted() {
-    return halted;
-  }
 
   private void scan() {
     if (halted) {
@@ -125,7 +122,7 @@ public final class ServerWorker extends VerticleBase {
     if (until != null && until > System.nanoTime()) {
       return;
     }
-    ServerDrive drive = new ServerDrive(vertx, store, cipher, options, holder, uid, this::halted);
+    ServerDrive drive = new ServerDrive(vertx, store, cipher, options, holder, uid);
     if (halted || active.putIfAbsent(uid, drive) != null) {
       return;
     }

@@ -82,13 +82,13 @@ class PgServerStoreTest extends ServerStoreContract {
   void aBmcWithoutAnAddressIsRefused() {
     Instant t = Clock.now();
     Server s = server(HERE, "n1", t);
-    Server noAddress = withBmc(s, new Server.Bmc(null, "v1.x", null, false));
+    Server noAddress = s.withBmc(new Server.Bmc(null, "v1.x", null, false));
     assertThat(awaitFailure(servers.create(noAddress))).isInstanceOf(IllegalArgumentException.class);
     create(s);
-    assertThat(awaitFailure(servers.update(withBmc(s.withStep("x", t), new Server.Bmc(null, null, null, true)),
+    assertThat(awaitFailure(servers.update(s.withStep("x", t).withBmc(new Server.Bmc(null, null, null, true)),
         true))).isInstanceOf(IllegalArgumentException.class);
     // no BMC at all is stored as such
-    Server none = create(withBmc(server(HERE, "n2", t), null));
+    Server none = create(server(HERE, "n2", t).withBmc(null));
     assertThat(await(servers.byUid(none.uid())).bmc()).isNull();
   }
 
