@@ -273,6 +273,7 @@ public final class ApiRouter {
                                BodyValidator validator, Principal principal,
                                io.k0rdent.api.core.auth.policy.GrantSnapshot grants) {
     JsonNode body = validator == null ? null : readBody(ctx, op, validator);
+    EventActors.set(ctx, principal);
     Call call = new Call(ctx, principal, body, grants);
     String key = op.method().equals("POST") ? ctx.request().getHeader(Idempotency.HEADER) : null;
     Future<Reply> reply;

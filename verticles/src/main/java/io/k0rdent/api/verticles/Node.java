@@ -224,6 +224,9 @@ public final class Node {
   private static Future<Node> assemble(Vertx vertx, HazelcastInstance hazelcast, Store store, Settings settings,
                                        Mode mode, Routes routes, int arcPort, int atlasPort, int managementPort,
                                        String issuer) {
+    // events name this deployment's region as their source; seeding at start already appends events
+    store.changeEvents().source("/k0rdent/regions/" + settings.region().name());
+    io.k0rdent.api.router.resources.EventRenderings.install(store.changeEvents());
     Future<String> pepperF = settings.auth().pepper() != null
         ? Future.succeededFuture(settings.auth().pepper())
         : store.settings().getOrCreate("auth.pepper", Secrets::random256);

@@ -1,5 +1,6 @@
 package io.k0rdent.api.core.store;
 
+import io.k0rdent.api.core.event.ChangeEvents;
 import io.k0rdent.api.core.resource.Group;
 import io.k0rdent.api.core.resource.Organization;
 import io.k0rdent.api.core.resource.Project;
@@ -88,6 +89,12 @@ public interface Store {
    * the audit log will read.
    */
   EventOutbox events();
+
+  /**
+   * How this store's mutations describe themselves in the outbox: the router registers each resource kind's
+   * rendering here when a node wires the store (see {@link ChangeEvents}).
+   */
+  ChangeEvents changeEvents();
 
   /** Succeeds when the backend answers a trivial query; used by {@code /readyz}. */
   Future<Void> ping();

@@ -76,6 +76,7 @@ public final class RevokeEndpoint {
             }
             throw new OAuth.Error(403, "unauthorized_client", "the token belongs to another principal");
           }
+          io.k0rdent.api.router.EventActors.set(ctx, caller);
           return state.isRevoked(target.tokenId()) ? Future.<Void>succeededFuture()
               : state.revoke(target.tokenId(), target.expiresAt());
         });

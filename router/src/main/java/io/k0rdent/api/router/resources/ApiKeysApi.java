@@ -58,19 +58,22 @@ public final class ApiKeysApi {
     this.grants = services.grants();
     this.tokenTtl = services.tokenTtl();
     this.ops = new ResourceOperations<>("API key", COLLECTION, "apiKeys", store.apiKeys(), services.pageTokens(),
-        k -> {
-          JsonObject o = ResourceOperations.names(new JsonObject(), k.displayName(), k.description())
-              .put("organizationId", k.organizationId()).put("scope", k.scope()).put("scopeId", k.scopeId())
-              .put("roles", IamFields.array(k.roles())).put("status", k.statusAt(Instant.now()));
-          IamFields.putTime(o, "expiresAt", k.expiresAt());
-          o.put("createdBy", k.createdBy());
-          IamFields.putTime(o, "lastRotatedAt", k.lastRotatedAt());
-          IamFields.putTime(o, "lastUsedAt", k.lastUsedAt());
-          if (k.lastUsedIp() != null) {
-            o.put("lastUsedIp", k.lastUsedIp());
-          }
-          return o;
-        });
+        ApiKeysApi::fields);
+  }
+
+  /** The API key's fields as the API shows them (never its secret or hashes). */
+  static JsonObject fields(ApiKey k) {
+      JsonObject o = ResourceOperations.names(new JsonObject(), k.displayName(), k.description())
+          .put("organizationId", k.organizationId()).put("scope", k.scope()).put("scopeId", k.scopeId())
+          .put("roles", IamFields.array(k.roles())).put("status", k.statusAt(Instant.now()));
+      IamFields.putTime(o, "expiresAt", k.expiresAt());
+      o.put("createdBy", k.createdBy());
+      IamFields.putTime(o, "lastRotatedAt", k.lastRotatedAt());
+      IamFields.putTime(o, "lastUsedAt", k.lastUsedAt());
+      if (k.lastUsedIp() != null) {
+        o.put("lastUsedIp", k.lastUsedIp());
+      }
+      return o;
   }
 
   /** operationId → handler. */

@@ -42,7 +42,12 @@ public final class OrganizationsApi {
     this.state = state;
     this.providerOrganizationId = providerOrganizationId;
     this.ops = new ResourceOperations<>("organization", COLLECTION, "organizations", store.organizations(),
-        pageTokens, o -> ResourceOperations.names(new JsonObject(), o.displayName(), o.description()));
+        pageTokens, OrganizationsApi::fields);
+  }
+
+  /** The organization's fields as the API shows them. */
+  static JsonObject fields(Organization o) {
+    return ResourceOperations.names(new JsonObject(), o.displayName(), o.description());
   }
 
   /** operationId → handler. */

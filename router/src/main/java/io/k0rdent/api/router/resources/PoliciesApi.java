@@ -56,19 +56,22 @@ public final class PoliciesApi {
     this.store = services.store();
     this.providerOrganizationId = services.providerOrganizationId();
     this.ops = new ResourceOperations<>("policy", COLLECTION, "policies", store.policies(), services.pageTokens(),
-        p -> {
-          JsonObject scope = new JsonObject().put("type", p.scopeType());
-          if (p.scopeResource() != null) {
-            scope.put("resource", p.scopeResource());
-          }
-          JsonObject o = ResourceOperations.names(new JsonObject(), p.displayName(), p.description());
-          if (p.organizationId() != null) {
-            o.put("organizationId", p.organizationId());
-          }
-          return o.put("role", p.role())
-              .put("principal", new JsonObject().put("type", p.principalType()).put("id", p.principalId()))
-              .put("scope", scope).put("effect", p.effect());
-        });
+        PoliciesApi::fields);
+  }
+
+  /** The binding's fields as the API shows them. */
+  static JsonObject fields(Policy p) {
+      JsonObject scope = new JsonObject().put("type", p.scopeType());
+      if (p.scopeResource() != null) {
+        scope.put("resource", p.scopeResource());
+      }
+      JsonObject o = ResourceOperations.names(new JsonObject(), p.displayName(), p.description());
+      if (p.organizationId() != null) {
+        o.put("organizationId", p.organizationId());
+      }
+      return o.put("role", p.role())
+          .put("principal", new JsonObject().put("type", p.principalType()).put("id", p.principalId()))
+          .put("scope", scope).put("effect", p.effect());
   }
 
   /** operationId → handler. */

@@ -45,8 +45,13 @@ public final class ProjectsApi {
     this.state = state;
     this.regions = regions;
     this.ops = new ResourceOperations<>("project", COLLECTION, "projects", store.projects(), pageTokens,
-        p -> ResourceOperations.names(new JsonObject().put("organizationId", p.organizationId()), p.displayName(),
-            p.description()));
+        ProjectsApi::fields);
+  }
+
+  /** The project's fields as the API shows them. */
+  static JsonObject fields(Project p) {
+    return ResourceOperations.names(new JsonObject().put("organizationId", p.organizationId()), p.displayName(),
+        p.description());
   }
 
   /** operationId → handler. */

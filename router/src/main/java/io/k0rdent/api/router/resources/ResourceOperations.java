@@ -57,8 +57,18 @@ public final class ResourceOperations<T extends Resource> {
     this.listField = listField;
     this.store = store;
     this.pageTokens = pageTokens;
-    this.toJson = r -> {
-      JsonObject o = new JsonObject().put("selfLink", selfLink(r)).put("uid", r.uid().toString()).put("id", r.id());
+    this.toJson = rendering(collectionPath, fields);
+  }
+
+  /**
+   * How a resource of {@code collectionPath} looks in the API (and in its change events): {@code selfLink},
+   * {@code uid}, {@code id}, the kind's {@code fields}, {@code createdAt}, {@code updatedAt}, {@code etag}.
+   */
+  public static <T extends Resource> Function<T, JsonObject> rendering(String collectionPath,
+                                                                      Function<T, JsonObject> fields) {
+    return r -> {
+      JsonObject o = new JsonObject().put("selfLink", collectionPath + "/" + r.id()).put("uid", r.uid().toString())
+          .put("id", r.id());
       o.mergeIn(fields.apply(r));
       o.put("createdAt", DateTimeFormatter.ISO_INSTANT.format(r.createdAt()));
       o.put("updatedAt", DateTimeFormatter.ISO_INSTANT.format(r.updatedAt()));

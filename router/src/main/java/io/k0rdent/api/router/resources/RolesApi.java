@@ -62,9 +62,14 @@ public final class RolesApi {
     this.store = services.store();
     this.services = services;
     this.ops = new ResourceOperations<>("role", COLLECTION, "roles", store.roles(), services.pageTokens(),
-        r -> ResourceOperations.names(new JsonObject(), r.displayName(), r.description())
-            .put("organizationId", r.organizationId()).put("permissions", IamFields.array(r.permissions()))
-            .put("predefined", false));
+        RolesApi::fields);
+  }
+
+  /** A custom role's fields as the API shows them. */
+  static JsonObject fields(Role r) {
+    return ResourceOperations.names(new JsonObject(), r.displayName(), r.description())
+        .put("organizationId", r.organizationId()).put("permissions", IamFields.array(r.permissions()))
+        .put("predefined", false);
   }
 
   /** operationId → handler. */

@@ -53,10 +53,15 @@ public final class ServiceAccountsApi {
     this.pageTokens = services.pageTokens();
     this.tokenTtl = services.tokenTtl();
     this.ops = new ResourceOperations<>("service account", COLLECTION, "serviceAccounts", store.serviceAccounts(),
-        services.pageTokens(), sa -> ResourceOperations.names(new JsonObject(), sa.displayName(), sa.description())
-            .put("organizationId", sa.organizationId()).put("clientId", sa.clientId()).put("scope", sa.scope())
-            .put("scopeId", sa.scopeId()).put("roles", IamFields.array(sa.roles())).put("status", sa.status())
-            .put("createdBy", sa.createdBy()));
+        services.pageTokens(), ServiceAccountsApi::fields);
+  }
+
+  /** The service account's fields as the API shows them. */
+  static JsonObject fields(ServiceAccount sa) {
+    return ResourceOperations.names(new JsonObject(), sa.displayName(), sa.description())
+        .put("organizationId", sa.organizationId()).put("clientId", sa.clientId()).put("scope", sa.scope())
+        .put("scopeId", sa.scopeId()).put("roles", IamFields.array(sa.roles())).put("status", sa.status())
+        .put("createdBy", sa.createdBy());
   }
 
   /** operationId → handler. */
@@ -225,11 +230,12 @@ public final class ServiceAccountsApi {
     });
   }
 
-  private static String credentialsPath(String serviceAccountId) {
+  static String credentialsPath(String serviceAccountId) {
     return COLLECTION + "/" + serviceAccountId + "/credentials";
   }
 
-  private static JsonObject credentialJson(ServiceAccountCredential c, Instant now) {
+  /** A credential as the API lists it (never its secret or hash), its status as of {@code now}. */
+  static JsonObject credentialJson(ServiceAccountCredential c, Instant now) {
     JsonObject o = new JsonObject().put("selfLink", credentialsPath(c.serviceAccountId()) + "/" + c.id())
         .put("uid", c.uid().toString()).put("id", c.id()).put("serviceAccountId", c.serviceAccountId())
         .put("status", c.statusAt(now));

@@ -68,11 +68,21 @@ public final class UsersGroupsApi {
     this.grants = services.grants();
     this.pageTokens = services.pageTokens();
     this.users = new ResourceOperations<>("user", USERS, "users", store.users(), pageTokens,
-        u -> new JsonObject().put("organizationId", u.organizationId()).put("email", u.email())
-            .put("displayName", u.displayName()).put("status", u.status()));
+        UsersGroupsApi::userFields);
     this.groups = new ResourceOperations<>("group", GROUPS, "groups", store.groups(), pageTokens,
-        g -> ResourceOperations.names(new JsonObject().put("organizationId", g.organizationId()), g.displayName(),
-            g.description()));
+        UsersGroupsApi::groupFields);
+  }
+
+  /** The user's fields as the API shows them. */
+  static JsonObject userFields(User u) {
+    return new JsonObject().put("organizationId", u.organizationId()).put("email", u.email())
+        .put("displayName", u.displayName()).put("status", u.status());
+  }
+
+  /** The group's fields as the API shows them. */
+  static JsonObject groupFields(Group g) {
+    return ResourceOperations.names(new JsonObject().put("organizationId", g.organizationId()), g.displayName(),
+        g.description());
   }
 
   /** operationId → handler. */
@@ -302,11 +312,12 @@ public final class UsersGroupsApi {
     return id;
   }
 
-  private static String membersPath(String groupId) {
+  static String membersPath(String groupId) {
     return GROUPS + "/" + groupId + "/members";
   }
 
-  private static JsonObject memberJson(GroupMember m, User u) {
+  /** A membership as the API shows it; {@code u} (nullable) adds the user's name and email. */
+  static JsonObject memberJson(GroupMember m, User u) {
     JsonObject o = new JsonObject().put("selfLink", membersPath(m.groupId()) + "/" + m.id())
         .put("uid", m.uid().toString()).put("id", m.id()).put("groupId", m.groupId()).put("userId", m.userId());
     if (u != null) {

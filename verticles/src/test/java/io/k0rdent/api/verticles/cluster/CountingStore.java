@@ -197,6 +197,11 @@ final class CountingStore implements Store {
   }
 
   @Override
+  public io.k0rdent.api.core.event.ChangeEvents changeEvents() {
+    return delegate.changeEvents();
+  }
+
+  @Override
   public Future<Void> ping() {
     return delegate.ping();
   }

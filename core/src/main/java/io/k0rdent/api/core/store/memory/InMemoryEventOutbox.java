@@ -30,7 +30,8 @@ public final class InMemoryEventOutbox implements EventOutbox {
   private final AtomicReference<Lock> relay = new AtomicReference<>();
   private long lastSeq;
 
-  private record Row(OutboxRow row, boolean published) {}
+  /** A stored row: the outbox row, the organization whose change it is (null: the provider's), published or not. */
+  private record Row(OutboxRow row, String organizationId, boolean published) {}
 
   /** An outbox with its own lock. */
   public InMemoryEventOutbox() {
@@ -65,6 +66,15 @@ public final class InMemoryEventOutbox implements EventOutbox {
    * @throws IllegalArgumentException when the id is not a UUID or the key is empty
    */
   public long appendLocked(CloudEvent event, String key) {
+    return appendLocked(event, key, null);
+  }
+
+  /**
+   * {@link #appendLocked(CloudEvent, String)} of a mutation's event, recording whose change it is for the audit log.
+   *
+   * @param organizationId the organization whose change it is; null for the provider's own
+   */
+  public long appendLocked(CloudEvent event, String key, String organizationId) {
     Objects.requireNonNull(event, "event");
     String id = canonicalId(event.id());
     if (key == null || key.isEmpty()) {
@@ -76,7 +86,7 @@ public final class InMemoryEventOutbox implements EventOutbox {
       }
       long seq = ++lastSeq;
       OutboxRow row = new OutboxRow(seq, key, event);
-      rows.put(seq, new Row(row, false));
+      rows.put(seq, new Row(row, organizationId, false));
       unpublished.put(seq, row);
       return seq;
     }
@@ -116,7 +126,7 @@ public final class InMemoryEventOutbox implements EventOutbox {
       for (Long seq : seqs) {
         Row r = rows.get(seq);
         if (r != null && !r.published()) {
-          rows.put(seq, new Row(r.row(), true));
+          rows.put(seq, new Row(r.row(), r.organizationId(), true));
           unpublished.remove(seq);
         }
       }

@@ -52,8 +52,12 @@ final class InMemoryIpamStore implements IpamStore {
   /** place key + id of released addresses → when. */
   private final Map<String, Instant> released = new HashMap<>();
 
-  InMemoryIpamStore(Object lock, Predicate<String> projectExists) {
+  /** Where mutations append their events, in their critical section. */
+  private final InMemoryEvents events;
+
+  InMemoryIpamStore(Object lock, Predicate<String> projectExists, InMemoryEvents events) {
     this.lock = lock;
+    this.events = events;
     this.projectExists = projectExists;
   }
 

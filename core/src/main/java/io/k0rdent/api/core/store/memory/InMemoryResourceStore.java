@@ -1,5 +1,6 @@
 package io.k0rdent.api.core.store.memory;
 
+import io.k0rdent.api.core.event.ChangeEvents.Change;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.resource.Resource;
 import io.k0rdent.api.core.store.ListQuery;
@@ -52,12 +53,16 @@ final class InMemoryResourceStore<T extends Resource> implements ResourceStore<T
   private final String kind;
   private final Map<String, Function<T, String>> filterFields;
   private final Rules<T> rules;
+  private final InMemoryEvents events;
   private final Map<String, T> byId = new HashMap<>();
   private final Set<UUID> uids = new HashSet<>();
   private final NavigableMap<PageCursor, T> ordered = new TreeMap<>(ORDER);
 
-  InMemoryResourceStore(Object lock, String kind, Map<String, Function<T, String>> filterFields, Rules<T> rules) {
+  /** @param events where create, update and delete append their events, in their critical section */
+  InMemoryResourceStore(Object lock, String kind, Map<String, Function<T, String>> filterFields, Rules<T> rules,
+                        InMemoryEvents events) {
     this.lock = lock;
+    this.events = events;
     this.kind = kind;
     this.filterFields = filterFields;
     this.rules = rules;
@@ -80,9 +85,11 @@ final class InMemoryResourceStore<T extends Resource> implements ResourceStore<T
               kind + " uid '" + resource.uid() + "' already exists"));
         }
         rules.checkCreate(resource);
+        Change change = events.created(resource);
         byId.put(resource.id(), resource);
         uids.add(resource.uid());
         ordered.put(cursor(resource), resource);
+        events.record(change);
         return Future.succeededFuture(resource);
       } catch (ApiException e) {
         return Future.failedFuture(e);
@@ -110,8 +117,10 @@ final class InMemoryResourceStore<T extends Resource> implements ResourceStore<T
             kind + " '" + updated.id() + "' was changed by another request"));
       }
       T stored = rules.applyUpdate(current, updated);
+      Change change = events.updated(stored);
       byId.put(stored.id(), stored);
       ordered.put(cursor(stored), stored);
+      events.record(change);
       return Future.succeededFuture(stored);
     }
   }
@@ -127,6 +136,7 @@ final class InMemoryResourceStore<T extends Resource> implements ResourceStore<T
         return Future.failedFuture(ApiException.preconditionFailed(
             kind + " '" + id + "' was changed by another request"));
       }
+      Change change = events.deleted(current);
       try {
         rules.checkDelete(id);
       } catch (ApiException e) {
@@ -135,6 +145,7 @@ final class InMemoryResourceStore<T extends Resource> implements ResourceStore<T
       byId.remove(id);
       uids.remove(current.uid());
       ordered.remove(cursor(current));
+      events.record(change);
       return Future.succeededFuture();
     }
   }

@@ -38,8 +38,12 @@ final class InMemoryServerStore implements ServerStore {
   private final Map<UUID, List<ServerLogEntry>> logs = new HashMap<>();
   private final Map<UUID, Long> logSeq = new HashMap<>();
 
-  InMemoryServerStore(Object lock, Predicate<String> projectExists) {
+  /** Where mutations append their events, in their critical section. */
+  private final InMemoryEvents events;
+
+  InMemoryServerStore(Object lock, Predicate<String> projectExists, InMemoryEvents events) {
     this.lock = lock;
+    this.events = events;
     this.projectExists = projectExists;
   }
 

@@ -1,5 +1,6 @@
 package io.k0rdent.api.core.store.memory;
 
+import io.k0rdent.api.core.event.ChangeEvents;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.resource.Group;
 import io.k0rdent.api.core.resource.GroupMember;
@@ -67,10 +68,12 @@ public final class InMemoryStore implements Store {
   private final InMemoryIpamStore ipam;
   private final InMemoryServerStore servers;
   private final InMemoryEventOutbox events = new InMemoryEventOutbox(lock);
+  private final ChangeEvents changeEvents = new ChangeEvents();
+  private final InMemoryEvents recorder = new InMemoryEvents(changeEvents, events, this::organizationOf);
 
   public InMemoryStore() {
-    ipam = new InMemoryIpamStore(lock, this::projectExists);
-    servers = new InMemoryServerStore(lock, this::projectExists);
+    ipam = new InMemoryIpamStore(lock, this::projectExists, recorder);
+    servers = new InMemoryServerStore(lock, this::projectExists, recorder);
     projects = new InMemoryResourceStore<>(lock, "project",
         Map.of("organizationId", Project::organizationId),
         new InMemoryResourceStore.Rules<>() {
@@ -104,7 +107,7 @@ public final class InMemoryStore implements Store {
             return new Project(cur.id(), cur.uid(), cur.organizationId(), upd.displayName(), upd.description(),
                 cur.createdAt(), upd.updatedAt(), upd.version());
           }
-        });
+        }, recorder);
     serviceAccounts = new InMemoryResourceStore<>(lock, "service account", saFilters(),
         new InMemoryResourceStore.Rules<>() {
           @Override
@@ -122,7 +125,7 @@ public final class InMemoryStore implements Store {
           public ServiceAccount applyUpdate(ServiceAccount cur, ServiceAccount upd) {
             return cur.withChanges(upd.displayName(), upd.description(), upd.roles(), upd.status(), upd.updatedAt());
           }
-        });
+        }, recorder);
     credentialRows = new InMemoryResourceStore<>(lock, "credential",
         Map.of("serviceAccountId", ServiceAccountCredential::serviceAccountId),
         new InMemoryResourceStore.Rules<>() {
@@ -142,7 +145,7 @@ public final class InMemoryStore implements Store {
                 cur.expiresAt(), cur.createdBy(), cur.lastUsedAt(), cur.lastUsedIp(), cur.createdAt(),
                 upd.updatedAt(), upd.version());
           }
-        });
+        }, recorder);
     credentials = new Credentials();
     apiKeyRows = new InMemoryResourceStore<>(lock, "API key", keyFilters(),
         new InMemoryResourceStore.Rules<>() {
@@ -161,7 +164,7 @@ public final class InMemoryStore implements Store {
                 u.previousSecretHash(), u.previousSecretExpiresAt(), u.lastRotatedAt(), cur.lastUsedAt(),
                 cur.lastUsedIp(), u.displayName(), u.description(), cur.createdAt(), u.updatedAt(), u.version());
           }
-        });
+        }, recorder);
     apiKeys = new ApiKeys();
     users = new InMemoryResourceStore<>(lock, "user",
         Map.of("organizationId", User::organizationId, "email", u -> User.emailKey(u.email()), "status", User::status),
@@ -197,7 +200,7 @@ public final class InMemoryStore implements Store {
             normalized.put("email", User.emailKey(filters.get("email")));
             return normalized;
           }
-        });
+        }, recorder);
     roles = new InMemoryResourceStore<>(lock, "role", Map.of("organizationId", Role::organizationId),
         new InMemoryResourceStore.Rules<>() {
           @Override
@@ -219,7 +222,7 @@ public final class InMemoryStore implements Store {
           public Role applyUpdate(Role cur, Role upd) {
             return cur.withChanges(upd.displayName(), upd.description(), upd.permissions(), upd.updatedAt());
           }
-        });
+        }, recorder);
     groups = new InMemoryResourceStore<>(lock, "group", Map.of("organizationId", Group::organizationId),
         new InMemoryResourceStore.Rules<>() {
           @Override
@@ -237,7 +240,7 @@ public final class InMemoryStore implements Store {
           public Group applyUpdate(Group cur, Group upd) {
             return cur.withChanges(upd.displayName(), upd.description(), upd.updatedAt());
           }
-        });
+        }, recorder);
     memberRows = new InMemoryResourceStore<>(lock, "group member",
         Map.of("groupId", GroupMember::groupId, "userId", GroupMember::userId),
         new InMemoryResourceStore.Rules<>() {
@@ -266,7 +269,7 @@ public final class InMemoryStore implements Store {
             return new GroupMember(cur.id(), cur.uid(), cur.groupId(), cur.userId(), cur.addedBy(), cur.createdAt(),
                 upd.updatedAt(), upd.version());
           }
-        });
+        }, recorder);
     members = new Members();
     policyRows = new InMemoryResourceStore<>(lock, "policy",
         Map.of("organizationId", Policy::organizationId, "principalType", Policy::principalType,
@@ -291,7 +294,7 @@ public final class InMemoryStore implements Store {
             PolicyStore.checkPrincipalFilters(filters);
             return filters;
           }
-        });
+        }, recorder);
     policies = new Policies();
     organizations = new InMemoryResourceStore<>(lock, "organization", Map.of(),
         new InMemoryResourceStore.Rules<>() {
@@ -329,7 +332,7 @@ public final class InMemoryStore implements Store {
             return new Organization(cur.id(), cur.uid(), upd.displayName(), upd.description(), cur.createdAt(),
                 upd.updatedAt(), upd.version());
           }
-        });
+        }, recorder);
   }
 
   /** 400 unless the organization exists; caller holds the lock. */
@@ -487,6 +490,26 @@ public final class InMemoryStore implements Store {
   @Override
   public SettingsStore settings() {
     return settings;
+  }
+
+  /** The organization of a change's owner (null: the provider's, or a holder that is gone); caller holds the lock. */
+  private String organizationOf(ChangeEvents.Owner owner) {
+    return switch (owner.kind()) {
+      case ORGANIZATION -> owner.id();
+      case PROJECT -> orgOrNull(projects.find(owner.id()), Project::organizationId);
+      case GROUP -> orgOrNull(groups.find(owner.id()), Group::organizationId);
+      case SERVICE_ACCOUNT -> orgOrNull(serviceAccounts.find(owner.id()), ServiceAccount::organizationId);
+      case PROVIDER -> null;
+    };
+  }
+
+  private static <T> String orgOrNull(T holder, java.util.function.Function<T, String> org) {
+    return holder == null ? null : org.apply(holder);
+  }
+
+  @Override
+  public ChangeEvents changeEvents() {
+    return changeEvents;
   }
 
   /** Caller holds the lock. */
@@ -668,12 +691,16 @@ public final class InMemoryStore implements Store {
     }
   }
 
-  private static final class Revocations implements RevocationStore {
+  private final class Revocations implements RevocationStore {
     private final Map<String, Instant> revoked = new ConcurrentHashMap<>();
 
     @Override
     public Future<Void> revoke(String jti, Instant expiresAt) {
-      revoked.merge(jti, expiresAt, (a, b) -> a.isAfter(b) ? a : b);
+      ChangeEvents.Change change = changeEvents.revoked(jti, expiresAt);
+      synchronized (lock) {
+        revoked.merge(jti, expiresAt, (a, b) -> a.isAfter(b) ? a : b);
+        recorder.record(change);
+      }
       return Future.succeededFuture();
     }
 

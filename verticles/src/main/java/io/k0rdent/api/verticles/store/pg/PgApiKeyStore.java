@@ -17,8 +17,8 @@ final class PgApiKeyStore extends PgResourceStore<ApiKey> implements ApiKeyStore
 
   private static final String TABLE = "api_keys";
 
-  PgApiKeyStore(Pool pool) {
-    super(pool, new Table<>("API key", TABLE,
+  PgApiKeyStore(Pool pool, PgEvents events) {
+    super(pool, events, new Table<>("API key", TABLE,
         List.of(fixed("organization_id", ApiKey::organizationId),
             fixed("scope", ApiKey::scope),
             fixed("scope_id", ApiKey::scopeId),

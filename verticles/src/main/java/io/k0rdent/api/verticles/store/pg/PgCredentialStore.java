@@ -3,6 +3,7 @@ package io.k0rdent.api.verticles.store.pg;
 import static io.k0rdent.api.verticles.store.pg.PgResourceStore.Column.fixed;
 
 import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.event.ChangeEvents;
 import io.k0rdent.api.core.resource.ServiceAccountCredential;
 import io.k0rdent.api.core.store.CredentialStore;
 import io.k0rdent.api.core.store.Use;
@@ -30,8 +31,8 @@ final class PgCredentialStore extends PgResourceStore<ServiceAccountCredential> 
   private static final String ACTIVE_COUNTS = "SELECT service_account_id, count(*) AS n FROM " + TABLE
       + " WHERE service_account_id = ANY($1) AND (expires_at IS NULL OR expires_at > $2) GROUP BY service_account_id";
 
-  PgCredentialStore(Pool pool) {
-    super(pool, new Table<>("credential", TABLE,
+  PgCredentialStore(Pool pool, PgEvents events) {
+    super(pool, events, new Table<>("credential", TABLE,
         List.of(fixed("service_account_id", ServiceAccountCredential::serviceAccountId),
             fixed("secret_hash", ServiceAccountCredential::secretHash),
             fixed("expires_at", c -> ts(c.expiresAt())),
@@ -59,7 +60,8 @@ final class PgCredentialStore extends PgResourceStore<ServiceAccountCredential> 
             .compose(counted -> counted.iterator().next().getLong("n") >= maxActive
                 ? Future.failedFuture(ApiException.conflict("FAILED_PRECONDITION", "service account '" + account
                     + "' already has " + maxActive + " active credentials; delete one first"))
-                : create(conn, c)))
+                : create(conn, c))
+            .compose(created -> events.append(conn, events.events().of(ChangeEvents.CREATED, created)).map(created)))
         .recover(e -> Future.failedFuture(PgErrors.map(e)));
   }
 

@@ -38,8 +38,8 @@ final class PgGroupMemberStore extends PgResourceStore<GroupMember> implements G
 
   private final String insertSql;
 
-  PgGroupMemberStore(Pool pool) {
-    super(pool, new Table<>("group member", TABLE,
+  PgGroupMemberStore(Pool pool, PgEvents events) {
+    super(pool, events, new Table<>("group member", TABLE,
         List.of(fixed("group_id", GroupMember::groupId),
             fixed("user_id", GroupMember::userId),
             fixed("added_by", GroupMember::addedBy)),

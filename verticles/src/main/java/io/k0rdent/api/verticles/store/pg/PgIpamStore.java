@@ -213,10 +213,13 @@ final class PgIpamStore implements IpamStore {
   private static final String DELETE_POOL = "DELETE FROM address_pools WHERE region = $1 AND id = $2";
 
   private final Pool pool;
+  /** Appends each mutation's event in the mutation's transaction. */
+  private final PgEvents events;
   private final Random random = new SecureRandom();
 
-  PgIpamStore(Pool pool) {
+  PgIpamStore(Pool pool, PgEvents events) {
     this.pool = pool;
+    this.events = events;
   }
 
   // ---------------------------------------------------------------- networks and subnets

@@ -33,8 +33,8 @@ final class PgPolicyStore extends PgResourceStore<Policy> implements PolicyStore
 
   private final String forPrincipalsSql;
 
-  PgPolicyStore(Pool pool) {
-    super(pool, new Table<>("policy", TABLE,
+  PgPolicyStore(Pool pool, PgEvents events) {
+    super(pool, events, new Table<>("policy", TABLE,
         List.of(fixed("organization_id", Policy::organizationId),
             mutable("display_name", Policy::displayName),
             mutable("description", Policy::description),

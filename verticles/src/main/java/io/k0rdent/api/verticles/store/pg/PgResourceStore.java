@@ -1,6 +1,7 @@
 package io.k0rdent.api.verticles.store.pg;
 
 import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.event.ChangeEvents;
 import io.k0rdent.api.core.resource.Resource;
 import io.k0rdent.api.core.store.ListQuery;
 import io.k0rdent.api.core.store.Page;
@@ -67,6 +68,8 @@ class PgResourceStore<T extends Resource> implements ResourceStore<T> {
                   BiFunction<String, String, ApiException> onDeleteFk) {}
 
   final Pool pool;
+  /** Appends each mutation's event in the mutation's transaction. */
+  final PgEvents events;
   private final Table<T> t;
   private final List<Column<T>> mutable;
   private final String columns;
@@ -76,8 +79,9 @@ class PgResourceStore<T extends Resource> implements ResourceStore<T> {
   private final String deleteSql;
   private final Map<String, String> listSql = new ConcurrentHashMap<>();
 
-  PgResourceStore(Pool pool, Table<T> t) {
+  PgResourceStore(Pool pool, PgEvents events, Table<T> t) {
     this.pool = pool;
+    this.events = events;
     this.t = t;
     this.mutable = t.columns().stream().filter(Column::mutable).toList();
     List<String> cols = new ArrayList<>(List.of("id", "uid"));
@@ -103,8 +107,9 @@ class PgResourceStore<T extends Resource> implements ResourceStore<T> {
         + " RETURNING " + columns + ") "
         + "SELECT (SELECT version FROM cur) AS current_version, upd.* FROM (VALUES (1)) AS one (x) LEFT JOIN upd ON true";
     this.deleteSql = "WITH cur AS (SELECT version FROM " + t.table() + " WHERE id = $1), "
-        + "del AS (DELETE FROM " + t.table() + " WHERE id = $1 AND ($2::bigint IS NULL OR version = $2) RETURNING 1) "
-        + "SELECT (SELECT version FROM cur) AS current_version, (SELECT count(*) FROM del) AS deleted";
+        + "del AS (DELETE FROM " + t.table() + " WHERE id = $1 AND ($2::bigint IS NULL OR version = $2)"
+        + " RETURNING " + columns + ") "
+        + "SELECT (SELECT version FROM cur) AS current_version, del.* FROM (VALUES (1)) AS one (x) LEFT JOIN del ON true";
   }
 
   static OffsetDateTime ts(Instant i) {
@@ -153,12 +158,14 @@ class PgResourceStore<T extends Resource> implements ResourceStore<T> {
         .recover(e -> Future.failedFuture(PgErrors.map(e)));
   }
 
+  /** Inserts {@code r} and appends its created event, in one transaction. */
   @Override
   public Future<T> create(T r) {
-    return create(pool, r);
+    return events.inTransaction(pool, ChangeEvents.CREATED, conn -> create(conn, r))
+        .recover(e -> Future.failedFuture(PgErrors.map(e)));
   }
 
-  /** {@link #create} through {@code client} (e.g. a connection in a transaction). */
+  /** {@link #create} through {@code client} (e.g. a connection in a transaction), without an event. */
   Future<T> create(SqlClient client, T r) {
     List<Object> values = new ArrayList<>();
     values.add(r.id());
@@ -210,6 +217,7 @@ class PgResourceStore<T extends Resource> implements ResourceStore<T> {
             : Future.succeededFuture(t.fromRow().apply(rows.iterator().next())));
   }
 
+  /** The compare-and-set update and its updated event, in one transaction. */
   @Override
   public Future<T> update(T u) {
     List<Object> values = new ArrayList<>();
@@ -217,7 +225,8 @@ class PgResourceStore<T extends Resource> implements ResourceStore<T> {
     mutable.forEach(c -> values.add(c.value().apply(u)));
     values.add(ts(u.updatedAt()));
     values.add(u.version());
-    return pool.preparedQuery(updateSql).execute(Tuple.tuple(values))
+    return events.inTransaction(pool, ChangeEvents.UPDATED, conn -> conn.preparedQuery(updateSql)
+        .execute(Tuple.tuple(values))
         .recover(e -> Future.failedFuture(PgErrors.map(e)))
         .compose(rows -> {
           Row row = rows.iterator().next();
@@ -228,31 +237,35 @@ class PgResourceStore<T extends Resource> implements ResourceStore<T> {
             return Future.failedFuture(ApiException.notFound(t.kind(), u.id()));
           }
           return Future.failedFuture(changed(u.id()));
-        });
+        }))
+        .recover(e -> Future.failedFuture(PgErrors.map(e)));
   }
 
   private ApiException changed(String id) {
     return ApiException.preconditionFailed(t.kind() + " '" + id + "' was changed by another request");
   }
 
+  /** The delete and its deleted event (rendered from the row as it was), in one transaction. */
   @Override
   public Future<Void> delete(String id, Long expectedVersion) {
-    return pool.preparedQuery(deleteSql).execute(Tuple.of(id, expectedVersion))
+    return events.inTransaction(pool, conn -> conn.preparedQuery(deleteSql).execute(Tuple.of(id, expectedVersion))
         .recover(e -> Future.failedFuture(
             PgErrors.FOREIGN_KEY_VIOLATION.equals(PgErrors.sqlState(e)) && t.onDeleteFk() != null
                 ? t.onDeleteFk().apply(id, PgErrors.constraint(e))
                 : PgErrors.map(e)))
         .compose(rows -> {
           Row row = rows.iterator().next();
-          if (row.getLong("deleted") > 0) {
-            return Future.succeededFuture();
+          if (row.getString("id") != null) {
+            return Future.succeededFuture(t.fromRow().apply(row));
           }
           // gone before the statement, or (no expected version) deleted concurrently: 404
           if (row.getLong("current_version") == null || expectedVersion == null) {
             return Future.failedFuture(ApiException.notFound(t.kind(), id));
           }
           return Future.failedFuture(changed(id));
-        });
+        }), events.events()::deleted)
+        .recover(e -> Future.failedFuture(PgErrors.map(e)))
+        .mapEmpty();
   }
 
   @Override

@@ -18,14 +18,18 @@ final class PgRevocationStore implements RevocationStore {
       + " SELECT jti, expires_at FROM revoked_tokens WHERE expires_at > $1";
 
   private final Pool pool;
+  /** Appends each mutation's event in the mutation's transaction. */
+  private final PgEvents events;
 
-  PgRevocationStore(Pool pool) {
+  PgRevocationStore(Pool pool, PgEvents events) {
     this.pool = pool;
+    this.events = events;
   }
 
   @Override
   public Future<Void> revoke(String jti, Instant expiresAt) {
-    return pool.preparedQuery(REVOKE).execute(Tuple.of(jti, PgResourceStore.ts(expiresAt)))
+    return events.inTransaction(pool, conn -> conn.preparedQuery(REVOKE).execute(Tuple.of(jti, PgResourceStore.ts(expiresAt))),
+            done -> events.events().revoked(jti, expiresAt))
         .<Void>mapEmpty()
         .recover(e -> Future.failedFuture(PgErrors.map(e)));
   }

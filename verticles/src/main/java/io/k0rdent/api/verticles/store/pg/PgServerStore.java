@@ -146,9 +146,12 @@ final class PgServerStore implements ServerStore {
       + " AND ($4::timestamptz IS NULL OR at < $4::timestamptz) ORDER BY seq LIMIT $5";
 
   private final Pool pool;
+  /** Appends each mutation's event in the mutation's transaction. */
+  private final PgEvents events;
 
-  PgServerStore(Pool pool) {
+  PgServerStore(Pool pool, PgEvents events) {
     this.pool = pool;
+    this.events = events;
   }
 
   // ---------------------------------------------------------------- servers

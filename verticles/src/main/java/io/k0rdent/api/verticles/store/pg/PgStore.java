@@ -68,14 +68,15 @@ public final class PgStore implements Store {
   private final PgIpamStore ipam;
   private final PgServerStore servers;
   private final PgEventOutbox events;
+  private final PgEvents changes = new PgEvents(new io.k0rdent.api.core.event.ChangeEvents());
 
   private PgStore(Vertx vertx, Pool pool, PgConnectOptions connect) {
     this.pool = pool;
-    this.organizations = new PgResourceStore<>(pool, new PgResourceStore.Table<>(
+    this.organizations = new PgResourceStore<>(pool, changes, new PgResourceStore.Table<>(
         "organization", "organizations",
         List.of(mutable("display_name", Organization::displayName), mutable("description", Organization::description)),
         Map.of(), PgStore::organization, null, PgStore::organizationStillHas));
-    this.projects = new PgResourceStore<>(pool, new PgResourceStore.Table<>(
+    this.projects = new PgResourceStore<>(pool, changes, new PgResourceStore.Table<>(
         "project", "projects",
         List.of(fixed("organization_id", Project::organizationId), mutable("display_name", Project::displayName),
             mutable("description", Project::description)),
@@ -83,7 +84,7 @@ public final class PgStore implements Store {
         (p, constraint) -> ApiException.invalidField("organizationId",
             "organization '" + p.organizationId() + "' does not exist"),
         PgStore::projectStillHas));
-    this.serviceAccounts = new PgResourceStore<>(pool, new PgResourceStore.Table<>(
+    this.serviceAccounts = new PgResourceStore<>(pool, changes, new PgResourceStore.Table<>(
         "service account", "service_accounts",
         List.of(fixed("organization_id", ServiceAccount::organizationId),
             fixed("client_id", ServiceAccount::clientId),
@@ -98,10 +99,10 @@ public final class PgStore implements Store {
             "projectId", "project_id"),
         PgStore::serviceAccount, scopeFk(ServiceAccount::organizationId, ServiceAccount::scopeId),
         (id, constraint) -> IamErrors.boundByPolicies("service account", id)));
-    this.credentials = new PgCredentialStore(pool);
-    this.apiKeys = new PgApiKeyStore(pool);
-    this.users = new PgUserStore(pool);
-    this.roles = new PgResourceStore<>(pool, new PgResourceStore.Table<>(
+    this.credentials = new PgCredentialStore(pool, changes);
+    this.apiKeys = new PgApiKeyStore(pool, changes);
+    this.users = new PgUserStore(pool, changes);
+    this.roles = new PgResourceStore<>(pool, changes, new PgResourceStore.Table<>(
         "role", "roles",
         List.of(fixed("organization_id", Role::organizationId), mutable("display_name", Role::displayName),
             mutable("description", Role::description), mutable("permissions", r -> PgResourceStore.array(r.permissions()))),
@@ -110,22 +111,27 @@ public final class PgStore implements Store {
             ? IamErrors.roleIdNamedByPolicies(r.id())
             : IamErrors.organizationMissing(r.organizationId()),
         (id, constraint) -> IamErrors.boundByPolicies("role", id)));
-    this.groups = new PgResourceStore<>(pool, new PgResourceStore.Table<>(
+    this.groups = new PgResourceStore<>(pool, changes, new PgResourceStore.Table<>(
         "group", "groups",
         List.of(fixed("organization_id", Group::organizationId), mutable("display_name", Group::displayName),
             mutable("description", Group::description)),
         Map.of("organizationId", "organization_id"), PgStore::group,
         (g, constraint) -> IamErrors.organizationMissing(g.organizationId()),
         (id, constraint) -> IamErrors.boundByPolicies("group", id)));
-    this.groupMembers = new PgGroupMemberStore(pool);
-    this.policies = new PgPolicyStore(pool);
-    this.revocations = new PgRevocationStore(pool);
+    this.groupMembers = new PgGroupMemberStore(pool, changes);
+    this.policies = new PgPolicyStore(pool, changes);
+    this.revocations = new PgRevocationStore(pool, changes);
     this.roleSets = new PgRoleSetStore(pool);
     this.idempotency = new PgIdempotencyStore(pool);
     this.settings = new PgSettingsStore(pool);
-    this.ipam = new PgIpamStore(pool);
-    this.servers = new PgServerStore(pool);
+    this.ipam = new PgIpamStore(pool, changes);
+    this.servers = new PgServerStore(pool, changes);
     this.events = new PgEventOutbox(vertx, pool, connect);
+  }
+
+  @Override
+  public io.k0rdent.api.core.event.ChangeEvents changeEvents() {
+    return changes.events();
   }
 
   /** The delete error of a project that a row still points at, by the foreign key that stopped it. */

@@ -24,8 +24,8 @@ final class PgUserStore extends PgResourceStore<User> {
 
   static final String EMAIL_KEY = "users_organization_email_key";
 
-  PgUserStore(Pool pool) {
-    super(pool, new Table<>("user", "users",
+  PgUserStore(Pool pool, PgEvents events) {
+    super(pool, events, new Table<>("user", "users",
         List.of(fixed("organization_id", User::organizationId),
             fixed("email", User::email),
             mutable("display_name", User::displayName),
