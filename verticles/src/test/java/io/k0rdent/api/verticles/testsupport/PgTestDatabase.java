@@ -89,6 +89,11 @@ public final class PgTestDatabase {
     }
   }
 
+  /** Runs one SQL statement on the database (search path: the server's default; qualify with {@link #schema()}). */
+  public void execute(String sql) {
+    exec(sql);
+  }
+
   /** Drops the schema and everything in it. */
   public void drop() {
     exec("DROP SCHEMA IF EXISTS " + settings.schema() + " CASCADE");
