@@ -37,9 +37,10 @@ class EventsNodeTest {
   void withoutKafkaEventsWaitInTheOutboxAndReadinessSaysHowMany() {
     try (TestNode node = TestNode.start()) {
       assertThat(events(node).getString("relay")).isEqualTo("off");
-      assertThat(events(node).getLong("backlog")).isZero();
+      long seeded = events(node).getLong("backlog"); // the provider organization's creation at first start
+      assertThat(seeded).isPositive();
       Awaits.await(node.node().services().store().events().append(event("/things/a"), "/things/a"));
-      assertThat(events(node).getLong("backlog")).isEqualTo(1);
+      assertThat(events(node).getLong("backlog")).isEqualTo(seeded + 1);
     }
   }
 
@@ -53,7 +54,8 @@ class EventsNodeTest {
         assertThat(events(node).getString("relay")).isEqualTo("on");
         CloudEvent e = event("/things/b");
         Awaits.await(node.node().services().store().events().append(e, "/things/b"));
-        List<ConsumerRecord<String, String>> records = kafka.readAll(topic, 1, Duration.ofSeconds(30));
+        List<ConsumerRecord<String, String>> records = kafka.readAll(topic, 2, Duration.ofSeconds(30)).stream()
+            .filter(r -> r.key().equals("/things/b")).toList();
         assertThat(records).hasSize(1);
         assertThat(records.get(0).key()).isEqualTo("/things/b");
         assertThat(new JsonObject(records.get(0).value()).getString("id")).isEqualTo(e.id());
