@@ -1,4 +1,4 @@
-package io.k0rdent.api.verticles.events;
+package io.k0rdent.api.verticles.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,7 +20,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * Issue 8 end to end: API calls on a node backed by PostgreSQL, its outbox relay, a real in-process Kafka broker
@@ -28,41 +27,37 @@ import org.junit.jupiter.api.TestInstance;
  * the selfLink), as structured CloudEvents; with the broker stopped the API keeps answering, the backlog shows in
  * {@code /readyz}, and after the restart every event arrives with none lost or reordered per key.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class EventsKafkaHttpTest {
+class EventsKafkaHttpTest extends NodeHttpTest {
 
-  private static final String ORGS = "/v1/regions/global/organizations";
-  private static final String PROJECTS = "/v1/regions/global/projects";
   private static final Duration WAIT = Duration.ofSeconds(60);
 
   private EmbeddedKafka kafka;
-  private PgTestDatabase db;
-  private TestNode node;
-  private String token;
   private String topic;
   private String org;
 
-  @BeforeAll
-  void start() {
+  @Override
+  boolean onPostgres() {
+    return true;
+  }
+
+  /** A PostgreSQL node whose relay publishes to a broker of this class's own. */
+  @Override
+  TestNode startNode() {
     kafka = EmbeddedKafka.start();
     topic = "api-events-" + UUID.randomUUID().toString().substring(0, 8);
     kafka.createTopic(topic, EmbeddedKafka.PARTITIONS);
     db = PgTestDatabase.create();
-    node = TestNode.start(Map.of("database.url", db.url(), "database.schema", db.schema(),
+    return TestNode.start(Map.of("database.url", db.url(), "database.schema", db.schema(),
         "events.kafkaBootstrapServers", kafka.bootstrapServers(), "events.topic", topic));
-    token = node.token();
-    org = "kafka-" + UUID.randomUUID().toString().substring(0, 8);
-    assertThat(node.atlas.post(ORGS, token, new JsonObject().put("id", org)).status()).isEqualTo(201);
+  }
+
+  @BeforeAll
+  void organization() {
+    org = created(ORGS, new JsonObject().put("id", unique("kafka"))).getString("id");
   }
 
   @AfterAll
-  void stop() {
-    if (node != null) {
-      node.close();
-    }
-    if (db != null) {
-      db.drop();
-    }
+  void stopKafka() {
     if (kafka != null) {
       kafka.close();
     }
