@@ -3,9 +3,11 @@ package io.k0rdent.api.core.event;
 import io.vertx.core.json.JsonObject;
 import io.k0rdent.api.core.resource.Clock;
 import io.k0rdent.api.core.resource.Resource;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -57,15 +59,28 @@ public final class ChangeEvents {
    * @param typePrefix e.g. {@code ai.k0rdent.resourcemanager.project}; the verb is appended
    * @param selfLink   the resource's selfLink (event subject and Kafka key)
    * @param owner      whose change it is
-   * @param data       the resource as the API shows it, without secrets
+   * @param data       the resource as the API shows it, without secrets, given the resources stored with it that
+   *                   the API shows inside it (its parts, e.g. a network's subnets; empty for most kinds, see
+   *                   {@link ChangeEvents#of(String, Resource, List)})
    */
   public record Rendering<T>(String typePrefix, Function<T, String> selfLink, Function<T, Owner> owner,
-                             Function<T, JsonObject> data) {
+                             BiFunction<T, List<? extends Resource>, JsonObject> data) {
     public Rendering {
       Objects.requireNonNull(typePrefix, "typePrefix");
       Objects.requireNonNull(selfLink, "selfLink");
       Objects.requireNonNull(owner, "owner");
       Objects.requireNonNull(data, "data");
+    }
+
+    /** A rendering whose data is the resource's alone (a kind without parts). */
+    public Rendering(String typePrefix, Function<T, String> selfLink, Function<T, Owner> owner,
+                     Function<T, JsonObject> data) {
+      this(typePrefix, selfLink, owner, resourceOnly(data));
+    }
+
+    private static <T> BiFunction<T, List<? extends Resource>, JsonObject> resourceOnly(Function<T, JsonObject> data) {
+      Objects.requireNonNull(data, "data");
+      return (r, parts) -> data.apply(r);
     }
   }
 
@@ -119,9 +134,18 @@ public final class ChangeEvents {
    * for {@code resource} as stored after the change; data is the rendered resource.
    */
   public <T extends Resource> Change of(String verb, T resource) {
+    return of(verb, resource, List.of());
+  }
+
+  /**
+   * As {@link #of(String, Resource)} for a resource that the API shows together with resources stored with it, its
+   * {@code parts} (a network with its subnets): the store passes them as they are after the change, in the API's
+   * order, and the rendering shows them as the API would.
+   */
+  public <T extends Resource> Change of(String verb, T resource, List<? extends Resource> parts) {
     Rendering<T> r = rendering(resource);
     return change(r.typePrefix() + "." + verb, r.selfLink().apply(resource), r.owner().apply(resource),
-        r.data().apply(resource));
+        r.data().apply(resource, List.copyOf(parts)));
   }
 
   /** The {@link #DELETED} event of {@code resource} (as it was stored): data {@code {"id","uid"}}. */

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressString;
 import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.event.ChangeEvents;
+import io.k0rdent.api.core.event.CloudEvent;
 import io.k0rdent.api.core.ipam.AddressRange;
 import io.k0rdent.api.core.ipam.IpamErrors;
 import io.k0rdent.api.core.resource.Address;
@@ -18,6 +20,8 @@ import io.k0rdent.api.core.store.IpamStore.Allocation;
 import io.k0rdent.api.core.store.IpamStore.Place;
 import io.k0rdent.api.core.store.IpamStore.Released;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 import java.math.BigInteger;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -965,5 +969,194 @@ public abstract class IpamStoreContract extends StoreSuite {
       assertThat(won).as("round %d", round).hasSize(1);
     }
     assertThat(await(ipam.listPools(REGION, null, 10)).items()).hasSize(5);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /**
+   * A minimal network rendering (core has no API to render with): its subject names the place, its data lists the
+   * ids of the subnets the store passed as the event's parts.
+   */
+  private void renderNetworksWithTheirSubnets() {
+    store.changeEvents().register(Network.class, new ChangeEvents.Rendering<Network>("test.compute.network",
+        n -> "/test/" + n.region() + "/" + n.projectId() + "/networks/" + n.id(),
+        n -> ChangeEvents.Owner.project(n.projectId()),
+        (n, parts) -> new JsonObject().put("id", n.id()).put("uid", n.uid().toString()).put("version", n.version())
+            .put("subnets", new JsonArray(parts.stream().map(Resource::id).toList()))));
+  }
+
+  private static String networkSubject(Network n) {
+    return "/test/" + n.region() + "/" + n.projectId() + "/networks/" + n.id();
+  }
+
+  /** The fallback rendering's subject of an address or pool (no rendering registered in core). */
+  private static String urn(String kind, String id) {
+    return "urn:k0rdent:" + kind + ":" + id;
+  }
+
+  @Test
+  void everyNetworkChangeAppendsOneEventAndEveryRefusalNone() {
+    renderNetworksWithTheirSubnets();
+    Network n = network(HERE, "net", "10.1.0.0/16", Clock.now());
+    Subnet s = subnetOf(n);
+    CloudEvent created = assertOneEvent("test.compute.network.created", networkSubject(n), n,
+        () -> await(ipam.createNetwork(n, s)));
+    assertThat(created.data().getLong("version")).isEqualTo(1L);
+    assertThat(created.data().getJsonArray("subnets").getList()).as("the subnet made with it").containsExactly(s.id());
+
+    Network inner = network(HERE, "inner", "10.1.2.0/24", Clock.now());
+    assertNoEvent("an overlapping network", () -> awaitApiFailure(ipam.createNetwork(inner, subnetOf(inner)), 409,
+        "NETWORK_OVERLAP"));
+    Network again = network(HERE, "net", "10.9.0.0/16", Clock.now());
+    assertNoEvent("a taken id", () -> awaitApiFailure(ipam.createNetwork(again, subnetOf(again)), 409,
+        "ALREADY_EXISTS"));
+    Network orphan = network(new Place(REGION, "ghost"), "net", "10.9.0.0/16", Clock.now());
+    assertNoEvent("a missing project", () -> awaitApiFailure(ipam.createNetwork(orphan, subnetOf(orphan)), 404,
+        "NOT_FOUND"));
+
+    Network v2 = n.withChanges("Renamed", "described", Clock.now());
+    CloudEvent updated = assertOneEvent("test.compute.network.updated", networkSubject(n), n,
+        () -> await(ipam.updateNetwork(v2)));
+    assertThat(updated.data().getLong("version")).isEqualTo(2L);
+    assertThat(updated.data().getJsonArray("subnets").getList()).as("its stored subnets").containsExactly(s.id());
+    assertNoEvent("a stale update", () -> awaitApiFailure(ipam.updateNetwork(n.withChanges("x", null, Clock.now())),
+        412, "PRECONDITION_FAILED"));
+    assertNoEvent("an update of a missing network", () -> awaitApiFailure(ipam.updateNetwork(
+        network(HERE, "nope", "10.2.0.0/24", Clock.now()).withChanges("x", null, Clock.now())), 404, "NOT_FOUND"));
+
+    await(allocate(n, internal(n, "a", "10.1.0.7")));
+    assertNoEvent("a delete while addresses are allocated", () -> awaitApiFailure(ipam.deleteNetwork(HERE, "net",
+        null), 409, "FAILED_PRECONDITION"));
+    assertNoEvent("a delete of another version", () -> awaitApiFailure(ipam.deleteNetwork(HERE, "net", 1L), 412,
+        "PRECONDITION_FAILED"));
+    await(ipam.releaseAddress(HERE, "a", null));
+    CloudEvent deleted = assertOneEvent("test.compute.network.deleted", networkSubject(n), n,
+        () -> await(ipam.deleteNetwork(HERE, "net", 2L)));
+    assertThat(deleted.data()).isEqualTo(new JsonObject().put("id", "net").put("uid", n.uid().toString()));
+    assertNoEvent("a delete of a gone network", () -> awaitApiFailure(ipam.deleteNetwork(HERE, "net", null), 404,
+        "NOT_FOUND"));
+  }
+
+  @Test
+  void everyAddressChangeAppendsOneEventAndEveryRefusalNone() {
+    Network n = createNetwork(HERE, "net", "10.1.0.0/24");
+    AddressPool p = createPool(REGION, "public", "198.51.100.0/24");
+    Address web = internal(n, "web", "10.1.0.7");
+    CloudEvent created = assertOneEvent("ai.k0rdent.address.created", urn("address", "web"), web,
+        () -> await(allocate(n, web)));
+    assertThat(created.data().getLong("version")).isEqualTo(1L);
+    Address auto = internal(n, "auto", null);
+    assertOneEvent("ai.k0rdent.address.created", urn("address", "auto"), auto, () -> await(allocate(n, auto)));
+    Address ext = external(HERE, p, "ext", null);
+    assertOneEvent("ai.k0rdent.address.created", urn("address", "ext"), ext, () -> await(allocate(p, ext, 1)));
+
+    assertNoEvent("a taken address", () -> awaitApiFailure(allocate(n, internal(n, "web2", "10.1.0.7")), 409,
+        "ADDRESS_IN_USE"));
+    assertNoEvent("a taken id", () -> awaitApiFailure(allocate(n, internal(n, "web", null)), 409, "ALREADY_EXISTS"));
+    assertNoEvent("over the quota", () -> awaitApiFailure(allocate(p, external(HERE, p, "ext2", null), 1), 409,
+        "QUOTA_EXCEEDED"));
+    Network gone = network(HERE, "gone", "10.2.0.0/24", Clock.now());
+    assertNoEvent("a missing network", () -> awaitApiFailure(allocate(gone, internal(gone, "x", null)), 404,
+        "NOT_FOUND"));
+
+    Address a = await(ipam.getAddress(HERE, "web"));
+    Address inUse = a.withStatus(Address.IN_USE, a.updatedAt().plusMillis(3));
+    CloudEvent updated = assertOneEvent("ai.k0rdent.address.updated", urn("address", "web"), a,
+        () -> await(ipam.updateAddressStatus(inUse)));
+    assertThat(updated.data().getLong("version")).isEqualTo(2L);
+    assertNoEvent("a stale status update", () -> awaitApiFailure(ipam.updateAddressStatus(
+        a.withStatus(Address.RESERVED, Clock.now())), 412, "PRECONDITION_FAILED"));
+    assertNoEvent("a release while in use", () -> awaitApiFailure(ipam.releaseAddress(HERE, "web", null), 409,
+        "FAILED_PRECONDITION"));
+    assertNoEvent("a release of another version", () -> awaitApiFailure(ipam.releaseAddress(HERE, "web", 1L), 412,
+        "PRECONDITION_FAILED"));
+    Address reserved = inUse.withStatus(Address.RESERVED, inUse.updatedAt().plusMillis(1));
+    assertOneEvent("ai.k0rdent.address.updated", urn("address", "web"), a,
+        () -> await(ipam.updateAddressStatus(reserved)));
+
+    CloudEvent released = assertOneEvent("ai.k0rdent.address.deleted", urn("address", "web"), a,
+        () -> assertThat(await(ipam.releaseAddress(HERE, "web", 3L))).isEqualTo(Released.RELEASED));
+    assertThat(released.data()).isEqualTo(new JsonObject().put("id", "web").put("uid", a.uid().toString()));
+    assertNoEvent("a release of a released address", () -> assertThat(await(ipam.releaseAddress(HERE, "web", null)))
+        .isEqualTo(Released.ALREADY_RELEASED));
+    assertNoEvent("a release of an unknown address", () -> awaitApiFailure(ipam.releaseAddress(HERE, "never", null),
+        404, "NOT_FOUND"));
+    assertOneEvent("ai.k0rdent.address.deleted", urn("address", "ext"), ext,
+        () -> await(ipam.releaseAddress(HERE, "ext", null)));
+  }
+
+  @Test
+  void everyPoolChangeAppendsOneEventAndEveryRefusalNone() {
+    createNetwork(HERE, "net", "10.1.0.0/16");
+    AddressPool p = pool(REGION, "public", "198.51.100.0/24", Clock.now());
+    CloudEvent created = assertOneEvent("ai.k0rdent.addressPool.created", urn("addressPool", "public"), p,
+        () -> await(ipam.createPool(p)));
+    assertThat(created.data().getLong("version")).isEqualTo(1L);
+    assertNoEvent("an overlapping pool", () -> awaitApiFailure(ipam.createPool(pool(REGION, "inner",
+        "198.51.100.128/25", Clock.now())), 409, "POOL_OVERLAP"));
+    assertNoEvent("a taken id", () -> awaitApiFailure(ipam.createPool(pool(REGION, "public", "203.0.113.0/24",
+        Clock.now())), 409, "ALREADY_EXISTS"));
+    assertNoEvent("a pool over a network", () -> awaitApiFailure(ipam.createPool(pool(REGION, "over", "10.1.4.0/24",
+        Clock.now())), 409, "POOL_OVERLAP"));
+
+    await(allocate(p, external(HERE, p, "ext", null)));
+    assertNoEvent("a delete while addresses are allocated", () -> awaitApiFailure(ipam.deletePool(REGION, "public",
+        null), 409, "FAILED_PRECONDITION"));
+    assertNoEvent("a delete of another version", () -> awaitApiFailure(ipam.deletePool(REGION, "public", 2L), 412,
+        "PRECONDITION_FAILED"));
+    await(ipam.releaseAddress(HERE, "ext", null));
+    CloudEvent deleted = assertOneEvent("ai.k0rdent.addressPool.deleted", urn("addressPool", "public"), p,
+        () -> await(ipam.deletePool(REGION, "public", 1L)));
+    assertThat(deleted.data()).isEqualTo(new JsonObject().put("id", "public").put("uid", p.uid().toString()));
+    assertNoEvent("a delete of a gone pool", () -> awaitApiFailure(ipam.deletePool(REGION, "public", null), 404,
+        "NOT_FOUND"));
+  }
+
+  /**
+   * Racing mutations (overlapping creates, allocations that lose the race for an address and retry, a subnet filled
+   * until exhausted) leave exactly one event per success: none for the losers, none twice for a retried one.
+   */
+  @Test
+  void racingMutationsAppendExactlyOneEventPerSuccess() throws Exception {
+    renderNetworksWithTheirSubnets();
+    List<Network> candidates = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      candidates.add(network(HERE, "race-" + i, "10.50.0.0/" + (16 + i), Clock.now()));
+    }
+    List<Future<Network>> creates = new ArrayList<>();
+    List<OutboxRow> networkEvents = eventsOf(() -> {
+      try {
+        creates.addAll(concurrently(6, 6, i -> ipam.createNetwork(candidates.get(i), subnetOf(candidates.get(i)))));
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
+    List<String> won = IntStream.range(0, 6).filter(i -> failure(creates.get(i)) == null)
+        .mapToObj(i -> candidates.get(i).id()).toList();
+    assertThat(won).hasSize(1);
+    assertThat(networkEvents).extracting(r -> r.event().type()).containsExactly("test.compute.network.created");
+    assertThat(networkEvents.get(0).event().data().getString("id")).isEqualTo(won.get(0));
+
+    Network net = createNetwork(HERE, "small", "10.60.0.0/27"); // 28 usable addresses
+    List<Future<Address>> allocations = new ArrayList<>();
+    List<OutboxRow> addressEvents = eventsOf(() -> {
+      try {
+        allocations.addAll(concurrently(40, 8, i -> allocate(net, internal(net, "f" + i, null))));
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
+    Set<String> allocated = new HashSet<>();
+    for (Future<Address> f : allocations) {
+      if (failure(f) == null) {
+        allocated.add(f.result().id());
+      } else {
+        awaitApiFailure(f, 409, "SUBNET_EXHAUSTED");
+      }
+    }
+    assertThat(allocated).hasSize(28);
+    assertThat(addressEvents).allMatch(r -> r.event().type().equals("ai.k0rdent.address.created"));
+    assertThat(addressEvents.stream().map(r -> r.event().data().getString("id")).toList())
+        .containsExactlyInAnyOrderElementsOf(allocated);
   }
 }

@@ -3,6 +3,7 @@ package io.k0rdent.api.core.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.event.CloudEvent;
 import io.k0rdent.api.core.resource.Clock;
 import io.k0rdent.api.core.resource.Project;
 import io.k0rdent.api.core.server.Server;
@@ -15,6 +16,7 @@ import io.k0rdent.api.core.server.Server.Provisioning;
 import io.k0rdent.api.core.server.ServerLogEntry;
 import io.k0rdent.api.core.server.ServerLogEntry.Severity;
 import io.k0rdent.api.core.server.ServerState;
+import io.k0rdent.api.core.server.Transition;
 import io.k0rdent.api.core.store.IpamStore.Place;
 import io.k0rdent.api.core.store.ServerStore.Lease;
 import io.vertx.core.Future;
@@ -714,5 +716,70 @@ public abstract class ServerStoreContract extends StoreSuite {
     Place elsewhere = new Place(OTHER_REGION, "train");
     Server otherRegion = server(elsewhere, "a", t).withBmc(a.bmc());
     assertThat(await(servers.create(otherRegion)).bmc()).isEqualTo(a.bmc());
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /** The fallback rendering's subject of a server (no rendering registered in core). */
+  private static String urn(Server s) {
+    return "urn:k0rdent:server:" + s.id();
+  }
+
+  @Test
+  void everyServerChangeAppendsOneEventAndEveryRefusalNone() {
+    Instant t = Clock.now();
+    Server v1 = server(HERE, "n1", t);
+    CloudEvent created = assertOneEvent("ai.k0rdent.server.created", urn(v1), v1, () -> create(v1));
+    assertThat(created.data().getLong("version")).isEqualTo(1L);
+    assertNoEvent("a taken id", () -> awaitApiFailure(servers.create(server(HERE, "n1", t)), 409, "ALREADY_EXISTS"));
+    assertNoEvent("a taken BMC", () -> awaitApiFailure(servers.create(server(NEIGHBOUR, "n2", t).withBmc(v1.bmc())),
+        409, "ALREADY_EXISTS"));
+    assertNoEvent("a missing project", () -> awaitApiFailure(servers.create(server(new Place(REGION, "ghost"), "n3",
+        t)), 404, "NOT_FOUND"));
+
+    // the API's updates and a state transition
+    Server v2 = v1.withMetadata("Renamed", null, Map.of("rack", "r2"), "gpu", t.plusMillis(1));
+    CloudEvent updated = assertOneEvent("ai.k0rdent.server.updated", urn(v1), v1,
+        () -> await(servers.update(v2, false)));
+    assertThat(updated.data().getLong("version")).isEqualTo(2L);
+    Server v3 = v2.apply(Transition.failed(ServerState.ENROLLING, "no answer"), t.plusMillis(2));
+    assertOneEvent("ai.k0rdent.server.updated", urn(v1), v1, () -> await(servers.update(v3, false)));
+    assertNoEvent("a stale update", () -> awaitApiFailure(servers.update(v2.withStep("stale", t), false), 412,
+        "PRECONDITION_FAILED"));
+    assertNoEvent("an update of a gone server", () -> awaitApiFailure(servers.update(
+        server(HERE, "ghost", t).withStep("x", t), false), 404, "NOT_FOUND"));
+    Server other = create(server(HERE, "other", t));
+    assertNoEvent("a BMC another server has", () -> awaitApiFailure(servers.update(
+        withVersion(v3, 4).withBmc(other.bmc()), true), 409, "ALREADY_EXISTS"));
+
+    // leases and logs are no resource changes
+    Lease[] a = new Lease[1];
+    assertNoEvent("an acquisition", () -> a[0] = await(servers.acquire(v1.uid(), "worker-a", TTL, NOW)));
+    assertNoEvent("a renewal", () -> assertThat(await(servers.renew(v1.uid(), "worker-a", a[0].token(), TTL,
+        NOW.plusSeconds(1)))).isTrue());
+    assertNoEvent("a log append", () -> await(servers.appendLog(v1.uid(), List.of(entry(t, Severity.INFO, "hello",
+        null)))));
+
+    // the workers' fenced writes
+    Server v4 = v3.withStep("power-on", t.plusMillis(3));
+    CloudEvent fenced = assertOneEvent("ai.k0rdent.server.updated", urn(v1), v1,
+        () -> await(servers.updateFenced(v4, "worker-a", a[0].token())));
+    assertThat(fenced.data().getLong("version")).isEqualTo(4L);
+    assertNoEvent("a fenced write of another version", () -> awaitApiFailure(servers.updateFenced(
+        v3.withStep("stale", t), "worker-a", a[0].token()), 412, "PRECONDITION_FAILED"));
+    Lease b = await(servers.acquire(v1.uid(), "worker-b", TTL, NOW.plus(TTL).plusSeconds(5)));
+    assertNoEvent("a fenced write of a stale holder", () -> awaitApiFailure(servers.updateFenced(
+        v4.withStep("late", t), "worker-a", a[0].token()), 409, "LEASE_LOST"));
+    assertNoEvent("a fenced delete of a stale holder", () -> awaitApiFailure(servers.deleteFenced(v1.uid(),
+        "worker-a", a[0].token()), 409, "LEASE_LOST"));
+    assertNoEvent("a release", () -> await(servers.release(v1.uid(), "worker-a", a[0].token())));
+
+    CloudEvent deleted = assertOneEvent("ai.k0rdent.server.deleted", urn(v1), v1,
+        () -> await(servers.deleteFenced(v1.uid(), "worker-b", b.token())));
+    assertThat(deleted.data()).isEqualTo(new JsonObject().put("id", "n1").put("uid", v1.uid().toString()));
+    assertNoEvent("a fenced delete of a gone server", () -> awaitApiFailure(servers.deleteFenced(v1.uid(), "worker-b",
+        b.token()), 404, "NOT_FOUND"));
+    assertThat(outbox().stream().map(r -> r.event().toJson().encode()))
+        .as("no event holds sealed credentials").noneMatch(json -> json.contains("sealed"));
   }
 }

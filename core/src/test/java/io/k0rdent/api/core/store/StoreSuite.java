@@ -76,6 +76,43 @@ public abstract class StoreSuite {
     }
   }
 
+  /** Every unpublished row of the store's outbox ({@link Store#events()}), oldest first. */
+  protected List<OutboxRow> outbox() {
+    return await(store.events().pending(EventOutbox.MAX_BATCH));
+  }
+
+  /** The outbox rows {@code mutation} appended (those not pending before it ran), oldest first. */
+  protected List<OutboxRow> eventsOf(Runnable mutation) {
+    java.util.Set<Long> before = new java.util.HashSet<>();
+    outbox().forEach(r -> before.add(r.seq()));
+    mutation.run();
+    return outbox().stream().filter(r -> !before.contains(r.seq())).toList();
+  }
+
+  /** Asserts that {@code mutation} appended no event (a refused mutation, or no resource change). */
+  protected void assertNoEvent(String what, Runnable mutation) {
+    org.assertj.core.api.Assertions.assertThat(eventsOf(mutation)).as("events of " + what).isEmpty();
+  }
+
+  /**
+   * Asserts that {@code mutation} appended exactly one event, of {@code type} about {@code subject} (also its key),
+   * with {@code data.id} and {@code data.uid} of {@code resource}; answers it.
+   */
+  protected io.k0rdent.api.core.event.CloudEvent assertOneEvent(String type, String subject,
+                                                                io.k0rdent.api.core.resource.Resource resource,
+                                                                Runnable mutation) {
+    List<OutboxRow> rows = eventsOf(mutation);
+    org.assertj.core.api.Assertions.assertThat(rows).as("events of " + type).hasSize(1);
+    OutboxRow row = rows.get(0);
+    io.k0rdent.api.core.event.CloudEvent e = row.event();
+    org.assertj.core.api.Assertions.assertThat(e.type()).isEqualTo(type);
+    org.assertj.core.api.Assertions.assertThat(e.subject()).isEqualTo(subject);
+    org.assertj.core.api.Assertions.assertThat(row.key()).isEqualTo(subject);
+    org.assertj.core.api.Assertions.assertThat(e.data().getString("id")).isEqualTo(resource.id());
+    org.assertj.core.api.Assertions.assertThat(e.data().getString("uid")).isEqualTo(resource.uid().toString());
+    return e;
+  }
+
   /** See {@link Awaits#concurrently}. */
   protected static <T> List<Future<T>> concurrently(int n, int threads, Function<Integer, Future<T>> task)
       throws Exception {

@@ -4,6 +4,7 @@ import io.k0rdent.api.core.event.ChangeEvents;
 import io.k0rdent.api.core.event.ChangeEvents.Change;
 import io.k0rdent.api.core.event.ChangeEvents.Owner;
 import io.k0rdent.api.core.resource.Resource;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -43,6 +44,11 @@ final class InMemoryEvents {
   /** The updated event of {@code r} as it will be stored. */
   <T extends Resource> Change updated(T r) {
     return events.of(ChangeEvents.UPDATED, r);
+  }
+
+  /** The {@code verb} event of {@code r} shown with its {@code parts} ({@link ChangeEvents#of(String, Resource, List)}). */
+  <T extends Resource> Change of(String verb, T r, List<? extends Resource> parts) {
+    return events.of(verb, r, parts);
   }
 
   /** The deleted event of {@code r} as it was stored. */

@@ -3,6 +3,8 @@ package io.k0rdent.api.core.store.memory;
 import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressString;
 import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.event.ChangeEvents;
+import io.k0rdent.api.core.event.ChangeEvents.Change;
 import io.k0rdent.api.core.ipam.AddressRange;
 import io.k0rdent.api.core.ipam.IpamErrors;
 import io.k0rdent.api.core.resource.Address;
@@ -34,6 +36,10 @@ import java.util.function.Supplier;
  * with {@link InMemoryStore}, so the rules (no overlap, no address twice, a project with networks is not
  * deleted) hold under concurrency. Taken addresses are kept per subnet or pool in a sorted set, so an
  * automatic choice reads only the taken addresses after its random start.
+ *
+ * <p>Every successful mutation records its event in the same critical section: built after the checks and before
+ * the change (so a rendering fault changes nothing), recorded after it. A network's events show it with its
+ * subnets as stored after the change (its created event with the subnet created with it).
  */
 final class InMemoryIpamStore implements IpamStore {
 
@@ -115,8 +121,10 @@ final class InMemoryIpamStore implements IpamStore {
         if (subnets.containsKey(key(place, subnet.id()))) {
           throw IpamErrors.exists("subnet", subnet.id());
         }
+        Change change = events.of(ChangeEvents.CREATED, network, List.of(subnet));
         networks.put(key(place, network.id()), network);
         subnets.put(key(place, subnet.id()), subnet);
+        events.record(change);
         return network;
       }
     });
@@ -149,7 +157,9 @@ final class InMemoryIpamStore implements IpamStore {
         }
         Network stored = new Network(cur.region(), cur.projectId(), cur.id(), cur.uid(), updated.displayName(),
             updated.description(), cur.cidr(), cur.createdAt(), updated.updatedAt(), updated.version());
+        Change change = events.of(ChangeEvents.UPDATED, stored, subnetsOfLocked(place, cur.id()));
         networks.put(key(place, cur.id()), stored);
+        events.record(change);
         return stored;
       }
     });
@@ -167,9 +177,11 @@ final class InMemoryIpamStore implements IpamStore {
         if (!blockers.isEmpty()) {
           throw IpamErrors.stillAllocated("network", id, blockers, blockers.size());
         }
+        Change change = events.deleted(cur);
         networks.remove(key(place, id));
         subnets.values().removeIf(s -> s.region().equals(place.region()) && s.projectId().equals(place.project())
             && s.networkId().equals(id));
+        events.record(change);
         return null;
       }
     });
@@ -196,12 +208,17 @@ final class InMemoryIpamStore implements IpamStore {
   public Future<List<Subnet>> subnetsOf(Place place, String networkId) {
     return run(() -> {
       synchronized (lock) {
-        return subnets.values().stream()
-            .filter(s -> s.region().equals(place.region()) && s.projectId().equals(place.project())
-                && s.networkId().equals(networkId))
-            .sorted(Comparator.comparing(Subnet::createdAt).thenComparing(Subnet::id)).toList();
+        return subnetsOfLocked(place, networkId);
       }
     });
+  }
+
+  /** {@link #subnetsOf}; caller holds the lock. */
+  private List<Subnet> subnetsOfLocked(Place place, String networkId) {
+    return subnets.values().stream()
+        .filter(s -> s.region().equals(place.region()) && s.projectId().equals(place.project())
+            && s.networkId().equals(networkId))
+        .sorted(Comparator.comparing(Subnet::createdAt).thenComparing(Subnet::id)).toList();
   }
 
   @Override
@@ -272,9 +289,11 @@ final class InMemoryIpamStore implements IpamStore {
           }
           a = a.withIpAddress(range.text(value));
         }
+        Change change = events.created(a);
         used.add(value);
         addresses.put(key(place, a.id()), a);
         released.remove(key(place, a.id()));
+        events.record(change);
         return a;
       }
     });
@@ -352,6 +371,7 @@ final class InMemoryIpamStore implements IpamStore {
         if (Address.IN_USE.equals(a.status())) {
           throw IpamErrors.addressInUse(id);
         }
+        Change change = events.deleted(a);
         addresses.remove(key(place, id));
         String rangeUid = a.poolId() != null ? pools.get(poolKey(a.region(), a.poolId())).uid().toString()
             : subnets.get(key(place, a.subnetId())).uid().toString();
@@ -360,6 +380,7 @@ final class InMemoryIpamStore implements IpamStore {
           used.remove(new IPAddressString(a.ipAddress()).getAddress().getValue());
         }
         released.put(key(place, id), now);
+        events.record(change);
         return Released.RELEASED;
       }
     });
@@ -375,7 +396,9 @@ final class InMemoryIpamStore implements IpamStore {
           throw ApiException.preconditionFailed("address '" + updated.id() + "' was changed meanwhile");
         }
         Address stored = cur.withStatus(updated.status(), updated.updatedAt());
+        Change change = events.updated(stored);
         addresses.put(key(place, cur.id()), stored);
+        events.record(change);
         return stored;
       }
     });
@@ -404,7 +427,9 @@ final class InMemoryIpamStore implements IpamStore {
             }
           }
         }
+        Change change = events.created(pool);
         pools.put(poolKey(pool.region(), pool.id()), pool);
+        events.record(change);
         return pool;
       }
     });
@@ -439,8 +464,10 @@ final class InMemoryIpamStore implements IpamStore {
         if (!blockers.isEmpty()) {
           throw IpamErrors.stillAllocated("address pool", id, blockers, blockers.size());
         }
+        Change change = events.deleted(cur);
         pools.remove(poolKey(region, id));
         taken.remove(cur.uid().toString());
+        events.record(change);
         return null;
       }
     });

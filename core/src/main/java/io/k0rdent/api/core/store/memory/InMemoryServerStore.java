@@ -1,6 +1,7 @@
 package io.k0rdent.api.core.store.memory;
 
 import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.event.ChangeEvents.Change;
 import io.k0rdent.api.core.server.Server;
 import io.k0rdent.api.core.server.ServerLogEntry;
 import io.k0rdent.api.core.store.IpamStore.Place;
@@ -22,6 +23,10 @@ import java.util.function.Supplier;
 /**
  * {@link ServerStore} in process memory (dev mode): every operation under the store-wide lock it shares with
  * {@link InMemoryStore}. Leases live here too, so in {@code dev} one process's workers share them.
+ *
+ * <p>Creates, updates (fenced or not) and fenced deletes record their event in the same critical section, built
+ * after the checks and before the change so that a rendering fault changes nothing. Leases and logs are no
+ * resource changes: they record none.
  */
 final class InMemoryServerStore implements ServerStore {
 
@@ -77,8 +82,10 @@ final class InMemoryServerStore implements ServerStore {
         throw ApiException.conflict("ALREADY_EXISTS", "server '" + server.id() + "' already exists");
       }
       checkBmcFree(server);
+      Change change = events.created(server);
       byKey.put(k, server);
       byUid.put(server.uid(), server);
+      events.record(change);
       return server;
     });
   }
@@ -125,6 +132,7 @@ final class InMemoryServerStore implements ServerStore {
     });
   }
 
+  /** The compare-and-set replacement and its updated event; caller holds the lock. */
   private Server replace(Server updated, boolean replaceBmc) {
     Server cur = byUid.get(updated.uid());
     if (cur == null || !cur.id().equals(updated.id())) {
@@ -141,8 +149,10 @@ final class InMemoryServerStore implements ServerStore {
         updated.state(), updated.step(), updated.power(), updated.maintenance(), updated.health(),
         updated.lastError(), updated.hardware(), updated.provisioning(), updated.inspectAfterEnroll(),
         updated.stateChangedAt(), cur.createdAt(), updated.updatedAt(), updated.version());
+    Change change = events.updated(stored);
     byUid.put(stored.uid(), stored);
     byKey.put(key(stored.region(), stored.projectId(), stored.id()), stored);
+    events.record(change);
     return stored;
   }
 
@@ -177,11 +187,13 @@ final class InMemoryServerStore implements ServerStore {
         throw ApiException.notFound("server", uid.toString());
       }
       checkHolder(uid, holder, token);
+      Change change = events.deleted(s);
       byUid.remove(uid);
       byKey.remove(key(s.region(), s.projectId(), s.id()));
       leases.remove(uid);
       logs.remove(uid);
       logSeq.remove(uid);
+      events.record(change);
       return null;
     });
   }

@@ -6,6 +6,7 @@ import static io.k0rdent.api.verticles.store.pg.PgResourceStore.ts;
 import inet.ipaddr.IPAddress;
 import inet.ipaddr.IPAddressString;
 import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.event.ChangeEvents;
 import io.k0rdent.api.core.ipam.AddressRange;
 import io.k0rdent.api.core.ipam.IpamErrors;
 import io.k0rdent.api.core.resource.Address;
@@ -50,6 +51,12 @@ import java.util.function.Supplier;
  * lock, as concurrent inserts checking one exclusion constraint deadlock. Errors are {@link IpamErrors}' (as
  * the in-memory store's), 503 through {@link PgErrors} when the database cannot be reached. Blocks and
  * addresses are returned as the text they were stored with, never PostgreSQL's rendering.
+ *
+ * <p>Every successful mutation appends its event ({@link PgEvents}) in its own transaction, after the statement
+ * that writes (and so locks) the resource's row; a mutation that a retry runs again appends only in the run that
+ * commits. A network's events show it with its subnets as stored after the change: the created event with the
+ * subnet created with it, the updated event with the subnets read in the update's transaction. An allocation runs
+ * in one transaction, its reads of the taken addresses included, so that its insert and its event commit together.
  */
 final class PgIpamStore implements IpamStore {
 
@@ -113,7 +120,8 @@ final class PgIpamStore implements IpamStore {
       + " FROM addresses WHERE " + PLACE + " AND network_id = $3 ORDER BY sort_key, id LIMIT "
       + IpamErrors.MAX_BLOCKERS;
   private static final String DELETE_SUBNETS = "DELETE FROM subnets WHERE " + PLACE + " AND network_id = $3";
-  private static final String DELETE_NETWORK = "DELETE FROM networks WHERE " + PLACE + " AND id = $3";
+  private static final String DELETE_NETWORK = "DELETE FROM networks WHERE " + PLACE + " AND id = $3"
+      + " RETURNING " + NETWORK_COLS;
   private static final String LIST_NETWORKS = "SELECT " + NETWORK_COLS + " FROM networks WHERE " + PLACE
       + " ORDER BY created_at, id LIMIT $3";
   private static final String LIST_NETWORKS_AFTER = "SELECT " + NETWORK_COLS + " FROM networks WHERE " + PLACE
@@ -174,7 +182,7 @@ final class PgIpamStore implements IpamStore {
       + PLACE + " ORDER BY sort_key, id LIMIT $3";
   private static final String LIST_ADDRESSES_AFTER = "SELECT " + ADDRESS_COLS + ", sort_key FROM addresses WHERE "
       + PLACE + " AND (sort_key, id) > ($4::text, $5::text) ORDER BY sort_key, id LIMIT $3";
-  private static final String LOCK_ADDRESS = "SELECT version, status FROM addresses WHERE " + PLACE
+  private static final String LOCK_ADDRESS = "SELECT " + ADDRESS_COLS + " FROM addresses WHERE " + PLACE
       + " AND id = $3 FOR UPDATE";
   private static final String RELEASED_AT = "SELECT released_at FROM address_releases WHERE " + PLACE
       + " AND id = $3 AND released_at >= $4";
@@ -210,7 +218,8 @@ final class PgIpamStore implements IpamStore {
       + " FOR UPDATE";
   private static final String POOL_BLOCKERS = "SELECT " + ADDRESS_COLS + ", count(*) OVER () AS total"
       + " FROM addresses WHERE region = $1 AND pool_id = $2 ORDER BY sort_key, id LIMIT " + IpamErrors.MAX_BLOCKERS;
-  private static final String DELETE_POOL = "DELETE FROM address_pools WHERE region = $1 AND id = $2";
+  private static final String DELETE_POOL = "DELETE FROM address_pools WHERE region = $1 AND id = $2"
+      + " RETURNING " + POOL_COLS;
 
   private final Pool pool;
   /** Appends each mutation's event in the mutation's transaction. */
@@ -231,7 +240,9 @@ final class PgIpamStore implements IpamStore {
         .addValue(subnet.region()).addValue(subnet.projectId()).addValue(subnet.id()).addValue(subnet.uid())
         .addValue(subnet.networkId()).addValue(subnet.cidr()).addValue(ts(subnet.createdAt()))
         .addValue(ts(subnet.updatedAt())).addValue(subnet.version());
-    return insertApart(() -> pool.preparedQuery(CREATE_NETWORK).execute(args).map(rows -> network(first(rows))),
+    return insertApart(() -> events.inTransaction(pool,
+            conn -> conn.preparedQuery(CREATE_NETWORK).execute(args).map(rows -> network(first(rows))),
+            stored -> events.events().of(ChangeEvents.CREATED, stored, List.of(subnet))),
         e -> onCreateNetworkFailure(network, subnet, e),
         () -> pool.preparedQuery(NETWORK_OVERLAPPING).execute(
                 Tuple.of(network.region(), network.projectId(), network.cidr()))
@@ -303,13 +314,18 @@ final class PgIpamStore implements IpamStore {
         PgIpamStore::network, "network", id);
   }
 
+  /** The compare-and-set update, then its event with the network's subnets (read after it, in its transaction). */
   @Override
   public Future<Network> updateNetwork(Network u) {
-    return pool.preparedQuery(UPDATE_NETWORK)
-        .execute(Tuple.of(u.region(), u.projectId(), u.id(), u.displayName(), u.description(), ts(u.updatedAt()),
-            u.version()))
-        .recover(e -> Future.failedFuture(PgErrors.map(e)))
-        .compose(rows -> casResult(first(rows), PgIpamStore::network, "network", u.id()));
+    return pool.withTransaction(conn -> conn.preparedQuery(UPDATE_NETWORK)
+            .execute(Tuple.of(u.region(), u.projectId(), u.id(), u.displayName(), u.description(), ts(u.updatedAt()),
+                u.version()))
+            .recover(e -> Future.failedFuture(PgErrors.map(e)))
+            .compose(rows -> casResult(first(rows), PgIpamStore::network, "network", u.id()))
+            .compose(n -> subnetsOf(conn, new Place(n.region(), n.projectId()), n.id())
+                .compose(subnets -> events.append(conn, events.events().of(ChangeEvents.UPDATED, n, subnets)))
+                .map(n)))
+        .recover(e -> Future.failedFuture(PgErrors.map(e)));
   }
 
   @Override
@@ -320,12 +336,13 @@ final class PgIpamStore implements IpamStore {
         .compose(v -> blockers(conn, NETWORK_BLOCKERS, key, "network", id))
         .compose(v -> conn.preparedQuery(DELETE_SUBNETS).execute(key))
         .compose(v -> conn.preparedQuery(DELETE_NETWORK).execute(key))
-        .<Void>mapEmpty()));
+        .compose(rows -> events.append(conn, events.events().deleted(network(first(rows)))))));
   }
 
   /**
    * Runs {@code delete} once more when it hit a foreign key (an address inserted meanwhile; the second run
-   * sees it and refuses with its list), else maps the failure.
+   * sees it and refuses with its list), else maps the failure. {@code delete} is a whole transaction, its event
+   * included, so only the run that commits leaves an event.
    */
   private static Future<Void> retryOnForeignKey(Supplier<Future<Void>> delete) {
     return delete.get().recover(e -> PgErrors.FOREIGN_KEY_VIOLATION.equals(PgErrors.sqlState(e))
@@ -367,7 +384,12 @@ final class PgIpamStore implements IpamStore {
 
   @Override
   public Future<List<Subnet>> subnetsOf(Place place, String networkId) {
-    return pool.preparedQuery(SUBNETS_OF).execute(Tuple.of(place.region(), place.project(), networkId))
+    return subnetsOf(pool, place, networkId);
+  }
+
+  /** {@link #subnetsOf(Place, String)} through {@code db} (the pool, or a transaction's connection). */
+  private static Future<List<Subnet>> subnetsOf(SqlClient db, Place place, String networkId) {
+    return db.preparedQuery(SUBNETS_OF).execute(Tuple.of(place.region(), place.project(), networkId))
         .recover(e -> Future.failedFuture(PgErrors.map(e)))
         .map(rows -> {
           List<Subnet> out = new ArrayList<>(rows.size());
@@ -409,14 +431,22 @@ final class PgIpamStore implements IpamStore {
             }
             return r.getLong("n") >= allocation.externalLimit()
                 ? Future.failedFuture(IpamErrors.quotaExceeded(a.projectId(), a.region(), allocation.externalLimit()))
-                : allocate(conn, allocation);
-          }));
+                : allocateWithEvent(conn, allocation);
+          }))
+          .recover(e -> Future.failedFuture(PgErrors.map(e)));
     }
-    return allocate(pool, allocation);
+    return pool.withTransaction(conn -> allocateWithEvent(conn, allocation))
+        .recover(e -> Future.failedFuture(PgErrors.map(e)));
   }
 
-  /** {@link #allocate(Allocation)} through {@code db} (the pool, or a transaction's connection). */
-  private Future<Address> allocate(SqlClient db, Allocation allocation) {
+  /** {@link #allocate(SqlConnection, Allocation)}, then the address's created event, on {@code conn} (in a transaction). */
+  private Future<Address> allocateWithEvent(SqlConnection conn, Allocation allocation) {
+    return allocate(conn, allocation)
+        .compose(stored -> events.append(conn, events.events().of(ChangeEvents.CREATED, stored)).map(stored));
+  }
+
+  /** {@link #allocate(Allocation)} through {@code db} (a transaction's connection), without its event. */
+  private Future<Address> allocate(SqlConnection db, Allocation allocation) {
     Address a = allocation.address();
     if (a.ipAddress() != null) {
       // a requested address is inserted once: as asked, or not at all
@@ -599,18 +629,21 @@ final class PgIpamStore implements IpamStore {
       if (Address.IN_USE.equals(cur.getString("status"))) {
         return Future.failedFuture(IpamErrors.addressInUse(id));
       }
+      Address released = address(cur); // as stored: the row is locked
       return conn.preparedQuery(RELEASE)
           .execute(Tuple.of(place.region(), place.project(), id, ts(now), ts(now.minus(RELEASE_MEMORY))))
+          .compose(v -> events.append(conn, events.events().deleted(released)))
           .map(Released.RELEASED);
     })).recover(e -> Future.failedFuture(PgErrors.map(e)));
   }
 
   @Override
   public Future<Address> updateAddressStatus(Address u) {
-    return pool.preparedQuery(UPDATE_ADDRESS_STATUS)
-        .execute(Tuple.of(u.region(), u.projectId(), u.id(), u.status(), ts(u.updatedAt()), u.version()))
-        .recover(e -> Future.failedFuture(PgErrors.map(e)))
-        .compose(rows -> casResult(first(rows), PgIpamStore::address, "address", u.id()));
+    return events.inTransaction(pool, ChangeEvents.UPDATED, conn -> conn.preparedQuery(UPDATE_ADDRESS_STATUS)
+            .execute(Tuple.of(u.region(), u.projectId(), u.id(), u.status(), ts(u.updatedAt()), u.version()))
+            .recover(e -> Future.failedFuture(PgErrors.map(e)))
+            .compose(rows -> casResult(first(rows), PgIpamStore::address, "address", u.id())))
+        .recover(e -> Future.failedFuture(PgErrors.map(e)));
   }
 
   // ---------------------------------------------------------------- pools
@@ -619,12 +652,13 @@ final class PgIpamStore implements IpamStore {
   public Future<AddressPool> createPool(AddressPool p) {
     Tuple args = Tuple.of(p.region(), p.id(), p.uid(), p.displayName(), p.description(), p.cidr(),
         ts(p.createdAt()), ts(p.updatedAt()), p.version());
-    return insertApart(() -> pool.preparedQuery(CREATE_POOL).execute(args).map(rows -> {
-          if (rows.size() == 0) {
-            throw IpamErrors.poolOverlapsNetworks(p.cidr()); // a tenant network holds part of the block
-          }
-          return addressPool(first(rows));
-        }),
+    return insertApart(() -> events.inTransaction(pool, ChangeEvents.CREATED,
+            conn -> conn.preparedQuery(CREATE_POOL).execute(args).map(rows -> {
+              if (rows.size() == 0) {
+                throw IpamErrors.poolOverlapsNetworks(p.cidr()); // a tenant network holds part of the block
+              }
+              return addressPool(first(rows));
+            })),
         e -> {
           if (!PgErrors.UNIQUE_VIOLATION.equals(PgErrors.sqlState(e))) {
             return null;
@@ -657,7 +691,7 @@ final class PgIpamStore implements IpamStore {
             "address pool", id)
         .compose(v -> blockers(conn, POOL_BLOCKERS, key, "address pool", id))
         .compose(v -> conn.preparedQuery(DELETE_POOL).execute(key))
-        .<Void>mapEmpty()));
+        .compose(rows -> events.append(conn, events.events().deleted(addressPool(first(rows)))))));
   }
 
   // ---------------------------------------------------------------- rows and pages

@@ -4,6 +4,7 @@ import static io.k0rdent.api.verticles.store.pg.PgResourceStore.instant;
 import static io.k0rdent.api.verticles.store.pg.PgResourceStore.ts;
 
 import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.event.ChangeEvents;
 import io.k0rdent.api.core.server.Server;
 import io.k0rdent.api.core.server.ServerLogEntry;
 import io.k0rdent.api.core.server.ServerState;
@@ -43,6 +44,10 @@ import java.util.stream.Collectors;
  * appends to one server take turns and their seqs strictly increase); the same transaction deletes the entries
  * beyond the newest {@value #MAX_LOG_ENTRIES}. Failures are {@link ApiException}s, 503 through {@link PgErrors}
  * when the database cannot be reached.
+ *
+ * <p>Creates, updates (fenced or not) and fenced deletes append their event ({@link PgEvents}) in their own
+ * transaction, after the statement that writes the server's row; a write that changes nothing appends nothing. Leases
+ * and logs are no resource changes: they append none.
  *
  * <p>A stored server's BMC is {@code null} exactly when its address is: a BMC without an address cannot be
  * stored (IllegalArgumentException). A null {@code power}, {@code maintenance} or {@code health} is stored and
@@ -96,13 +101,16 @@ final class PgServerStore implements ServerStore {
   /** The stored id, version and lease of server $1 (to tell why a guarded write changed nothing). */
   private static final String CURRENT = "SELECT id AS cur_id, version AS cur_version, lease_holder AS cur_holder,"
       + " lease_token AS cur_token FROM servers WHERE uid = $1";
-  /** Deletes server $1 (its log by the cascade) while ($2, $3) holds its lease. */
+  /**
+   * Deletes server $1 (its log by the cascade) while ($2, $3) holds its lease. Answers one row: the stored id,
+   * version and lease before the statement ({@code cur_*}) and the deleted row (null columns when nothing was deleted).
+   */
   private static final String DELETE_FENCED = "WITH cur AS (SELECT id, version, lease_holder, lease_token"
       + " FROM servers WHERE uid = $1),"
-      + " del AS (DELETE FROM servers WHERE uid = $1 AND lease_holder = $2 AND lease_token = $3 RETURNING 1)"
-      + " SELECT (SELECT count(*) FROM del) AS deleted, cur.id AS cur_id, cur.version AS cur_version,"
-      + " cur.lease_holder AS cur_holder, cur.lease_token AS cur_token FROM (VALUES (1)) AS one (x)"
-      + " LEFT JOIN cur ON true";
+      + " del AS (DELETE FROM servers WHERE uid = $1 AND lease_holder = $2 AND lease_token = $3 RETURNING " + COLS
+      + ") SELECT cur.id AS cur_id, cur.version AS cur_version,"
+      + " cur.lease_holder AS cur_holder, cur.lease_token AS cur_token, del.* FROM (VALUES (1)) AS one (x)"
+      + " LEFT JOIN cur ON true LEFT JOIN del ON true";
 
   private static final String WORKING_STATES = Arrays.stream(ServerState.values()).filter(ServerState::working)
       .map(s -> "'" + s.wire() + "'").collect(Collectors.joining(", "));
@@ -172,8 +180,8 @@ final class PgServerStore implements ServerStore {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-    return pool.preparedQuery(INSERT).execute(args)
-        .map(rows -> server(first(rows)))
+    return events.inTransaction(pool, ChangeEvents.CREATED,
+            conn -> conn.preparedQuery(INSERT).execute(args).map(rows -> server(first(rows))))
         .recover(e -> Future.failedFuture(onCreateFailure(s, e)));
   }
 
@@ -257,7 +265,8 @@ final class PgServerStore implements ServerStore {
     if (fenced) {
       args.addValue(holder).addValue(token);
     }
-    return pool.preparedQuery(fenced ? UPDATE_FENCED : UPDATE_FREE).execute(args)
+    return events.inTransaction(pool, ChangeEvents.UPDATED, conn -> conn.preparedQuery(
+            fenced ? UPDATE_FENCED : UPDATE_FREE).execute(args)
         .recover(e -> Future.failedFuture(bmcTaken(u, e) != null ? bmcTaken(u, e) : PgErrors.map(e)))
         .compose(rows -> {
           Row row = first(rows);
@@ -268,14 +277,16 @@ final class PgServerStore implements ServerStore {
           if (why != null) {
             return Future.failedFuture(why);
           }
-          // the statement's snapshot predates a concurrent change that its write saw: read the row again
-          return pool.preparedQuery(CURRENT).execute(Tuple.of(u.uid()))
+          // the statement's snapshot predates a concurrent change that its write saw: read the row again (a new
+          // statement of this read-committed transaction: a new snapshot)
+          return conn.preparedQuery(CURRENT).execute(Tuple.of(u.uid()))
               .recover(e -> Future.failedFuture(PgErrors.map(e)))
               .compose(again -> {
                 ApiException now = refusal(again.size() == 0 ? null : first(again), u, fenced, holder, token);
-                return Future.failedFuture(now != null ? now : changed(u.id()));
+                return Future.<Server>failedFuture(now != null ? now : changed(u.id()));
               });
-        });
+        }))
+        .recover(e -> Future.failedFuture(PgErrors.map(e)));
   }
 
   /**
@@ -326,24 +337,26 @@ final class PgServerStore implements ServerStore {
 
   @Override
   public Future<Void> deleteFenced(UUID uid, String holder, long token) {
-    return pool.preparedQuery(DELETE_FENCED).execute(Tuple.of(uid, holder, token))
+    return events.inTransaction(pool, conn -> conn.preparedQuery(DELETE_FENCED).execute(Tuple.of(uid, holder, token))
         .recover(e -> Future.failedFuture(PgErrors.map(e)))
         .compose(rows -> {
           Row row = first(rows);
-          if (row.getLong("deleted") > 0) {
-            return Future.<Void>succeededFuture();
+          if (row.getUUID("uid") != null) {
+            return Future.succeededFuture(server(row)); // as it was stored
           }
           ApiException why = deleteRefusal(row, uid, holder, token);
           if (why != null) {
             return Future.failedFuture(why);
           }
-          return pool.preparedQuery(CURRENT).execute(Tuple.of(uid))
+          return conn.preparedQuery(CURRENT).execute(Tuple.of(uid))
               .recover(e -> Future.failedFuture(PgErrors.map(e)))
               .compose(again -> {
                 ApiException now = deleteRefusal(again.size() == 0 ? null : first(again), uid, holder, token);
-                return Future.<Void>failedFuture(now != null ? now : leaseLost(uid));
+                return Future.<Server>failedFuture(now != null ? now : leaseLost(uid));
               });
-        });
+        }), events.events()::deleted)
+        .recover(e -> Future.failedFuture(PgErrors.map(e)))
+        .mapEmpty();
   }
 
   private static ApiException deleteRefusal(Row cur, UUID uid, String holder, long token) {
