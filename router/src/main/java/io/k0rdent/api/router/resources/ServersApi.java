@@ -588,13 +588,15 @@ public final class ServersApi {
     if (s.hardware() != null) {
       o.put("hardwareSpecs", s.hardware());
     }
-    o.put("bmcAddress", s.bmc().address());
-    if (s.bmc().certificateSha256() != null || s.bmc().insecure()) {
-      JsonObject tls = new JsonObject().put("insecure", s.bmc().insecure());
-      if (s.bmc().certificateSha256() != null) {
-        tls.put("certificateSha256", s.bmc().certificateSha256());
+    if (s.bmc() != null) { // the API always sets one; a row written past it must still render (its events)
+      o.put("bmcAddress", s.bmc().address());
+      if (s.bmc().certificateSha256() != null || s.bmc().insecure()) {
+        JsonObject tls = new JsonObject().put("insecure", s.bmc().insecure());
+        if (s.bmc().certificateSha256() != null) {
+          tls.put("certificateSha256", s.bmc().certificateSha256());
+        }
+        o.put("bmcTls", tls);
       }
-      o.put("bmcTls", tls);
     }
     o.put("provisioningState", s.state().provisioningState());
     JsonObject status = new JsonObject().put("state", s.state().wire()).put("step", s.step())

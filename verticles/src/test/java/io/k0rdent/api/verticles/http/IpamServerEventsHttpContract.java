@@ -168,6 +168,14 @@ abstract class IpamServerEventsHttpContract extends ServersHttpTest {
     assertEventually(link);
     assertThat(about(link).subList(1, about(link).size())).extracting(CloudEvent::type)
         .containsOnly("ai.k0rdent.infrastructure.server.updated").isNotEmpty();
+    // no request made them: the control plane itself is their actor, with no request id or address
+    assertThat(about(link).subList(1, about(link).size())).allSatisfy(e -> {
+      assertThat(e.actorType()).isEqualTo("system");
+      assertThat(e.actorId()).isEqualTo("k0rdent");
+      assertThat(e.requestId()).isNull();
+      assertThat(e.sourceAddress()).isNull();
+    });
+    assertThat(created.actorType()).isEqualTo("service_account");
 
     // an operator's change
     JsonObject patched = body(checked("updateServer", node.atlas.patch(link, token,
