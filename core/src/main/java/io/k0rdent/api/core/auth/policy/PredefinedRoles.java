@@ -21,9 +21,10 @@ import java.util.function.Function;
  *   <li>{@value #PLATFORM_ADMIN}: {@code *} — everything, including the platform's own operations
  *       ({@code auth.keys.rotate}, {@code auth.tokens.*}, creating organizations).</li>
  *   <li>{@value #ORG_ADMIN}: {@code resourcemanager.*}, {@code iam.*}, {@code compute.*},
- *       {@code infrastructure.*}, {@code auth.check.others}, {@code auth.tokens.revoke} — everything in an
- *       organization (revoking its members' tokens, as the contract's revokeToken says of tenant
- *       administrators), but none of the platform operations ({@code auth.keys.rotate},
+ *       {@code infrastructure.*}, {@code auth.check.others}, {@code auth.tokens.revoke},
+ *       {@code audit.events.list} — everything in an organization (revoking its members' tokens, as the
+ *       contract's revokeToken says of tenant administrators; reading its audit log), but none of the
+ *       platform operations ({@code auth.keys.rotate},
  *       {@code auth.tokens.introspect} across organizations). It contains {@code resourcemanager.organizations.create},
  *       which only ever matters when the role is bound at platform scope: creating an organization is
  *       decided against {@link ScopeChain#PLATFORM}, which an organization binding does not reach.</li>
@@ -42,6 +43,13 @@ import java.util.function.Function;
  *   <li>{@value #INFRASTRUCTURE_ADMIN}: {@code infrastructure.*}.</li>
  *   <li>{@value #IAM_ADMIN}: {@code iam.*}, {@code auth.check.others}.</li>
  * </ul>
+ *
+ * <p>The audit log ({@code audit.events.list}) is granted by name, not by an {@code audit.*} wildcard, so that a
+ * later audit permission does not reach organization administrators unasked. It is in no viewer role: the log shows
+ * who did what from which address across the whole organization (every member's actions, source IP addresses,
+ * request ids), which is more than a viewer can read elsewhere. Provider operators read the whole log through
+ * {@value #PLATFORM_ADMIN} ({@code *}); a dedicated auditor (platform-wide or in one organization) gets a custom role
+ * holding {@code audit.events.list}, bound at platform scope (a provider principal) or at the organization.
  *
  * <p>A role's reach is its binding's scope: {@value #ORG_ADMIN} bound at a project scope is an admin of
  * that project only.
@@ -98,7 +106,7 @@ public final class PredefinedRoles {
     Map<String, RoleDefinition> roles = new LinkedHashMap<>();
     put(roles, PLATFORM_ADMIN, List.of("*"));
     put(roles, ORG_ADMIN, List.of("resourcemanager.*", "iam.*", "compute.*", "infrastructure.*",
-        Permissions.CHECK_OTHERS, Permissions.TOKENS_REVOKE));
+        Permissions.CHECK_OTHERS, Permissions.TOKENS_REVOKE, Permissions.AUDIT_EVENTS_LIST));
     put(roles, ORG_VIEWER, reads(catalog, "resourcemanager.", "iam.", "compute.", "infrastructure."));
     put(roles, PROJECT_ADMIN, projectAdmin);
     put(roles, PROJECT_EDITOR, projectEditor);

@@ -61,8 +61,20 @@ class PredefinedRolesTest {
     assertThat(granted(ORG_ADMIN))
         .contains(Permissions.PROJECTS_CREATE, Permissions.POLICIES_CREATE, Permissions.CLUSTERS_DELETE,
             Permissions.SERVERS_PROVISION, Permissions.APIKEYS_ADMIN, Permissions.CHECK_OTHERS,
-            Permissions.TOKENS_REVOKE)
+            Permissions.TOKENS_REVOKE, Permissions.AUDIT_EVENTS_LIST)
         .doesNotContain(Permissions.KEYS_ROTATE, Permissions.TOKENS_INTROSPECT);
+  }
+
+  @Test
+  void theAuditLogIsForAdministratorsOnly() {
+    assertThat(granted(PLATFORM_ADMIN)).contains(Permissions.AUDIT_EVENTS_LIST);
+    assertThat(granted(ORG_ADMIN)).contains(Permissions.AUDIT_EVENTS_LIST);
+    assertThat(roles.get(ORG_ADMIN).permissions()).as("granted by name, not by a wildcard")
+        .contains(Permissions.AUDIT_EVENTS_LIST).noneMatch(p -> p.startsWith("audit.") && p.endsWith("*"));
+    for (String other : List.of(ORG_VIEWER, PROJECT_ADMIN, PROJECT_EDITOR, PROJECT_VIEWER, COMPUTE_ADMIN,
+        COMPUTE_VIEWER, INFRASTRUCTURE_ADMIN, IAM_ADMIN)) {
+      assertThat(granted(other)).as(other).doesNotContain(Permissions.AUDIT_EVENTS_LIST);
+    }
   }
 
   @Test
