@@ -22,8 +22,8 @@ class PredefinedRolesTest {
   }
 
   @Test
-  void theTenRolesArePredefinedAndValid() {
-    assertThat(roles.keySet()).containsExactlyElementsOf(IDS).hasSize(10);
+  void theElevenRolesArePredefinedAndValid() {
+    assertThat(roles.keySet()).containsExactlyElementsOf(IDS).hasSize(11);
     for (RoleDefinition r : roles.values()) {
       assertThat(r.predefined()).as(r.id()).isTrue();
       assertThat(r.unknownPermissions(catalog)).as(r.id()).isEmpty();
@@ -66,8 +66,9 @@ class PredefinedRolesTest {
   }
 
   @Test
-  void theAuditLogIsForAdministratorsOnly() {
+  void theAuditLogIsForAdministratorsAndAuditorsOnly() {
     assertThat(granted(PLATFORM_ADMIN)).contains(Permissions.AUDIT_EVENTS_LIST);
+    assertThat(granted(AUDIT_VIEWER)).containsExactly(Permissions.AUDIT_EVENTS_LIST);
     assertThat(granted(ORG_ADMIN)).contains(Permissions.AUDIT_EVENTS_LIST);
     assertThat(roles.get(ORG_ADMIN).permissions()).as("granted by name, not by a wildcard")
         .contains(Permissions.AUDIT_EVENTS_LIST).noneMatch(p -> p.startsWith("audit.") && p.endsWith("*"));
