@@ -119,6 +119,7 @@ public final class ApiRouter {
     handlers.putAll(new io.k0rdent.api.router.auth.CheckApi(services).handlers());
     handlers.putAll(new io.k0rdent.api.router.resources.ComputeApi(services).handlers());
     handlers.putAll(new io.k0rdent.api.router.resources.AddressPoolsApi(services).handlers());
+    handlers.putAll(new io.k0rdent.api.router.resources.AuditApi(services, face).handlers());
     handlers.putAll(new io.k0rdent.api.router.resources.ServersApi(services, validators.get("ServerCreateRequest"))
         .handlers());
     handlers.putAll(extra);

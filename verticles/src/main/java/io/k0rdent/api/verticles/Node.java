@@ -325,6 +325,19 @@ public final class Node {
                   return vertx.deployVerticle(new io.k0rdent.api.verticles.events.OutboxRelay(store.events(), relay,
                       registry, nodeName), new DeploymentOptions().setThreadingModel(io.vertx.core.ThreadingModel.WORKER));
                 })
+                .compose(id -> {
+                  if (id != null) {
+                    deployments.add(id);
+                  }
+                  // the audit log's retention: every node purges (published rows only where a relay runs)
+                  Settings.Events ev = settings.events();
+                  if (ev.retentionDays() == 0) {
+                    return Future.succeededFuture(null);
+                  }
+                  return vertx.deployVerticle(new io.k0rdent.api.verticles.events.EventRetention(store.events(),
+                      Duration.ofDays(ev.retentionDays()), Duration.ofSeconds(ev.purgeIntervalSeconds()),
+                      !ev.relayEnabled()), new DeploymentOptions().setThreadingModel(io.vertx.core.ThreadingModel.WORKER));
+                })
                 .map(id -> {
                   if (id != null) {
                     deployments.add(id);

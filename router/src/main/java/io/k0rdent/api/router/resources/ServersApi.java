@@ -563,7 +563,12 @@ public final class ServersApi {
     });
   }
 
-  private static Instant time(Call call, String name) {
+  /**
+   * Query parameter {@code name} as an RFC 3339 date-time (an offset or {@code Z} required), or null when absent.
+   *
+   * @throws ApiException 400 naming {@code name} when it is not one
+   */
+  static Instant time(Call call, String name) {
     String v = call.query(name);
     if (v == null) {
       return null;

@@ -132,10 +132,16 @@ public final class ConfigLoader {
         servers(s.servers()), events(s.events()), s.hazelcast());
   }
 
-  /** {@code events}, checked: a legal Kafka topic name. */
+  /** Longest {@code events.retentionDays}: a century (so the cut-off stays a representable instant). */
+  static final int MAX_RETENTION_DAYS = 36_500;
+
+  /** {@code events}, checked: a legal Kafka topic name, a retention of 0 (forever) to a century, a positive interval. */
   private static Settings.Events events(Settings.Events e) {
     check(e.topic() != null && e.topic().matches("[a-zA-Z0-9._-]{1,249}") && !e.topic().equals(".")
         && !e.topic().equals(".."), "events.topic must be 1 to 249 characters of a-z A-Z 0-9 . _ - (a Kafka topic name)");
+    check(e.retentionDays() >= 0 && e.retentionDays() <= MAX_RETENTION_DAYS, "events.retentionDays must be 0 (keep "
+        + "events forever) to " + MAX_RETENTION_DAYS);
+    check(e.purgeIntervalSeconds() >= 1, "events.purgeIntervalSeconds must be 1 or more");
     return e;
   }
 

@@ -102,8 +102,18 @@ public record Settings(Http http, Database database, Auth auth, Bootstrap bootst
    * @param kafkaBootstrapServers Kafka's {@code host:port[,host:port]}; null or empty: no relay (events stay in the
    *                              outbox)
    * @param topic                 the topic events go to (key: the resource's selfLink)
+   * @param retentionDays         how long the outbox keeps events for the audit log, in days of event time, 0..36500;
+   *                              0 = forever (no purge)
+   * @param purgeIntervalSeconds  how often each node deletes the events past the retention (and once at start), 1 or
+   *                              more
    */
-  public record Events(String kafkaBootstrapServers, String topic) {}
+  public record Events(String kafkaBootstrapServers, String topic, int retentionDays, int purgeIntervalSeconds) {
+
+    /** Whether this node runs the Kafka relay (bootstrap servers are set). */
+    public boolean relayEnabled() {
+      return kafkaBootstrapServers != null && !kafkaBootstrapServers.isBlank();
+    }
+  }
 
   /** The embedded Hazelcast member. */
   public record Hazelcast(String clusterName, int port, String members, String bindAddress) {

@@ -26,6 +26,45 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void theAuditLogsRetentionHasDefaultsAndRefusesBadValues(@TempDir Path dir) throws Exception {
+    Settings d = ConfigLoader.load(null, Map.of(), Map.of());
+    assertThat(d.events().retentionDays()).isEqualTo(90);
+    assertThat(d.events().purgeIntervalSeconds()).isEqualTo(3600);
+    assertThat(d.events().relayEnabled()).isFalse();
+    Path f = dir.resolve("k.yaml");
+    Files.writeString(f, "events:\n  retentionDays: 30\n  purgeIntervalSeconds: 60\n"
+        + "  kafkaBootstrapServers: k:9092\n");
+    Settings s = ConfigLoader.load(f, Map.of("K0RDENT_EVENTS_RETENTION_DAYS", "0"), Map.of());
+    assertThat(s.events().retentionDays()).isZero();
+    assertThat(s.events().purgeIntervalSeconds()).isEqualTo(60);
+    assertThat(s.events().relayEnabled()).isTrue();
+    assertThat(ConfigLoader.load(null, Map.of(), Map.of("events.retentionDays", 36_500)).events().retentionDays())
+        .isEqualTo(36_500);
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("K0RDENT_EVENTS_RETENTION_DAYS", "ninety"), Map.of()))
+        .isInstanceOf(ConfigLoader.ConfigException.class);
+    for (Object bad : new Object[] {-1, 36_501}) {
+      assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("events.retentionDays", bad)))
+          .as("retentionDays %s", bad).isInstanceOf(ConfigLoader.ConfigException.class)
+          .hasMessageContaining("retentionDays");
+    }
+    for (Object bad : new Object[] {0, -5}) {
+      assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of("events.purgeIntervalSeconds", bad)))
+          .as("purgeIntervalSeconds %s", bad).isInstanceOf(ConfigLoader.ConfigException.class)
+          .hasMessageContaining("events.purgeIntervalSeconds");
+    }
+    assertThat(ConfigLoader.keys()).contains("events.retentionDays", "events.purgeIntervalSeconds");
+  }
+
+  @Test
+  void theExampleFilesLoad() {
+    for (String name : new String[] {"dev.yaml", "production.example.yaml"}) {
+      Path f = Path.of("..", "config", name);
+      Settings s = ConfigLoader.load(f, Map.of(), Map.of("hazelcast.bindAddress", "127.0.0.1"));
+      assertThat(s.events().retentionDays()).as(name).isEqualTo(90);
+    }
+  }
+
+  @Test
   void hazelcastNeverListensBeyondLoopbackUnlessToldWhere() {
     Settings lone = ConfigLoader.load(null, Map.of(), Map.of());
     assertThat(lone.hazelcast().effectiveBindAddress()).isEqualTo("127.0.0.1");

@@ -5,7 +5,7 @@ import java.util.List;
 /**
  * The product's permissions, one per operation of the upstream contract
  * ({@code shared/reference/k0rdent-openapi.bundled.yaml}) plus the product's own (the {@code auth.*}
- * operations and {@code iam.apikeys.admin}). Names already used as {@code x-permission} in the router's
+ * operations, {@code iam.apikeys.admin} and the audit log's {@code audit.events.list}). Names already used as {@code x-permission} in the router's
  * OpenAPI document, or as constants in its handlers, are kept exactly. Verbs are {@code create, get,
  * list, update, delete} unless an operation needs its own ({@code rotate}, {@code provision}, ...); an
  * operation on a sub-collection without a resource of its own is guarded by its parent's verb
@@ -90,6 +90,13 @@ public final class Permissions {
   /** {@code /auth/check} with a {@code subject} other than the caller. */
   public static final String CHECK_OTHERS = "auth.check.others";
 
+  // audit: the change events of the outbox, read back
+  /**
+   * Read the audit log ({@code listAuditEvents}): decided at {@link ScopeChain#PLATFORM} for every organization's
+   * events and the provider's own (Atlas only), else at the caller's organization for that organization's events.
+   */
+  public static final String AUDIT_EVENTS_LIST = "audit.events.list";
+
   // compute
   public static final String CLUSTERS_CREATE = "compute.clusters.create";
   public static final String CLUSTERS_GET = "compute.clusters.get";
@@ -150,6 +157,7 @@ public final class Permissions {
       SERVICE_ACCOUNTS_DELETE,
       PROVIDERS_CREATE, PROVIDERS_GET, PROVIDERS_LIST, PROVIDERS_UPDATE, PROVIDERS_DELETE,
       TOKENS_INTROSPECT, TOKENS_REVOKE, KEYS_ROTATE, CHECK_OTHERS,
+      AUDIT_EVENTS_LIST,
       CLUSTERS_CREATE, CLUSTERS_GET, CLUSTERS_LIST, CLUSTERS_UPDATE, CLUSTERS_DELETE,
       KUBECONFIGS_CREATE, KUBECONFIGS_GET, KUBECONFIGS_LIST, KUBECONFIGS_DELETE,
       INSTANCES_CREATE, INSTANCES_GET, INSTANCES_LIST, INSTANCES_UPDATE, INSTANCES_DELETE,

@@ -10,7 +10,7 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * The ten predefined roles (no organization, cannot be changed or deleted). Wildcards are only suffixes,
+ * The eleven predefined roles (no organization, cannot be changed or deleted). Wildcards are only suffixes,
  * so the viewer roles cannot say {@code *.*.get}: their permissions are enumerated from the catalogue
  * they are built over — every permission under the listed prefixes whose verb is {@code get} or
  * {@code list} (read-only verbs; {@code compute.kubeconfigs.get} downloads a kubeconfig and is therefore
@@ -21,9 +21,10 @@ import java.util.function.Function;
  *   <li>{@value #PLATFORM_ADMIN}: {@code *} — everything, including the platform's own operations
  *       ({@code auth.keys.rotate}, {@code auth.tokens.*}, creating organizations).</li>
  *   <li>{@value #ORG_ADMIN}: {@code resourcemanager.*}, {@code iam.*}, {@code compute.*},
- *       {@code infrastructure.*}, {@code auth.check.others}, {@code auth.tokens.revoke} — everything in an
- *       organization (revoking its members' tokens, as the contract's revokeToken says of tenant
- *       administrators), but none of the platform operations ({@code auth.keys.rotate},
+ *       {@code infrastructure.*}, {@code auth.check.others}, {@code auth.tokens.revoke},
+ *       {@code audit.events.list} — everything in an organization (revoking its members' tokens, as the
+ *       contract's revokeToken says of tenant administrators; reading its audit log), but none of the
+ *       platform operations ({@code auth.keys.rotate},
  *       {@code auth.tokens.introspect} across organizations). It contains {@code resourcemanager.organizations.create},
  *       which only ever matters when the role is bound at platform scope: creating an organization is
  *       decided against {@link ScopeChain#PLATFORM}, which an organization binding does not reach.</li>
@@ -41,7 +42,17 @@ import java.util.function.Function;
  *   <li>{@value #COMPUTE_VIEWER}: get/list of {@code compute.}.</li>
  *   <li>{@value #INFRASTRUCTURE_ADMIN}: {@code infrastructure.*}.</li>
  *   <li>{@value #IAM_ADMIN}: {@code iam.*}, {@code auth.check.others}.</li>
+ *   <li>{@value #AUDIT_VIEWER}: {@code audit.events.list} — the audit log alone: bound at platform scope (a provider
+ *       principal), every organization's events on Atlas; bound at an organization, that organization's.</li>
  * </ul>
+ *
+ * <p>The audit log ({@code audit.events.list}) is granted by name, not by an {@code audit.*} wildcard, so that a
+ * later audit permission does not reach organization administrators unasked. It is in no viewer role: the log shows
+ * who did what from which address across the whole organization (every member's actions, source IP addresses,
+ * request ids), which is more than a viewer can read elsewhere. Provider operators read the whole log through
+ * {@value #PLATFORM_ADMIN} ({@code *}); a dedicated auditor, platform-wide or in one organization, is bound
+ * {@value #AUDIT_VIEWER} (a predefined role because a custom role belongs to one organization and cannot be bound
+ * at platform scope).
  *
  * <p>A role's reach is its binding's scope: {@value #ORG_ADMIN} bound at a project scope is an admin of
  * that project only.
@@ -58,10 +69,11 @@ public final class PredefinedRoles {
   public static final String COMPUTE_VIEWER = "compute-viewer";
   public static final String INFRASTRUCTURE_ADMIN = "infrastructure-admin";
   public static final String IAM_ADMIN = "iam-admin";
+  public static final String AUDIT_VIEWER = "audit-viewer";
 
   /** The predefined role ids, in the order above. */
   public static final List<String> IDS = List.of(PLATFORM_ADMIN, ORG_ADMIN, ORG_VIEWER, PROJECT_ADMIN,
-      PROJECT_EDITOR, PROJECT_VIEWER, COMPUTE_ADMIN, COMPUTE_VIEWER, INFRASTRUCTURE_ADMIN, IAM_ADMIN);
+      PROJECT_EDITOR, PROJECT_VIEWER, COMPUTE_ADMIN, COMPUTE_VIEWER, INFRASTRUCTURE_ADMIN, IAM_ADMIN, AUDIT_VIEWER);
 
   /** The verbs the viewer roles get. */
   public static final Set<String> READ_VERBS = Set.of("get", "list");
@@ -98,7 +110,7 @@ public final class PredefinedRoles {
     Map<String, RoleDefinition> roles = new LinkedHashMap<>();
     put(roles, PLATFORM_ADMIN, List.of("*"));
     put(roles, ORG_ADMIN, List.of("resourcemanager.*", "iam.*", "compute.*", "infrastructure.*",
-        Permissions.CHECK_OTHERS, Permissions.TOKENS_REVOKE));
+        Permissions.CHECK_OTHERS, Permissions.TOKENS_REVOKE, Permissions.AUDIT_EVENTS_LIST));
     put(roles, ORG_VIEWER, reads(catalog, "resourcemanager.", "iam.", "compute.", "infrastructure."));
     put(roles, PROJECT_ADMIN, projectAdmin);
     put(roles, PROJECT_EDITOR, projectEditor);
@@ -107,6 +119,7 @@ public final class PredefinedRoles {
     put(roles, COMPUTE_VIEWER, reads(catalog, "compute."));
     put(roles, INFRASTRUCTURE_ADMIN, List.of("infrastructure.*"));
     put(roles, IAM_ADMIN, List.of("iam.*", Permissions.CHECK_OTHERS));
+    put(roles, AUDIT_VIEWER, List.of(Permissions.AUDIT_EVENTS_LIST));
     return Collections.unmodifiableMap(roles);
   }
 

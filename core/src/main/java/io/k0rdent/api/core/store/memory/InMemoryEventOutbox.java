@@ -2,10 +2,15 @@ package io.k0rdent.api.core.store.memory;
 
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.event.CloudEvent;
+import io.k0rdent.api.core.store.AuditPage;
+import io.k0rdent.api.core.store.AuditQuery;
 import io.k0rdent.api.core.store.EventOutbox;
 import io.k0rdent.api.core.store.OutboxRow;
 import io.vertx.core.Future;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.Map;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -17,8 +22,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * The {@link EventOutbox} of the in-memory store: rows in a map by {@code seq} (1, 2, 3, ... in append order, no
  * gaps) under the store's lock, so that a mutation holding that lock can append its event in the same critical
- * section ({@link #appendLocked}). Published rows are kept (the audit log will read them); gone at exit. The relay
- * lock is exclusive per instance.
+ * section ({@link #appendLocked}). Published rows are kept for the audit log ({@link #audit}) until {@link #purge}
+ * removes them; gone at exit. The relay lock is exclusive per instance.
  */
 public final class InMemoryEventOutbox implements EventOutbox {
 
@@ -48,9 +53,9 @@ public final class InMemoryEventOutbox implements EventOutbox {
 
   /** See {@link EventOutbox#append}; its own critical section under the store's lock ({@link #appendLocked}). */
   @Override
-  public Future<Void> append(CloudEvent event, String key) {
+  public Future<Void> append(CloudEvent event, String key, String organizationId) {
     try {
-      appendLocked(event, key);
+      appendLocked(event, key, organizationId);
       return Future.succeededFuture();
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
@@ -132,6 +137,76 @@ public final class InMemoryEventOutbox implements EventOutbox {
       }
     }
     return Future.succeededFuture();
+  }
+
+  /**
+   * See {@link EventOutbox#audit}: walks the rows from the newest (or from just below the cursor) down, under the
+   * lock, until the page is full and one more match is found. The filters compare exactly what PostgreSQL's columns
+   * hold: the event's {@code time}, {@code actorid}, {@code subject} (a plain prefix) and {@code type}.
+   */
+  @Override
+  public Future<AuditPage> audit(AuditQuery q) {
+    List<AuditPage.Entry> out = new ArrayList<>();
+    boolean more = false;
+    String org = q.organizationId();
+    synchronized (lock) {
+      Map<Long, Row> newestFirst = (q.beforeSeq() == null ? rows : rows.headMap(q.beforeSeq(), false))
+          .descendingMap();
+      for (Row r : newestFirst.values()) {
+        if (!matches(q, org, r)) {
+          continue;
+        }
+        if (out.size() == q.limit()) {
+          more = true;
+          break;
+        }
+        out.add(new AuditPage.Entry(r.row().seq(), r.organizationId(), r.row().event()));
+      }
+    }
+    return Future.succeededFuture(new AuditPage(out, more));
+  }
+
+  private static boolean matches(AuditQuery q, String org, Row r) {
+    CloudEvent e = r.row().event();
+    if (org != null && !org.equals(r.organizationId())) {
+      return false; // an organization's reach never shows another's rows, nor the provider's (null) ones
+    }
+    if ((q.startTime() != null || q.endTime() != null) && e.time() == null) {
+      return false;
+    }
+    if (q.startTime() != null && e.time().isBefore(q.startTime())) {
+      return false;
+    }
+    if (q.endTime() != null && !e.time().isBefore(q.endTime())) {
+      return false;
+    }
+    if (q.actor() != null && !q.actor().equals(e.actorId())) {
+      return false;
+    }
+    if (q.type() != null && !q.type().equals(e.type())) {
+      return false;
+    }
+    return q.subjectPrefix() == null || (e.subject() != null && e.subject().startsWith(q.subjectPrefix()));
+  }
+
+  /** See {@link EventOutbox#purge}: one pass over the rows under the lock. */
+  @Override
+  public Future<Long> purge(Instant olderThan, boolean includeUnpublished) {
+    Objects.requireNonNull(olderThan, "olderThan");
+    long n = 0;
+    synchronized (lock) {
+      for (Iterator<Row> it = rows.values().iterator(); it.hasNext(); ) {
+        Row r = it.next();
+        Instant t = r.row().event().time();
+        if (t != null && t.isBefore(olderThan) && (r.published() || includeUnpublished)) {
+          it.remove();
+          unpublished.remove(r.row().seq());
+          ids.remove(canonicalId(r.row().event().id())); // as PostgreSQL's unique index forgets a deleted row
+          n++;
+        }
+      }
+    }
+    return Future.succeededFuture(n);
   }
 
   /** See {@link EventOutbox#backlog}; the size of the unpublished index, so O(1). */

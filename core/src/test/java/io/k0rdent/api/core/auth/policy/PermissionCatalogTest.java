@@ -118,7 +118,7 @@ class PermissionCatalogTest {
     for (String n : List.of("resourcemanager.organizations.create", "resourcemanager.projects.delete",
         "iam.serviceAccounts.update", "iam.apikeys.admin", "auth.keys.rotate", "auth.tokens.introspect",
         "auth.tokens.revoke", "auth.check.others", "compute.clusters.create", "infrastructure.servers.provision",
-        "iam.policies.delete")) {
+        "iam.policies.delete", "audit.events.list")) {
       assertThat(product.id(n)).as(n).isNotNegative();
     }
   }

@@ -22,8 +22,8 @@ class PredefinedRolesTest {
   }
 
   @Test
-  void theTenRolesArePredefinedAndValid() {
-    assertThat(roles.keySet()).containsExactlyElementsOf(IDS).hasSize(10);
+  void theElevenRolesArePredefinedAndValid() {
+    assertThat(roles.keySet()).containsExactlyElementsOf(IDS).hasSize(11);
     for (RoleDefinition r : roles.values()) {
       assertThat(r.predefined()).as(r.id()).isTrue();
       assertThat(r.unknownPermissions(catalog)).as(r.id()).isEmpty();
@@ -61,8 +61,21 @@ class PredefinedRolesTest {
     assertThat(granted(ORG_ADMIN))
         .contains(Permissions.PROJECTS_CREATE, Permissions.POLICIES_CREATE, Permissions.CLUSTERS_DELETE,
             Permissions.SERVERS_PROVISION, Permissions.APIKEYS_ADMIN, Permissions.CHECK_OTHERS,
-            Permissions.TOKENS_REVOKE)
+            Permissions.TOKENS_REVOKE, Permissions.AUDIT_EVENTS_LIST)
         .doesNotContain(Permissions.KEYS_ROTATE, Permissions.TOKENS_INTROSPECT);
+  }
+
+  @Test
+  void theAuditLogIsForAdministratorsAndAuditorsOnly() {
+    assertThat(granted(PLATFORM_ADMIN)).contains(Permissions.AUDIT_EVENTS_LIST);
+    assertThat(granted(AUDIT_VIEWER)).containsExactly(Permissions.AUDIT_EVENTS_LIST);
+    assertThat(granted(ORG_ADMIN)).contains(Permissions.AUDIT_EVENTS_LIST);
+    assertThat(roles.get(ORG_ADMIN).permissions()).as("granted by name, not by a wildcard")
+        .contains(Permissions.AUDIT_EVENTS_LIST).noneMatch(p -> p.startsWith("audit.") && p.endsWith("*"));
+    for (String other : List.of(ORG_VIEWER, PROJECT_ADMIN, PROJECT_EDITOR, PROJECT_VIEWER, COMPUTE_ADMIN,
+        COMPUTE_VIEWER, INFRASTRUCTURE_ADMIN, IAM_ADMIN)) {
+      assertThat(granted(other)).as(other).doesNotContain(Permissions.AUDIT_EVENTS_LIST);
+    }
   }
 
   @Test
