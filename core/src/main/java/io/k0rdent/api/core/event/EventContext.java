@@ -12,8 +12,9 @@ import io.vertx.core.internal.ContextInternal;
  * read it ({@link #current}) when they append a mutation's event, so no store method takes it as an argument. Work
  * that no request started (server workers, seeding at start) reads {@link #SYSTEM} unless it sets its own.
  *
- * @param actorId       the principal's id (a user, service account or API key id; a client id for OAuth calls)
- * @param actorType     {@code user}, {@code serviceAccount}, {@code apiKey}, {@code client} or {@code system}
+ * @param actorId       the principal's id (the token's {@code sub}); {@code k0rdent} for the system
+ * @param actorType     the token's {@code principal_type} ({@code user}, {@code service_account}, {@code api_key}),
+ *                      {@code anonymous} for a call without one, or {@code system}
  * @param organizationId the actor's organization (null for the provider's operators and the system); owns the events
  *                       of changes that belong to no resource, such as a token revocation
  * @param requestId     the request's {@code X-Request-Id}; null outside a request
