@@ -2,6 +2,7 @@ package io.k0rdent.api.core.event;
 
 import io.vertx.core.json.JsonObject;
 import io.k0rdent.api.core.resource.Clock;
+import io.k0rdent.api.core.resource.Organization;
 import io.k0rdent.api.core.resource.Resource;
 import java.util.List;
 import java.util.Map;
@@ -90,14 +91,22 @@ public final class ChangeEvents {
    * @param event the event, context attributes set
    * @param key   the Kafka record key (the subject)
    * @param owner whose change it is
+   * @param retiredOrganization the id of the organization this change deletes, else null: the stores hand the
+   *                            organization's earlier events to the provider (organization NULL) in the same
+   *                            transaction, so that a new organization given the same id never reads them
    */
-  public record Change(CloudEvent event, String key, Owner owner) {
+  public record Change(CloudEvent event, String key, Owner owner, String retiredOrganization) {
     public Change {
       Objects.requireNonNull(event, "event");
       Objects.requireNonNull(owner, "owner");
       if (key == null || key.isEmpty()) {
         throw new IllegalArgumentException("key must be non-empty");
       }
+    }
+
+    /** A change that deletes no organization. */
+    public Change(CloudEvent event, String key, Owner owner) {
+      this(event, key, owner, null);
     }
   }
 
@@ -151,8 +160,13 @@ public final class ChangeEvents {
   /** The {@link #DELETED} event of {@code resource} (as it was stored): data {@code {"id","uid"}}. */
   public <T extends Resource> Change deleted(T resource) {
     Rendering<T> r = rendering(resource);
-    return change(r.typePrefix() + "." + DELETED, r.selfLink().apply(resource), r.owner().apply(resource),
-        new JsonObject().put("id", resource.id()).put("uid", resource.uid().toString()));
+    JsonObject data = new JsonObject().put("id", resource.id()).put("uid", resource.uid().toString());
+    if (resource instanceof Organization o) {
+      // its id may be given to a new organization: its history (this event too) goes to the provider
+      Change c = change(r.typePrefix() + "." + DELETED, r.selfLink().apply(resource), Owner.PROVIDER, data);
+      return new Change(c.event(), c.key(), c.owner(), o.id());
+    }
+    return change(r.typePrefix() + "." + DELETED, r.selfLink().apply(resource), r.owner().apply(resource), data);
   }
 
   /** The type of a token revocation's event ({@link #revoked}). */

@@ -573,11 +573,20 @@ public final class ServersApi {
     if (v == null) {
       return null;
     }
+    // RFC 3339 §5.6: a four-digit year; java.time alone also takes signed years of up to nine digits, which the
+    // store cannot hold
+    if (v.length() < 5 || v.charAt(4) != '-' || !v.substring(0, 4).chars().allMatch(c -> c >= '0' && c <= '9')) {
+      throw badTime(name);
+    }
     try {
       return OffsetDateTime.parse(v).toInstant();
     } catch (DateTimeParseException e) {
-      throw ApiException.invalidField(name, name + " must be an RFC 3339 date-time, e.g. 2026-11-30T08:00:00Z");
+      throw badTime(name);
     }
+  }
+
+  private static ApiException badTime(String name) {
+    return ApiException.invalidField(name, name + " must be an RFC 3339 date-time, e.g. 2026-11-30T08:00:00Z");
   }
 
   // ---------------------------------------------------------------- rendering

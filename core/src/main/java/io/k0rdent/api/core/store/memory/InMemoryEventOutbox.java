@@ -97,6 +97,18 @@ public final class InMemoryEventOutbox implements EventOutbox {
     }
   }
 
+  /**
+   * Hands every row of organization {@code organizationId} to the provider (organization null), as the
+   * organization's deletion does so that a new organization with the same id never reads them; caller holds the
+   * store's lock.
+   */
+  public void retireOrganizationLocked(String organizationId) {
+    synchronized (lock) {
+      rows.replaceAll((seq, r) -> organizationId.equals(r.organizationId())
+          ? new Row(r.row(), null, r.published()) : r);
+    }
+  }
+
   /** The UUID form of an event id, as PostgreSQL's {@code uuid} column compares them. */
   static String canonicalId(String id) {
     try {

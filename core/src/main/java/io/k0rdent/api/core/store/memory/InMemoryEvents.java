@@ -33,6 +33,9 @@ final class InMemoryEvents {
   }
 
   void record(Change c) {
+    if (c.retiredOrganization() != null) {
+      outbox.retireOrganizationLocked(c.retiredOrganization());
+    }
     outbox.appendLocked(c.event(), c.key(), organizationOf.apply(c.owner()));
   }
 

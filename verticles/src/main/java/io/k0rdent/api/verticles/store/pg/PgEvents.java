@@ -34,6 +34,9 @@ final class PgEvents {
     INSERT.put(OwnerKind.SERVICE_ACCOUNT, head + "(SELECT organization_id FROM service_accounts WHERE id = $8))");
   }
 
+  /** An organization's rows become the provider's (its id may be reused by a new organization). */
+  private static final String RETIRE = "UPDATE events SET organization_id = NULL WHERE organization_id = $1";
+
   private final ChangeEvents events;
 
   PgEvents(ChangeEvents events) {
@@ -44,12 +47,17 @@ final class PgEvents {
     return events;
   }
 
-  /** Inserts {@code c}'s row through {@code client} (a connection inside the mutation's transaction). */
+  /**
+   * Inserts {@code c}'s row through {@code client} (a connection inside the mutation's transaction); for an
+   * organization's deletion, first hands that organization's earlier rows to the provider.
+   */
   Future<Void> append(SqlClient client, Change c) {
     var e = c.event();
-    return client.preparedQuery(INSERT.get(c.owner().kind()))
+    Future<?> retired = c.retiredOrganization() == null ? Future.succeededFuture()
+        : client.preparedQuery(RETIRE).execute(Tuple.of(c.retiredOrganization()));
+    return retired.compose(v -> client.preparedQuery(INSERT.get(c.owner().kind()))
         .execute(Tuple.of(UUID.fromString(e.id()), c.key(), e.type(), e.subject(), PgResourceStore.ts(e.time()),
-            e.toJson()).addString(e.actorId()).addString(c.owner().id()))
+            e.toJson()).addString(e.actorId()).addString(c.owner().id())))
         .mapEmpty();
   }
 
