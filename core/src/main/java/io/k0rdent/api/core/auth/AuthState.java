@@ -115,6 +115,15 @@ public interface AuthState {
   }
 
   /**
+   * Whether {@code key} is one of the markers above rather than a token's {@code jti}. A marker is the side effect
+   * of a change that has its own event (a service account or API key disabled, a credential deleted), so its
+   * revocation writes none.
+   */
+  static boolean isMarker(String key) {
+    return key.startsWith("sub:") || key.startsWith("cred:") || key.startsWith("key:");
+  }
+
+  /**
    * Revokes {@code jti} until {@code expiresAt} (RFC 7009): recorded durably, then refused on every node
    * within 1 s. Completes when stored and refused on this node.
    */

@@ -191,6 +191,23 @@ abstract class EventsHttpContract extends NodeHttpTest {
         io.k0rdent.api.verticles.testsupport.TestNode.CLIENT_SECRET);
   }
 
+  @Test
+  void disablingAnAccountIsOneEventAndRepeatingItNone() {
+    String org = created(ORGS, new JsonObject().put("id", unique("disable"))).getString("id");
+    Res sa = node.atlas.post(SAS, token, new JsonObject().put("displayName", "robot").put("scope", "organization")
+        .put("scopeId", org).put("roles", new JsonArray().add("org-viewer")));
+    assertThat(sa.status()).as(sa.body()).isEqualTo(201);
+    String link = sa.json().getString("selfLink");
+    long mark = mark();
+    JsonObject disable = new JsonObject().put("status", "disabled");
+    assertThat(node.atlas.patch(link, token, disable).status()).isEqualTo(200);
+    // the revocation of the account's tokens is part of that change, not a token's revocation of its own
+    assertThat(since(mark)).extracting(CloudEvent::type).containsExactly("ai.k0rdent.iam.serviceAccount.updated");
+    long again = mark();
+    assertThat(node.atlas.patch(link, token, disable).status()).isEqualTo(200);
+    assertThat(since(again)).as("a PATCH that changes nothing").isEmpty();
+  }
+
   /** The API key's secret in a create answer, whichever field carries it. */
   static String secretOf(JsonObject created) {
     for (String f : List.of("key", "apiKey", "secret", "token")) {

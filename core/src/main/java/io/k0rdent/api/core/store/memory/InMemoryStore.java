@@ -696,10 +696,13 @@ public final class InMemoryStore implements Store {
 
     @Override
     public Future<Void> revoke(String jti, Instant expiresAt) {
-      ChangeEvents.Change change = changeEvents.revoked(jti, expiresAt);
+      ChangeEvents.Change change = io.k0rdent.api.core.auth.AuthState.isMarker(jti) ? null
+          : changeEvents.revoked(jti, expiresAt);
       synchronized (lock) {
         revoked.merge(jti, expiresAt, (a, b) -> a.isAfter(b) ? a : b);
-        recorder.record(change);
+        if (change != null) {
+          recorder.record(change);
+        }
       }
       return Future.succeededFuture();
     }

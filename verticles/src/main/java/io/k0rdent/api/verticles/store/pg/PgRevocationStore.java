@@ -1,5 +1,6 @@
 package io.k0rdent.api.verticles.store.pg;
 
+import io.k0rdent.api.core.auth.AuthState;
 import io.k0rdent.api.core.store.RevocationStore;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
@@ -26,11 +27,14 @@ final class PgRevocationStore implements RevocationStore {
     this.events = events;
   }
 
+  /** Stores the revocation; a token's (not a marker's, see {@link AuthState#isMarker}) with its event. */
   @Override
   public Future<Void> revoke(String jti, Instant expiresAt) {
-    return events.inTransaction(pool, conn -> conn.preparedQuery(REVOKE).execute(Tuple.of(jti, PgResourceStore.ts(expiresAt))),
-            done -> events.events().revoked(jti, expiresAt))
-        .<Void>mapEmpty()
+    Tuple args = Tuple.of(jti, PgResourceStore.ts(expiresAt));
+    Future<?> stored = AuthState.isMarker(jti) ? pool.preparedQuery(REVOKE).execute(args)
+        : events.inTransaction(pool, conn -> conn.preparedQuery(REVOKE).execute(args),
+            done -> events.events().revoked(jti, expiresAt));
+    return stored.<Void>mapEmpty()
         .recover(e -> Future.failedFuture(PgErrors.map(e)));
   }
 
