@@ -1,5 +1,6 @@
 package io.k0rdent.api.core.auth;
 
+import io.k0rdent.api.core.event.ChangeEvents;
 import io.k0rdent.api.core.error.ApiException;
 import io.k0rdent.api.core.store.SettingsStore;
 import io.vertx.core.Future;
@@ -178,13 +179,21 @@ public final class SigningKeyRing {
    *     {@link IllegalStateException} on a {@link #fixed} ring
    */
   public Future<SigningKeys> rotate() {
+    return rotate(null);
+  }
+
+  /**
+   * {@link #rotate()} that stores {@code event}'s change of the new keys in the same transaction as the keys (the
+   * rotation's audit event); null for none.
+   */
+  public Future<SigningKeys> rotate(java.util.function.Function<SigningKeys, ChangeEvents.Change> event) {
     if (settings == null) {
       return Future.failedFuture(new IllegalStateException("fixed signing keys cannot be rotated"));
     }
-    return rotate(1);
+    return rotate(1, event);
   }
 
-  private Future<SigningKeys> rotate(int attempt) {
+  private Future<SigningKeys> rotate(int attempt, java.util.function.Function<SigningKeys, ChangeEvents.Change> event) {
     return settings.get(SETTING).compose(stored -> {
       SigningKeys base = stored.map(SigningKeys::parse).orElseGet(this::keys);
       if (base.withoutRetired(clock.get()).all().size() >= MAX_PUBLISHED) {
@@ -193,7 +202,10 @@ public final class SigningKeyRing {
             + " signing keys are still published; rotate again once older ones have retired"));
       }
       SigningKeys next = base.rotated(clock.get(), retireIn);
-      return settings.compareAndSet(SETTING, stored.orElse(null), next.toStoredJson()).compose(won -> {
+      String expected = stored.orElse(null);
+      Future<Boolean> stored2 = event == null ? settings.compareAndSet(SETTING, expected, next.toStoredJson())
+          : settings.compareAndSet(SETTING, expected, next.toStoredJson(), event.apply(next));
+      return stored2.compose(won -> {
         if (won) {
           swap(next);
           LOG.info("signing key rotated: {} signs now (version {}); superseded keys retire {} from now",
@@ -205,7 +217,7 @@ public final class SigningKeyRing {
           return Future.failedFuture(ApiException.unavailable(
               "the signing keys kept changing concurrently; retry the rotation"));
         }
-        return rotate(attempt + 1);
+        return rotate(attempt + 1, event);
       });
     });
   }

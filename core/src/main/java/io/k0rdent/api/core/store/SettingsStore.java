@@ -28,4 +28,11 @@ public interface SettingsStore {
    *     (nothing changed); fails like the other operations when the store cannot be reached
    */
   Future<Boolean> compareAndSet(String name, String expected, String value);
+
+  /**
+   * {@link #compareAndSet(String, String, String)} that, when it stores {@code value}, appends {@code change} to
+   * the event outbox in the same transaction (a signing-key rotation's audit event); nothing when it does not.
+   */
+  Future<Boolean> compareAndSet(String name, String expected, String value,
+                                io.k0rdent.api.core.event.ChangeEvents.Change change);
 }

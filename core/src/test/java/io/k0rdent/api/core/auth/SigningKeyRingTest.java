@@ -289,5 +289,11 @@ class SigningKeyRingTest {
     public Future<Boolean> compareAndSet(String name, String expected, String value) {
       return Future.succeededFuture(false);
     }
+
+    @Override
+    public Future<Boolean> compareAndSet(String name, String expected, String value,
+                                         io.k0rdent.api.core.event.ChangeEvents.Change change) {
+      return Future.succeededFuture(false);
+    }
   }
 }

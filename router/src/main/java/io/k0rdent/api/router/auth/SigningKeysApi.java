@@ -6,6 +6,7 @@ import io.k0rdent.api.core.auth.SigningKeys;
 import io.k0rdent.api.core.auth.policy.Permissions;
 import io.k0rdent.api.core.auth.policy.ScopeChain;
 import io.k0rdent.api.core.error.ApiException;
+import io.k0rdent.api.core.event.ChangeEvents;
 import io.k0rdent.api.router.ApiServices;
 import io.k0rdent.api.router.Call;
 import io.k0rdent.api.router.OperationHandler;
@@ -29,10 +30,16 @@ public final class SigningKeysApi {
   /** The permission the operation needs. */
   public static final String PERMISSION = Permissions.KEYS_ROTATE;
 
+  /** The type of a rotation's event; its subject is {@link #COLLECTION}, its data the answer's body. */
+  public static final String ROTATED = "ai.k0rdent.auth.signingKeys.rotated";
+  /** The signing keys' name in events (the rotation's path without its verb; a name, not a route). */
+  public static final String COLLECTION = "/v1/regions/global/auth/keys";
   private final SigningKeyRing ring;
+  private final io.k0rdent.api.core.store.Store store;
 
   public SigningKeysApi(ApiServices services) {
     this.ring = services.keyRing();
+    this.store = services.store();
   }
 
   /** operationId → handler. */
@@ -45,7 +52,13 @@ public final class SigningKeysApi {
     if (call.principal().type() == PrincipalType.API_KEY) {
       throw ApiException.permissionDenied("a token minted with an API key cannot rotate the signing keys");
     }
-    return ring.rotate().map(keys -> Reply.ok(view(keys)).withHeader("Cache-Control", "no-store"));
+    return ring.rotate(event(store.changeEvents()))
+        .map(keys -> Reply.ok(view(keys)).withHeader("Cache-Control", "no-store"));
+  }
+
+  /** A rotation's audit event: type {@link #ROTATED}, the provider's, data the public {@link #view}. */
+  public static java.util.function.Function<SigningKeys, ChangeEvents.Change> event(ChangeEvents events) {
+    return keys -> events.change(ROTATED, COLLECTION, ChangeEvents.Owner.PROVIDER, view(keys));
   }
 
   /**

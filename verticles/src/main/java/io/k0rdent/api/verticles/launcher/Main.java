@@ -187,7 +187,10 @@ public final class Main implements Runnable {
         PgStore store = PgStore.create(vertx, PgSettings.from(s.database()));
         SigningKeys rotated;
         try {
-          rotated = SigningKeyRing.open(store.settings(), ttl).compose(SigningKeyRing::rotate)
+          // audited like the API's rotation (actor: the system)
+          store.changeEvents().source("/k0rdent/regions/" + s.region().name());
+          var event = io.k0rdent.api.router.auth.SigningKeysApi.event(store.changeEvents());
+          rotated = SigningKeyRing.open(store.settings(), ttl).compose(ring -> ring.rotate(event))
               .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         } catch (java.util.concurrent.ExecutionException e) {
           Throwable cause = e.getCause();

@@ -208,6 +208,23 @@ abstract class EventsHttpContract extends NodeHttpTest {
     assertThat(since(again)).as("a PATCH that changes nothing").isEmpty();
   }
 
+  @Test
+  void aSigningKeyRotationIsAnEventWithThePublicKeysOnly() {
+    long mark = mark();
+    Res rotated = node.atlas.post("/v1/regions/global/auth/keys:rotate", token, null, requestId("req-rotate"));
+    assertThat(rotated.status()).as(rotated.body()).isEqualTo(200);
+    List<CloudEvent> events = since(mark);
+    assertThat(events).extracting(CloudEvent::type).containsExactly("ai.k0rdent.auth.signingKeys.rotated");
+    CloudEvent e = events.get(0);
+    assertThat(e.data()).isEqualTo(rotated.json());
+    assertThat(e.requestId()).isEqualTo("req-rotate");
+    assertThat(e.actorType()).isEqualTo("service_account");
+    // public JWKs only: no private member of any key (RFC 7518 §6.2.2, §6.3.2)
+    for (Object k : e.data().getJsonArray("keys")) {
+      assertThat(((JsonObject) k).fieldNames()).doesNotContain("d", "p", "q", "dp", "dq", "qi", "k");
+    }
+  }
+
   /** The API key's secret in a create answer, whichever field carries it. */
   static String secretOf(JsonObject created) {
     for (String f : List.of("key", "apiKey", "secret", "token")) {

@@ -126,6 +126,12 @@ class KeysRotateCommandTest {
     assertThat(v3.entries().get(1).retireAfter()).isNotNull();
     assertThat(second.out()).contains("new signing key: " + v3.current().getKeyID())
         .contains("previous key " + legacyKid).contains("previous key " + newKid);
+    // each run is in the audit log, as the API's rotation is: the system's, with the new current key
+    var rows = await(store.events().pending(io.k0rdent.api.core.store.EventOutbox.MAX_BATCH)).stream()
+        .filter(r -> r.event().type().equals("ai.k0rdent.auth.signingKeys.rotated")).toList();
+    assertThat(rows).hasSize(2);
+    assertThat(rows.get(1).event().data().getString("current")).isEqualTo(v3.current().getKeyID());
+    assertThat(rows.get(1).event().actorType()).isEqualTo("system");
   }
 
   @Test

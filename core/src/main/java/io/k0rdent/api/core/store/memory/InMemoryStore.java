@@ -769,7 +769,7 @@ public final class InMemoryStore implements Store {
     }
   }
 
-  private static final class Settings implements SettingsStore {
+  private final class Settings implements SettingsStore {
     private final Map<String, String> values = new ConcurrentHashMap<>();
 
     @Override
@@ -792,6 +792,19 @@ public final class InMemoryStore implements Store {
     public Future<Boolean> compareAndSet(String name, String expected, String value) {
       return Future.succeededFuture(expected == null ? values.putIfAbsent(name, value) == null
           : values.replace(name, expected, value));
+    }
+
+    /** Under the store's lock, so the value and its event become visible together. */
+    @Override
+    public Future<Boolean> compareAndSet(String name, String expected, String value, ChangeEvents.Change change) {
+      synchronized (lock) {
+        boolean won = expected == null ? values.putIfAbsent(name, value) == null
+            : values.replace(name, expected, value);
+        if (won) {
+          recorder.record(change);
+        }
+        return Future.succeededFuture(won);
+      }
     }
   }
 }

@@ -26,8 +26,10 @@ final class PgSettingsStore implements SettingsStore {
       "INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING";
 
   private final Pool pool;
+  private final PgEvents events;
 
-  PgSettingsStore(Pool pool) {
+  PgSettingsStore(Pool pool, PgEvents events) {
+    this.events = events;
     this.pool = pool;
   }
 
@@ -75,6 +77,18 @@ final class PgSettingsStore implements SettingsStore {
         ? pool.preparedQuery(INSERT_IF_ABSENT).execute(Tuple.of(name, value))
         : pool.preparedQuery(REPLACE_IF).execute(Tuple.of(name, expected, value));
     return query.map(rows -> rows.rowCount() == 1)
+        .recover(e -> Future.failedFuture(PgErrors.map(e)));
+  }
+
+  /** The compare-and-set and, when it stores, {@code change}'s event row, in one transaction. */
+  @Override
+  public Future<Boolean> compareAndSet(String name, String expected, String value,
+                                       io.k0rdent.api.core.event.ChangeEvents.Change change) {
+    return pool.withTransaction(conn -> (expected == null
+            ? conn.preparedQuery(INSERT_IF_ABSENT).execute(Tuple.of(name, value))
+            : conn.preparedQuery(REPLACE_IF).execute(Tuple.of(name, expected, value)))
+        .compose(rows -> rows.rowCount() != 1 ? Future.succeededFuture(false)
+            : events.append(conn, change).map(true)))
         .recover(e -> Future.failedFuture(PgErrors.map(e)));
   }
 }

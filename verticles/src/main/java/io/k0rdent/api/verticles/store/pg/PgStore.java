@@ -123,7 +123,7 @@ public final class PgStore implements Store {
     this.revocations = new PgRevocationStore(pool, changes);
     this.roleSets = new PgRoleSetStore(pool);
     this.idempotency = new PgIdempotencyStore(pool);
-    this.settings = new PgSettingsStore(pool);
+    this.settings = new PgSettingsStore(pool, changes);
     this.ipam = new PgIpamStore(pool, changes);
     this.servers = new PgServerStore(pool, changes);
     this.events = new PgEventOutbox(vertx, pool, connect);
