@@ -2093,6 +2093,23 @@ public abstract class StoreContract extends StoreSuite {
   }
 
   @Test
+  void aTokenRevokedManyTimesAtOnceHasOneEventAndAMarkerNone() {
+    Instant now = Clock.now();
+    RevocationStore r = store.revocations();
+    List<io.vertx.core.Future<Void>> all = new java.util.ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      all.add(r.revoke("tok-once", now.plusSeconds(60 + i)));
+    }
+    await(io.vertx.core.Future.all(all));
+    await(r.revoke("tok-once", now.plusSeconds(30)));
+    await(r.revoke(io.k0rdent.api.core.auth.AuthState.allTokensOfSubject("someone"), now.plusSeconds(60)));
+    var revoked = await(store.events().pending(EventOutbox.MAX_BATCH)).stream()
+        .filter(row -> row.event().type().equals(io.k0rdent.api.core.event.ChangeEvents.TOKEN_REVOKED)).toList();
+    assertThat(revoked).extracting(row -> row.event().data().getString("jti")).containsExactly("tok-once");
+    assertThat(revoked.get(0).key()).isEqualTo("/v1/regions/global/auth/tokens/tok-once");
+  }
+
+  @Test
   void roleSetsKeepTheFirstRolesOfAnId() {
     RoleSetStore rs = store.roleSets();
     assertThat(await(rs.get("unknown"))).isEmpty();

@@ -157,7 +157,6 @@ public final class OutboxRelay extends VerticleBase {
     producer.exceptionHandler(e -> LOG.debug("outbox relay {}: send failed: {}", holder, e.toString()));
     gauge = Gauge.builder(BACKLOG_GAUGE, backlog, AtomicLong::get)
         .description("Events in the outbox not yet published to Kafka")
-        .baseUnit("events")
         .strongReference(true)
         .register(registry);
     backoffMs = options.pollInterval().toMillis();

@@ -699,8 +699,9 @@ public final class InMemoryStore implements Store {
       ChangeEvents.Change change = io.k0rdent.api.core.auth.AuthState.isMarker(jti) ? null
           : changeEvents.revoked(jti, expiresAt);
       synchronized (lock) {
+        boolean fresh = !revoked.containsKey(jti); // a token revoked again (or concurrently) has its one event
         revoked.merge(jti, expiresAt, (a, b) -> a.isAfter(b) ? a : b);
-        if (change != null) {
+        if (change != null && fresh) {
           recorder.record(change);
         }
       }

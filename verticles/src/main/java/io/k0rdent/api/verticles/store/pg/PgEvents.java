@@ -62,12 +62,15 @@ final class PgEvents {
   }
 
   /**
-   * Runs {@code body} in a transaction and appends the event {@code change} makes of its result before committing.
-   * The caller maps failures ({@link PgErrors}); a failed body or append rolls back and appends nothing.
+   * Runs {@code body} in a transaction and appends the event {@code change} makes of its result (none when it
+   * makes null: the body changed nothing) before committing. The caller maps failures ({@link PgErrors}); a failed
+   * body or append rolls back and appends nothing.
    */
   <T> Future<T> inTransaction(Pool pool, Function<SqlConnection, Future<T>> body, Function<T, Change> change) {
-    return pool.withTransaction(conn -> body.apply(conn)
-        .compose(result -> append(conn, change.apply(result)).map(result)));
+    return pool.withTransaction(conn -> body.apply(conn).compose(result -> {
+      Change c = change.apply(result);
+      return c == null ? Future.succeededFuture(result) : append(conn, c).map(result);
+    }));
   }
 
   /** {@link #inTransaction} whose event is the result's {@code verb} event. */

@@ -13,7 +13,10 @@ import java.util.Map;
 final class PgRevocationStore implements RevocationStore {
 
   private static final String REVOKE = "INSERT INTO revoked_tokens AS r (jti, expires_at) VALUES ($1, $2)"
-      + " ON CONFLICT (jti) DO UPDATE SET expires_at = GREATEST(r.expires_at, EXCLUDED.expires_at)";
+      + " ON CONFLICT (jti) DO UPDATE SET expires_at = GREATEST(r.expires_at, EXCLUDED.expires_at)"
+      // xmax is 0 on a row this statement inserted, not on one it updated: a token already revoked (a concurrent
+      // revocation of the same token won) gets no second event
+      + " RETURNING (r.xmax = 0) AS inserted";
   // the SELECT sees the rows as before the DELETE; its condition leaves the expired ones out
   private static final String ACTIVE = "WITH gone AS (DELETE FROM revoked_tokens WHERE expires_at <= $1)"
       + " SELECT jti, expires_at FROM revoked_tokens WHERE expires_at > $1";
@@ -32,8 +35,9 @@ final class PgRevocationStore implements RevocationStore {
   public Future<Void> revoke(String jti, Instant expiresAt) {
     Tuple args = Tuple.of(jti, PgResourceStore.ts(expiresAt));
     Future<?> stored = AuthState.isMarker(jti) ? pool.preparedQuery(REVOKE).execute(args)
-        : events.inTransaction(pool, conn -> conn.preparedQuery(REVOKE).execute(args),
-            done -> events.events().revoked(jti, expiresAt));
+        : events.inTransaction(pool, conn -> conn.preparedQuery(REVOKE).execute(args)
+                .map(rows -> rows.iterator().next().getBoolean("inserted")),
+            inserted -> inserted ? events.events().revoked(jti, expiresAt) : null);
     return stored.<Void>mapEmpty()
         .recover(e -> Future.failedFuture(PgErrors.map(e)));
   }
