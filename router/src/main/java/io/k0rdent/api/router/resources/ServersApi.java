@@ -573,17 +573,23 @@ public final class ServersApi {
     if (v == null) {
       return null;
     }
-    // RFC 3339 §5.6: a four-digit year; java.time alone also takes signed years of up to nine digits, which the
-    // store cannot hold
-    if (v.length() < 5 || v.charAt(4) != '-' || !v.substring(0, 4).chars().allMatch(c -> c >= '0' && c <= '9')) {
+    // RFC 3339 §5.6 exactly: java.time alone also takes signed years of up to nine digits (which the store cannot
+    // hold), minutes without seconds and offsets with seconds
+    if (!RFC_3339.matcher(v).matches()) {
       throw badTime(name);
     }
     try {
-      return OffsetDateTime.parse(v).toInstant();
+      // stored times have microseconds at most (PostgreSQL): both stores then compare alike
+      return OffsetDateTime.parse(v.toUpperCase(java.util.Locale.ROOT)).toInstant()
+          .truncatedTo(java.time.temporal.ChronoUnit.MICROS);
     } catch (DateTimeParseException e) {
       throw badTime(name);
     }
   }
+
+  /** RFC 3339 §5.6 {@code date-time}: full date, {@code T}, time with seconds, optional fraction, {@code Z} or offset. */
+  private static final java.util.regex.Pattern RFC_3339 = java.util.regex.Pattern.compile(
+      "[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})");
 
   private static ApiException badTime(String name) {
     return ApiException.invalidField(name, name + " must be an RFC 3339 date-time, e.g. 2026-11-30T08:00:00Z");

@@ -336,6 +336,10 @@ abstract class AuditHttpContract extends NodeHttpTest {
         new Bad("startTime=" + Api.enc("-999999999-01-01T00:00:00+18:00"), "startTime"),
         new Bad("endTime=" + Api.enc("+999999999-12-31T23:59:59-18:00"), "endTime"),
         new Bad("startTime=" + Api.enc("+294277-01-01T00:00:00Z"), "startTime"),
+        new Bad("startTime=" + Api.enc("2026-01-01T00:00Z"), "startTime"), // no seconds
+        new Bad("startTime=" + Api.enc("2026-01-01T00:00:00.Z"), "startTime"),
+        new Bad("startTime=" + Api.enc("2026-01-01T00:00:00+00"), "startTime"),
+        new Bad("startTime=" + Api.enc("2026-01-01T00:00:00+00:00:00"), "startTime"),
         new Bad("startTime=" + Api.enc("١٢٣٤-01-01T00:00:00Z"), "startTime"),
         new Bad("startTime=2026-11-30T08:00:00Z&endTime=2026-11-30T07:00:00Z", "endTime"),
         new Bad("startTime=2026-11-30T08:00:00Z&endTime=2026-11-30T08:00:00Z", "endTime"),
@@ -353,6 +357,7 @@ abstract class AuditHttpContract extends NodeHttpTest {
         .isEqualTo(200);
     assertThat(audit(api, t, "startTime=" + Api.enc("0000-01-01T00:00:00+18:00") + "&endTime="
         + Api.enc("9999-12-31T23:59:59-18:00")).status()).isEqualTo(200);
+    assertThat(audit(api, t, "startTime=" + Api.enc("2026-01-01t00:00:00.123456789z")).status()).isEqualTo(200);
   }
 
   @Test
