@@ -19,8 +19,9 @@ public final class EventActors {
   public static void set(RoutingContext ctx, Principal p) {
     String address = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
     EventContext e = p == null
-        ? new EventContext(null, "anonymous", null, RequestIds.get(ctx), address)
-        : new EventContext(p.subject(), p.type().claim(), p.tenantId(), RequestIds.get(ctx), address);
+        ? new EventContext(null, "anonymous", null, RequestIds.get(ctx), address, null)
+        : new EventContext(p.subject(), p.type().claim(), p.tenantId(), RequestIds.get(ctx), address,
+            p.credentialId());
     EventContext.set(e);
   }
 }

@@ -186,7 +186,7 @@ public final class ChangeEvents {
   public Change change(String type, String subject, Owner owner, JsonObject data) {
     EventContext ctx = EventContext.current();
     CloudEvent e = CloudEvent.of(source, type, subject, Clock.now(), data)
-        .withContext(ctx.actorId(), ctx.actorType(), ctx.requestId(), ctx.sourceAddress());
+        .withContext(ctx.actorId(), ctx.actorType(), ctx.requestId(), ctx.sourceAddress(), ctx.credentialId());
     return new Change(e, subject, owner);
   }
 

@@ -52,10 +52,11 @@ import java.util.regex.Pattern;
  * @param actorType       nullable; extension {@value #ACTOR_TYPE}
  * @param requestId       nullable; extension {@value #REQUEST_ID}
  * @param sourceAddress   nullable; extension {@value #SOURCE_ADDRESS}
+ * @param actorCredential nullable; extension {@value #ACTOR_CREDENTIAL}
  */
 public record CloudEvent(String id, String source, String type, String subject, Instant time,
                          String datacontenttype, JsonObject data, String actorId, String actorType,
-                         String requestId, String sourceAddress) {
+                         String requestId, String sourceAddress, String actorCredential) {
 
   /** The CloudEvents version of every event (attribute {@code specversion}, spec "REQUIRED Attributes"). */
   public static final String SPEC_VERSION = "1.0";
@@ -74,6 +75,11 @@ public record CloudEvent(String id, String source, String type, String subject, 
   public static final String REQUEST_ID = "requestid";
   /** Extension attribute: the network address the API call came from. */
   public static final String SOURCE_ADDRESS = "sourceaddress";
+  /**
+   * Extension attribute: the credential the actor's token was minted with (an API key's id, a service-account
+   * credential's id), so that two keys of one owner can be told apart.
+   */
+  public static final String ACTOR_CREDENTIAL = "actorcredential";
 
   /** The spec's "Attribute Naming Convention". */
   private static final Pattern ATTRIBUTE_NAME = Pattern.compile("[a-z0-9]{1,20}");
@@ -84,6 +90,12 @@ public record CloudEvent(String id, String source, String type, String subject, 
    * @throws IllegalArgumentException when {@code id}, {@code source} or {@code type} is null or empty (spec,
    *                                  "REQUIRED Attributes")
    */
+  /** An event without {@value #ACTOR_CREDENTIAL}. */
+  public CloudEvent(String id, String source, String type, String subject, Instant time, String datacontenttype,
+                    JsonObject data, String actorId, String actorType, String requestId, String sourceAddress) {
+    this(id, source, type, subject, time, datacontenttype, data, actorId, actorType, requestId, sourceAddress, null);
+  }
+
   public CloudEvent {
     requireNonEmpty("id", id);
     requireNonEmpty("source", source);
@@ -112,8 +124,14 @@ public record CloudEvent(String id, String source, String type, String subject, 
    * @return a new record; this one is unchanged
    */
   public CloudEvent withContext(String actorId, String actorType, String requestId, String sourceAddress) {
+    return withContext(actorId, actorType, requestId, sourceAddress, null);
+  }
+
+  /** This event with the five extension attributes replaced (each nullable). */
+  public CloudEvent withContext(String actorId, String actorType, String requestId, String sourceAddress,
+                                String actorCredential) {
     return new CloudEvent(id, source, type, subject, time, datacontenttype, data, actorId, actorType, requestId,
-        sourceAddress);
+        sourceAddress, actorCredential);
   }
 
   /** The data (a copy: the record stays immutable), or null. */
@@ -142,6 +160,7 @@ public record CloudEvent(String id, String source, String type, String subject, 
     putIfSet(j, ACTOR_TYPE, actorType);
     putIfSet(j, REQUEST_ID, requestId);
     putIfSet(j, SOURCE_ADDRESS, sourceAddress);
+    putIfSet(j, ACTOR_CREDENTIAL, actorCredential);
     if (data != null) {
       j.put("data", data.copy());
     }
@@ -150,7 +169,7 @@ public record CloudEvent(String id, String source, String type, String subject, 
 
   /**
    * Reads an event written by {@link #toJson()} (or any structured-mode JSON event whose {@code data} is an
-   * object). Extension attributes other than the four of this API are ignored.
+   * object). Extension attributes other than the five of this API are ignored.
    *
    * @throws IllegalArgumentException when {@code specversion} is not {@value #SPEC_VERSION}, a required attribute is
    *                                  missing, {@code time} is not RFC 3339, or a member has the wrong JSON type
@@ -165,7 +184,7 @@ public record CloudEvent(String id, String source, String type, String subject, 
       return new CloudEvent(j.getString("id"), j.getString("source"), j.getString("type"), j.getString("subject"),
           time == null ? null : java.time.OffsetDateTime.parse(time).toInstant(), j.getString("datacontenttype"),
           j.getJsonObject("data"), j.getString(ACTOR_ID), j.getString(ACTOR_TYPE), j.getString(REQUEST_ID),
-          j.getString(SOURCE_ADDRESS));
+          j.getString(SOURCE_ADDRESS), j.getString(ACTOR_CREDENTIAL));
     } catch (ClassCastException | DateTimeParseException e) {
       throw new IllegalArgumentException("not a CloudEvents 1.0 JSON event: " + e.getMessage(), e);
     }

@@ -19,12 +19,14 @@ import io.vertx.core.internal.ContextInternal;
  *                       of changes that belong to no resource, such as a token revocation
  * @param requestId     the request's {@code X-Request-Id}; null outside a request
  * @param sourceAddress the caller's IP address as the listener saw it; null outside a request
+ * @param credentialId  the credential the caller's token was minted with (an API key's or a service-account
+ *                      credential's id); null when there is none
  */
 public record EventContext(String actorId, String actorType, String organizationId, String requestId,
-                           String sourceAddress) {
+                           String sourceAddress, String credentialId) {
 
   /** The actor of changes no request made: the control plane itself. */
-  public static final EventContext SYSTEM = new EventContext("k0rdent", "system", null, null, null);
+  public static final EventContext SYSTEM = new EventContext("k0rdent", "system", null, null, null, null);
 
   private static final Object KEY = EventContext.class;
 

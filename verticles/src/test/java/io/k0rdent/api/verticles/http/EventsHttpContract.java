@@ -154,7 +154,7 @@ abstract class EventsHttpContract extends NodeHttpTest {
     assertThat(cred.status()).as(cred.body()).isEqualTo(201);
     String clientSecret = cred.json().getString("clientSecret");
     Res key = api.post(KEYS, admin.token(), new JsonObject().put("displayName", "ci").put("scope", "organization")
-        .put("scopeId", org).put("roles", new JsonArray().add("org-viewer")));
+        .put("scopeId", org).put("roles", new JsonArray().add("org-admin")));
     assertThat(key.status()).as(key.body()).isEqualTo(201);
     String keySecret = secretOf(key.json());
     Res user = node.atlas.post(USERS, token, new JsonObject().put("organizationId", org)
@@ -187,6 +187,21 @@ abstract class EventsHttpContract extends NodeHttpTest {
         .findFirst().orElseThrow();
     assertThat(revocation.data().getString("jti")).isNotBlank();
     assertThat(revocation.actorType()).isEqualTo("service_account");
+    // which credential acted: the API key's id for its token, the credential's for a service account's
+    long beforeKeyUse = mark();
+    Res keyUse = api.post(PROJECTS, keyToken, new JsonObject().put("id", unique("bykey")).put("organizationId", org));
+    assertThat(keyUse.status()).as(keyUse.body()).isEqualTo(201);
+    assertThat(since(beforeKeyUse)).singleElement().satisfies(e -> {
+      assertThat(e.actorType()).isEqualTo("api_key");
+      assertThat(e.actorCredential()).isEqualTo(key.json().getString("id"));
+    });
+    long beforeKeyChange = mark();
+    Res renamed = api.patch(KEYS + "/" + key.json().getString("id"), admin.token(),
+        new JsonObject().put("displayName", "ci-2"));
+    assertThat(renamed.status()).as(renamed.body()).isEqualTo(200);
+    assertThat(since(beforeKeyChange)).singleElement().satisfies(e -> assertThat(e.actorCredential())
+        .as("the admin's token was minted with its credential").isNotBlank());
+    assertThat(revocation.actorCredential()).isEqualTo(cred.json().getString("id"));
     assertNoSecrets(events, clientSecret, keySecret, robotToken, keyToken, token, admin.token(),
         io.k0rdent.api.verticles.testsupport.TestNode.CLIENT_SECRET);
   }
