@@ -18,7 +18,7 @@ class CloudEventTest {
   void rendersTheStructuredModeJsonWithTheExtensions() {
     CloudEvent e = CloudEvent.of("//api.k0rdent.io/regions/global", "ai.k0rdent.resourcemanager.project.created",
             "/v1/organizations/acme/projects/train", T, new JsonObject().put("id", "train"))
-        .withContext("alice", "user", "req-1", "192.0.2.7");
+        .withContext("alice", "api_key", "req-1", "192.0.2.7", "key-ci");
     assertThat(UUID.fromString(e.id()).toString()).isEqualTo(e.id());
     assertThat(e.toJson()).isEqualTo(new JsonObject()
         .put("specversion", "1.0")
@@ -29,10 +29,12 @@ class CloudEventTest {
         .put("time", "2031-05-06T07:08:09.123Z")
         .put("datacontenttype", "application/json")
         .put("actorid", "alice")
-        .put("actortype", "user")
+        .put("actortype", "api_key")
         .put("requestid", "req-1")
         .put("sourceaddress", "192.0.2.7")
+        .put("actorcredential", "key-ci")
         .put("data", new JsonObject().put("id", "train")));
+    assertThat(CloudEvent.validAttributeName(CloudEvent.ACTOR_CREDENTIAL)).isTrue();
     assertThat(CloudEvent.fromJson(e.toJson())).isEqualTo(e);
   }
 
