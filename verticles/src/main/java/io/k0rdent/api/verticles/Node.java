@@ -221,9 +221,26 @@ public final class Node {
     }
   }
 
+  /**
+   * The {@code /readyz} view of this node's relay: {@code relay} {@code off} (none configured) or {@code on}, and
+   * when on, {@code leading} (whether it holds the cluster's publishing lock) and {@code lastError} (why its last
+   * round failed, null after a good one), so that a relay stuck on an unreachable broker shows.
+   */
+  private static io.vertx.core.json.JsonObject relayStatus(Settings.Events events,
+                                                          io.k0rdent.api.verticles.events.OutboxRelay r) {
+    if (events.kafkaBootstrapServers() == null || events.kafkaBootstrapServers().isBlank()) {
+      return new io.vertx.core.json.JsonObject().put("relay", "off");
+    }
+    return new io.vertx.core.json.JsonObject().put("relay", "on").put("leading", r != null && r.leading())
+        .put("lastError", r == null ? null : r.lastError());
+  }
+
   private static Future<Node> assemble(Vertx vertx, HazelcastInstance hazelcast, Store store, Settings settings,
                                        Mode mode, Routes routes, int arcPort, int atlasPort, int managementPort,
                                        String issuer) {
+    // the relay this node runs, once deployed (its state goes to /readyz details)
+    java.util.concurrent.atomic.AtomicReference<io.k0rdent.api.verticles.events.OutboxRelay> relayRef =
+        new java.util.concurrent.atomic.AtomicReference<>();
     // events name this deployment's region as their source; seeding at start already appends events
     store.changeEvents().source("/k0rdent/regions/" + settings.region().name());
     io.k0rdent.api.router.resources.EventRenderings.install(store.changeEvents());
@@ -294,10 +311,8 @@ public final class Node {
                     settings.http().shutdownTimeoutSeconds()), new DeploymentOptions().setInstances(instances))
                 .compose(id -> {
                   deployments.add(id);
-                  String relayState = settings.events().kafkaBootstrapServers() == null
-                      || settings.events().kafkaBootstrapServers().isBlank() ? "off" : "on";
                   return vertx.deployVerticle(new ManagementVerticle(store, hazelcast, registry, host, managementPort,
-                      settings.http().shutdownTimeoutSeconds(), draining::get, relayState));
+                      settings.http().shutdownTimeoutSeconds(), draining::get, () -> relayStatus(settings.events(), relayRef.get())));
                 })
                 .compose(id -> {
                   deployments.add(id);
@@ -322,8 +337,11 @@ public final class Node {
                     return Future.succeededFuture(null);
                   }
                   String nodeName = hazelcast.getCluster().getLocalMember().getAddress().toString();
-                  return vertx.deployVerticle(new io.k0rdent.api.verticles.events.OutboxRelay(store.events(), relay,
-                      registry, nodeName), new DeploymentOptions().setThreadingModel(io.vertx.core.ThreadingModel.WORKER));
+                  io.k0rdent.api.verticles.events.OutboxRelay r = new io.k0rdent.api.verticles.events.OutboxRelay(
+                      store.events(), relay, registry, nodeName);
+                  relayRef.set(r);
+                  return vertx.deployVerticle(r, new DeploymentOptions()
+                      .setThreadingModel(io.vertx.core.ThreadingModel.WORKER));
                 })
                 .compose(id -> {
                   if (id != null) {

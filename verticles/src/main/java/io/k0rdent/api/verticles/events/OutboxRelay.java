@@ -80,6 +80,7 @@ public final class OutboxRelay extends VerticleBase {
   private long refreshTimer = -1;
   private boolean refreshing;
   private long backoffMs;
+  private volatile String lastError;
   private long published;
   private Future<Void> round = Future.succeededFuture();
 
@@ -103,6 +104,11 @@ public final class OutboxRelay extends VerticleBase {
   /** The lock holder name of this relay. */
   public String holder() {
     return holder;
+  }
+
+  /** Why the last round failed (the exception's text), or null when it succeeded or none ran yet. */
+  public String lastError() {
+    return lastError;
   }
 
   /** Whether this relay holds the outbox's lock (as of its last round). */
@@ -237,9 +243,11 @@ public final class OutboxRelay extends VerticleBase {
         .compose(held -> held ? publishBatch() : Future.succeededFuture(poll))
         .map(next -> {
           backoffMs = poll;
+          lastError = null;
           return next;
         })
         .recover(e -> {
+          lastError = e.toString();
           long wait = backoffMs;
           backoffMs = Math.min(options.maxBackoff().toMillis(), backoffMs * 2);
           if (!stopped) {

@@ -28,13 +28,17 @@ public final class ManagementVerticle extends VerticleBase {
   private final int port;
   private final int shutdownTimeoutSeconds;
   private final java.util.function.BooleanSupplier draining;
-  private final String eventsRelay;
+  private final java.util.function.Supplier<JsonObject> eventsRelay;
   private HttpServer server;
 
-  /** @param eventsRelay {@code on} when this node runs the Kafka relay ({@code events.kafkaBootstrapServers}), else {@code off} */
+  /**
+   * @param eventsRelay the state of this node's Kafka relay for {@code /readyz} details: {@code relay} ({@code on}
+   *                    when {@code events.kafkaBootstrapServers} is set, else {@code off}) and, when on,
+   *                    {@code leading} and {@code lastError}
+   */
   public ManagementVerticle(Store store, HazelcastInstance hazelcast, PrometheusMeterRegistry registry, String host,
                             int port, int shutdownTimeoutSeconds, java.util.function.BooleanSupplier draining,
-                            String eventsRelay) {
+                            java.util.function.Supplier<JsonObject> eventsRelay) {
     this.eventsRelay = eventsRelay;
     this.shutdownTimeoutSeconds = shutdownTimeoutSeconds;
     this.draining = draining;
@@ -66,7 +70,7 @@ public final class ManagementVerticle extends VerticleBase {
                       .put("hazelcast", hz ? "up" : "down"))
                   .put("details", new JsonObject().put("events", new JsonObject()
                       .put("backlog", b.succeeded() ? b.result() : null)
-                      .put("relay", eventsRelay)))
+                      .mergeIn(eventsRelay.get())))
                   .toBuffer());
         });
       });

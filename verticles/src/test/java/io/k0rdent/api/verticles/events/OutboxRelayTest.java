@@ -211,12 +211,14 @@ class OutboxRelayTest {
       eventually("the gauge shows the backlog", () -> registry.get(OutboxRelay.BACKLOG_GAUGE).gauge().value() == 30);
       Thread.sleep(500); // some failed rounds
       assertThat(backlogOf(store.events())).isEqualTo(30);
+      eventually("a failed round shows (readiness details)", () -> relay.lastError() != null);
     } finally {
       kafka.restart();
     }
     events.addAll(append(store.events(), 10));
     eventually("all published after the restart", () -> backlogOf(store.events()) == 0);
     eventually("the gauge drops to 0", () -> registry.get(OutboxRelay.BACKLOG_GAUGE).gauge().value() == 0);
+    eventually("a good round clears the error", () -> relay.lastError() == null);
 
     List<ConsumerRecord<String, String>> records = kafka.readAll(topic, 60, WAIT);
     assertThat(records.stream().map(r -> new JsonObject(r.value()).getString("id")).collect(Collectors.toSet()))

@@ -155,6 +155,13 @@ class EventsKafkaHttpTest extends NodeHttpTest {
         assertThat(Instant.parse(e.getString("time"))).isBefore(Instant.now().plusSeconds(1));
       }
     }
+    // this node's relay publishes: it leads, and its last round went well
+    JsonObject relay = Api.forUrl(node.managementUrl()).send("GET", "/readyz", null).json().getJsonObject("details")
+        .getJsonObject("events");
+    assertThat(relay.getString("relay")).isEqualTo("on");
+    assertThat(relay.getBoolean("leading")).isTrue();
+    assertThat(relay.containsKey("lastError")).isTrue();
+    assertThat(relay.getString("lastError")).isNull();
     List<JsonObject> deleted = perKey.get(PROJECTS + "/" + ids.get(1));
     assertThat(deleted.get(deleted.size() - 1).getString("type"))
         .isEqualTo("ai.k0rdent.resourcemanager.project.deleted");
