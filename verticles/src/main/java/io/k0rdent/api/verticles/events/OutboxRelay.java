@@ -62,6 +62,10 @@ public final class OutboxRelay extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(OutboxRelay.class);
   /** The backlog gauge's name (Micrometer's dotted form). */
   public static final String BACKLOG_GAUGE = "k0rdent.events.backlog";
+  /** How long {@link #stop} waits for the round in flight before giving the lock up anyway. */
+  static final long STOP_WAIT_SECONDS = 3;
+  /** The longest a send blocks for metadata or buffer space (producer {@code max.block.ms}). */
+  static final long MAX_BLOCK_MS = 2_000;
   /** The {@code content-type} header of every record (Kafka binding §3.3.1). */
   public static final String CONTENT_TYPE = CloudEvent.STRUCTURED_CONTENT_TYPE + "; charset=UTF-8";
 
@@ -147,7 +151,9 @@ public final class OutboxRelay extends VerticleBase {
     c.put(ProducerConfig.LINGER_MS_CONFIG, "0");
     c.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, String.valueOf(delivery));
     c.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, String.valueOf(Math.min(30_000, delivery)));
-    c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(delivery));
+    // send() blocks this worker's context while it waits for metadata (a broker down): bounded short, so the round
+    // fails soon, and stop() (queued behind it on the same context) is not held up for the delivery timeout
+    c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, String.valueOf(Math.min(MAX_BLOCK_MS, delivery)));
     c.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "1000");
     return c;
   }
@@ -183,8 +189,10 @@ public final class OutboxRelay extends VerticleBase {
     vertx.cancelTimer(timer);
     vertx.cancelTimer(refreshTimer);
     Future<Void> closed = producer == null ? Future.succeededFuture() : producer.close(1_000).otherwiseEmpty();
-    // a crashed relay's round may be held in the test hook forever: do not wait for it
-    Future<Void> settled = crashed ? Future.succeededFuture() : round.otherwiseEmpty();
+    // a crashed relay's round may be held in the test hook forever: do not wait for it; nor, with the broker
+    // unreachable, for a send blocked on metadata (up to the delivery timeout): rows it leaves unmarked go out again
+    Future<Void> settled = crashed ? Future.succeededFuture()
+        : round.timeout(STOP_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS).otherwiseEmpty();
     return closed.compose(v -> settled).compose(v -> releaseLock()).onComplete(v -> {
       if (gauge != null) {
         registry.remove(gauge);

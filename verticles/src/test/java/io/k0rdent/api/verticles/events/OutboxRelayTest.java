@@ -227,6 +227,28 @@ class OutboxRelayTest {
   }
 
   @Test
+  void stopsPromptlyWithTheBrokerDown() throws Exception {
+    kafka.stop();
+    try {
+      // production timings: a send waits up to 30 s for a broker that is not there
+      OutboxRelay relay = new OutboxRelay(store.events(), RelayOptions.of(kafka.bootstrapServers()).withTopic(topic),
+          new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), "node-1");
+      String id = await(pg.vertx().deployVerticle(relay,
+          new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
+      append(store.events(), 5);
+      eventually("it leads and a round is under way", relay::leading);
+      Thread.sleep(500);
+      long start = System.nanoTime();
+      await(pg.vertx().undeploy(id));
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).as("a node's shutdown is not held up by Kafka")
+          .isLessThan(Duration.ofSeconds(10));
+      assertThat(backlogOf(store.events())).as("nothing was lost: the rows wait").isEqualTo(5);
+    } finally {
+      kafka.restart();
+    }
+  }
+
+  @Test
   void aRelayCrashBetweenPublishAndMarkRepublishesNeverLoses() throws Exception {
     List<CloudEvent> events = append(store.events(), 10);
     OutboxRelay first = relay(store.events(), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), "node-1");
