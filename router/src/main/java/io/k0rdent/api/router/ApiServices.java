@@ -35,13 +35,6 @@ public record ApiServices(Store store, Grants grants, ClientRegistry clients, Si
                           Duration tokenTtl, long bodyLimitBytes, Duration idempotencyTtl, String version, Iam iam,
                           Ipam ipam, Servers servers) {
 
-  /** Registers the resource kinds' event renderings with the store ({@link EventRenderings}). */
-  public ApiServices {
-    if (store != null) {
-      io.k0rdent.api.router.resources.EventRenderings.install(store.changeEvents());
-    }
-  }
-
   /**
    * The auth service's shared parts.
    *

@@ -133,11 +133,6 @@ public final class ChangeEvents {
     return this;
   }
 
-  /** Whether {@code type} has a registered rendering. */
-  public boolean renders(Class<?> type) {
-    return renderings.containsKey(type);
-  }
-
   /**
    * The event of {@code verb} ({@link #CREATED}, {@link #UPDATED} or an action's past tense such as {@code revoked})
    * for {@code resource} as stored after the change; data is the rendered resource.
@@ -174,9 +169,14 @@ public final class ChangeEvents {
 
   /**
    * The event of an access token's revocation (RFC 7009): subject {@code /v1/regions/global/auth/tokens/<jti>} (a
-   * name, not a route), data {@code {"jti","expiresAt"}}, owned by the acting principal's organization.
+   * name, not a route), data {@code {"jti","expiresAt"}}, owned by the acting principal's organization. Null for a
+   * revocation marker ({@link io.k0rdent.api.core.auth.AuthState#isMarker}): the change it comes with (an account
+   * or key disabled, a credential deleted) has its own event.
    */
   public Change revoked(String jti, java.time.Instant expiresAt) {
+    if (io.k0rdent.api.core.auth.AuthState.isMarker(jti)) {
+      return null;
+    }
     return change(TOKEN_REVOKED, "/v1/regions/global/auth/tokens/" + jti,
         Owner.organization(EventContext.current().organizationId()),
         new JsonObject().put("jti", jti).put("expiresAt", expiresAt == null ? null : expiresAt.toString()));

@@ -77,8 +77,8 @@ public final class AuditApi {
 
   private Future<Reply> list(Call call) {
     Reach reach = reach(call);
-    Instant start = ServersApi.time(call, "startTime");
-    Instant end = ServersApi.time(call, "endTime");
+    Instant start = ResourceOperations.time(call, "startTime");
+    Instant end = ResourceOperations.time(call, "endTime");
     if (start != null && end != null && !start.isBefore(end)) {
       throw ApiException.invalidField("endTime", "endTime must be after startTime");
     }

@@ -40,11 +40,6 @@ import java.util.function.Function;
  */
 public final class EventRenderings {
 
-  /** The resource classes {@link #install} registers. */
-  public static final List<Class<? extends Resource>> KINDS = List.of(Organization.class, Project.class,
-      ServiceAccount.class, ServiceAccountCredential.class, ApiKey.class, User.class, Group.class, GroupMember.class,
-      Role.class, Policy.class, Network.class, Address.class, AddressPool.class, Server.class);
-
   private EventRenderings() {}
 
   /** Registers every kind's rendering with {@code events}; idempotent. */

@@ -367,4 +367,36 @@ public final class ResourceOperations<T extends Resource> {
     JsonNode n = patch.get(field);
     return n.isNull() ? null : n.asText();
   }
+
+  /**
+   * Query parameter {@code name} as an RFC 3339 date-time (an offset or {@code Z} required), or null when absent.
+   *
+   * @throws ApiException 400 naming {@code name} when it is not one
+   */
+  public static java.time.Instant time(Call call, String name) {
+    String v = call.query(name);
+    if (v == null) {
+      return null;
+    }
+    // RFC 3339 §5.6 exactly: java.time alone also takes signed years of up to nine digits (which the store cannot
+    // hold), minutes without seconds and offsets with seconds
+    if (!RFC_3339.matcher(v).matches()) {
+      throw badTime(name);
+    }
+    try {
+      // stored times have microseconds at most (PostgreSQL): both stores then compare alike
+      return java.time.OffsetDateTime.parse(v.toUpperCase(java.util.Locale.ROOT)).toInstant()
+          .truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+    } catch (java.time.format.DateTimeParseException e) {
+      throw badTime(name);
+    }
+  }
+
+  /** RFC 3339 §5.6 {@code date-time}: full date, {@code T}, time with seconds, optional fraction, {@code Z} or offset. */
+  private static final java.util.regex.Pattern RFC_3339 = java.util.regex.Pattern.compile(
+      "[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})");
+
+  private static ApiException badTime(String name) {
+    return ApiException.invalidField(name, name + " must be an RFC 3339 date-time, e.g. 2026-11-30T08:00:00Z");
+  }
 }

@@ -166,6 +166,14 @@ abstract class EventsHttpContract extends NodeHttpTest {
     Res member = node.atlas.post(GROUPS + "/" + group.json().getString("id") + "/members", token,
         new JsonObject().put("userId", user.json().getString("id")));
     assertThat(member.status()).as(member.body()).isEqualTo(201);
+    Res role = api.post(ROLES, admin.token(), new JsonObject().put("id", unique("ops")).put("displayName", "Ops")
+        .put("permissions", new JsonArray().add("resourcemanager.projects.get")));
+    assertThat(role.status()).as(role.body()).isEqualTo(201);
+    Res policy = api.post(POLICIES, admin.token(), new JsonObject().put("orgId", org)
+        .put("role", role.json().getString("id")).put("effect", "allow")
+        .put("principal", new JsonObject().put("type", "serviceAccount").put("id", saId))
+        .put("scope", new JsonObject().put("type", "org")));
+    assertThat(policy.status()).as(policy.body()).isEqualTo(201);
     String robotToken = api.clientCredentialsToken(sa.json().getString("clientId"), clientSecret);
     String keyToken = apiKeyToken(keySecret);
     Res revoked = api.send("POST", "/v1/regions/global/auth/revoke", "token=" + Api.enc(robotToken),
@@ -178,8 +186,24 @@ abstract class EventsHttpContract extends NodeHttpTest {
     assertThat(events).extracting(CloudEvent::type).containsSubsequence(
         "ai.k0rdent.iam.serviceAccount.created", "ai.k0rdent.iam.serviceAccountCredential.created",
         "ai.k0rdent.iam.apiKey.created", "ai.k0rdent.iam.user.created", "ai.k0rdent.iam.group.created",
-        "ai.k0rdent.iam.groupMember.created", "ai.k0rdent.auth.token.revoked",
+        "ai.k0rdent.iam.groupMember.created", "ai.k0rdent.iam.role.created", "ai.k0rdent.iam.policy.created",
+        "ai.k0rdent.auth.token.revoked",
         "ai.k0rdent.iam.serviceAccountCredential.deleted");
+    // every kind's event shows what the API answered for it, under its selfLink
+    for (Res r : List.of(sa, key, user, group, member, role, policy)) {
+      String link = r.json().getString("selfLink");
+      CloudEvent e = events.stream().filter(x -> x.subject().equals(link)).findFirst().orElseThrow();
+      assertThat(e.type()).endsWith(".created");
+      JsonObject expected = r.json().copy();
+      expected.remove("secret"); // an API key's, shown once in its create answer only
+      expected.remove("activeCredentialCount"); // counts a read adds (spec-deviations: not in events)
+      expected.remove("memberCount");
+      if (e.type().equals("ai.k0rdent.iam.groupMember.created")) {
+        expected.remove("displayName"); // the member's user, which the answer adds
+        expected.remove("email");
+      }
+      assertThat(e.data()).as(e.type()).isEqualTo(expected);
+    }
     CloudEvent credential = events.stream()
         .filter(e -> e.type().equals("ai.k0rdent.iam.serviceAccountCredential.created")).findFirst().orElseThrow();
     assertThat(credential.subject()).isEqualTo(cred.json().getString("selfLink"));

@@ -28,10 +28,6 @@ final class InMemoryEvents {
     this.organizationOf = organizationOf;
   }
 
-  ChangeEvents events() {
-    return events;
-  }
-
   void record(Change c) {
     if (c.retiredOrganization() != null) {
       outbox.retireOrganizationLocked(c.retiredOrganization());

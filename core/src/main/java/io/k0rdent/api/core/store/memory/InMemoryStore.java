@@ -696,8 +696,7 @@ public final class InMemoryStore implements Store {
 
     @Override
     public Future<Void> revoke(String jti, Instant expiresAt) {
-      ChangeEvents.Change change = io.k0rdent.api.core.auth.AuthState.isMarker(jti) ? null
-          : changeEvents.revoked(jti, expiresAt);
+      ChangeEvents.Change change = changeEvents.revoked(jti, expiresAt);
       synchronized (lock) {
         boolean fresh = !revoked.containsKey(jti); // a token revoked again (or concurrently) has its one event
         revoked.merge(jti, expiresAt, (a, b) -> a.isAfter(b) ? a : b);

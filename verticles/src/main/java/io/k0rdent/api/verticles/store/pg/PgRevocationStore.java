@@ -1,6 +1,6 @@
 package io.k0rdent.api.verticles.store.pg;
 
-import io.k0rdent.api.core.auth.AuthState;
+import io.k0rdent.api.core.event.ChangeEvents;
 import io.k0rdent.api.core.store.RevocationStore;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
@@ -30,15 +30,14 @@ final class PgRevocationStore implements RevocationStore {
     this.events = events;
   }
 
-  /** Stores the revocation; a token's (not a marker's, see {@link AuthState#isMarker}) with its event. */
+  /** Stores the revocation with its event, when it is a token's first ({@link ChangeEvents#revoked}). */
   @Override
   public Future<Void> revoke(String jti, Instant expiresAt) {
-    Tuple args = Tuple.of(jti, PgResourceStore.ts(expiresAt));
-    Future<?> stored = AuthState.isMarker(jti) ? pool.preparedQuery(REVOKE).execute(args)
-        : events.inTransaction(pool, conn -> conn.preparedQuery(REVOKE).execute(args)
+    return events.inTransaction(pool, conn -> conn.preparedQuery(REVOKE)
+                .execute(Tuple.of(jti, PgResourceStore.ts(expiresAt)))
                 .map(rows -> rows.iterator().next().getBoolean("inserted")),
-            inserted -> inserted ? events.events().revoked(jti, expiresAt) : null);
-    return stored.<Void>mapEmpty()
+            inserted -> inserted ? events.events().revoked(jti, expiresAt) : null)
+        .<Void>mapEmpty()
         .recover(e -> Future.failedFuture(PgErrors.map(e)));
   }
 
